@@ -1,0 +1,113 @@
+/**
+ * The audit trail: an append-only hash chain of entries, each a full snapshot of one attempt after an event,
+ * plus the few guards (one confirmation per attempt, one in-flight cancel per order) that must hold across
+ * processes and therefore live in the same database.
+ */
+export const ATTEMPT_STATES = [
+  'requested',
+  'confirmed',
+  'approved',
+  'calling',
+  'cancelled',
+  'refused',
+  'failed',
+  'unknown',
+  'denied',
+  'rejected',
+  'expired',
+  'reconciled_cancelled',
+  'reconciled_not_cancelled',
+] as const;
+export type AttemptState = (typeof ATTEMPT_STATES)[number];
+
+/** Entries that annotate an attempt without changing its state (e.g. where the outcome was posted). */
+export type AuditEvent = AttemptState | 'notified';
+
+export interface AttemptRecord {
+  attemptId: string;
+  /** Groups the attempts of one `/cancel-stockin RK1 RK2 …` command; equals attemptId for a single order. */
+  batchId: string;
+  state: AttemptState;
+  /** ISO-8601 UTC time each state was entered. */
+  stateTimes: Partial<Record<AttemptState, string>>;
+  teamId: string | null;
+  channelId: string;
+  requesterId: string;
+  approverIds: string[];
+  orderNo: string | null;
+  reason: string | null;
+  wdtHost: string;
+  method: string;
+  /** sha256 hex of the exact JSON body sent to WDT; never the signed query. */
+  bodyDigest: string | null;
+  wdtStatus: number | null;
+  wdtCode: string | null;
+  wdtMessage: string | null;
+  /** Outcome kind of the WDT call (ok, refused, rate_limited, not_sent, unknown, protocol_error). */
+  wdtOutcome: string | null;
+  durationMs: number | null;
+  statusBefore: number | null;
+  statusAfter: number | null;
+  slackChannelId: string | null;
+  slackTs: string | null;
+  /** How the outcome reached people: `channel`, `dm`, `ephemeral`, or `none`. */
+  notifiedVia: string | null;
+  /** Human explanation for denied/failed/rejected states (never secrets). */
+  detail: string | null;
+}
+
+export interface AuditEntry {
+  /** Position in the chain, from 1. */
+  seq: number;
+  /** ULID of this entry. */
+  entryId: string;
+  event: AuditEvent;
+  /** ISO-8601 UTC. */
+  at: string;
+  record: AttemptRecord;
+  prevHash: string;
+  hash: string;
+}
+
+export type BeginCallResult =
+  | { ok: true; entry: AuditEntry }
+  | { ok: false; holder: { attemptId: string; requesterId: string; since: string } };
+
+export interface EntryRange {
+  since?: Date;
+  until?: Date;
+}
+
+export type ChainVerdict =
+  | { ok: true; entries: number; headHash: string }
+  | { ok: false; entries: number; firstBadSeq: number; problem: string };
+
+export interface AuditStore {
+  readonly backend: 'sqlite' | 'postgres';
+  /** Appends one entry (the record as it is after `event`) durably and updates the current-state view. */
+  append(event: AuditEvent, record: AttemptRecord, at: Date): Promise<AuditEntry>;
+  /** True exactly once per key across every process sharing the database (e.g. `confirm:<attemptId>`). */
+  claimOnce(key: string, at: Date): Promise<boolean>;
+  /**
+   * Atomically takes the per-order lock and appends the `calling` entry. Fails, appending nothing, when
+   * another attempt holds the lock for the same order.
+   */
+  beginCall(record: AttemptRecord, at: Date): Promise<BeginCallResult>;
+  /** Appends the outcome entry and releases the order lock held by this attempt, atomically. */
+  finishCall(event: AttemptState, record: AttemptRecord, at: Date): Promise<AuditEntry>;
+  /** Current snapshot of one attempt, or null. */
+  findAttempt(attemptId: string): Promise<AttemptRecord | null>;
+  /** Attempts whose latest state is `calling`: a process died between the WDT call and its outcome. */
+  findStuckCalling(): Promise<AttemptRecord[]>;
+  /** Every entry about one order, oldest first. */
+  orderHistory(orderNo: string): Promise<AuditEntry[]>;
+  /** Latest snapshots, newest first, optionally filtered. */
+  recentAttempts(filter: { requesterId?: string; states?: AttemptState[]; limit: number }): Promise<AttemptRecord[]>;
+  /** Entries in chain order, filtered by entry time. */
+  entries(range?: EntryRange): AsyncIterable<AuditEntry>;
+  /** Walks the whole chain and names the first bad entry. */
+  verifyChain(): Promise<ChainVerdict>;
+  /** Resolves when the store can write; rejects otherwise (drives /readyz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
