@@ -1,0 +1,147 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { monotonicFactory } from 'ulid';
+import { openAuditStore } from './audit/open-store.js';
+import type { Config } from './config/config.js';
+import { createCancelService } from './core/cancel-service.js';
+import { InFlight } from './core/in-flight.js';
+import { MAX_ORDERS_PER_COMMAND } from './core/order-number.js';
+import { createCancelPolicy } from './core/policy.js';
+import { reconcileStuckCalls } from './core/reconcile.js';
+import { type Clock, systemClock } from './core/ports/clock.js';
+import { createBoltApp } from './slack/create-bolt-app.js';
+import { makeConfirmSubmissionHandler } from './slack/handlers/confirm-submission.js';
+import { makeSlashCommandHandler } from './slack/handlers/slash-command.js';
+import { registerCommands } from './slack/register-commands.js';
+import { registerViews } from './slack/register-views.js';
+import { createSlackDirectory } from './slack/slack-directory.js';
+import { createSlackNotifier } from './slack/slack-notifier.js';
+import { textsFor } from './slack/texts/index.js';
+import { createWdtClient } from './wdt/client.js';
+
+const RECONCILE_RETRY_MS = 5 * 60_000;
+
+export interface BotOverrides {
+  logger: Logger;
+  clock?: Clock;
+}
+
+export interface Bot {
+  start(): Promise<{ port: number | null }>;
+  /** Stops taking commands, lets in-flight cancels finish (bounded), closes everything. */
+  stop(): Promise<{ drained: boolean }>;
+}
+
+/** The composition root: builds every port and adapter from the config and wires them together. */
+export async function createBot(config: Config, overrides: BotOverrides): Promise<Bot> {
+  const { logger } = overrides;
+  const clock = overrides.clock ?? systemClock;
+  const newId = monotonicFactory();
+  const texts = textsFor(config.BOT_LOCALE);
+
+  const audit = await openAuditStore({ databaseUrl: config.DATABASE_URL, sqlitePath: config.AUDIT_DB_PATH, logger });
+  const wdt = createWdtClient({
+    baseUrl: config.WDT_BASE_URL,
+    sid: config.WDT_SID,
+    appKey: config.WDT_APP_KEY,
+    appSecret: config.WDT_APP_SECRET,
+    timeoutMs: config.WDT_TIMEOUT_MS,
+    clock,
+    logger: logger.child({ component: 'wdt' }),
+  });
+  const inFlight = new InFlight();
+
+  const { app } = createBoltApp({
+    botToken: config.SLACK_BOT_TOKEN,
+    signingSecret: config.SLACK_SIGNING_SECRET,
+    appToken: config.SLACK_APP_TOKEN,
+    port: config.PORT,
+    slackApiUrl: config.SLACK_API_URL,
+    logger,
+    readiness: {
+      async check() {
+        if (!inFlight.accepting) return 'shutting down';
+        return audit.ping().then(
+          () => null,
+          () => 'audit store unavailable',
+        );
+      },
+    },
+  });
+
+  const policy = createCancelPolicy({
+    allow: { users: config.CANCEL_ALLOWED_USERS, usergroups: config.CANCEL_ALLOWED_USERGROUPS },
+    channels: config.CANCEL_ALLOWED_CHANNELS,
+    directory: createSlackDirectory({ client: app.client, clock }),
+  });
+  const notifier = createSlackNotifier({
+    client: app.client,
+    texts,
+    environment: wdt.environment,
+    auditChannelId: config.AUDIT_CHANNEL_ID,
+    logger,
+  });
+  const cancel = createCancelService({ wdt, audit, policy, notifier, clock, newId, inFlight, logger });
+  const metadataKey = config.SLACK_SIGNING_SECRET;
+
+  registerCommands(app, {
+    cancelStockin: makeSlashCommandHandler({
+      cancel,
+      texts,
+      environment: wdt.environment,
+      metadataKey,
+      maxOrders: MAX_ORDERS_PER_COMMAND,
+      askWhom: texts.askWhomDefault,
+      inFlight,
+      logger,
+    }),
+  });
+  registerViews(app, {
+    confirm: makeConfirmSubmissionHandler({ cancel, texts, environment: wdt.environment, metadataKey, logger }),
+  });
+  app.error(async (error) => {
+    logger.error({ err: error }, 'unhandled error in a Slack listener');
+  });
+
+  const reconcile = () =>
+    reconcileStuckCalls({ wdt, audit, clock, logger, announce: cancel.announce }).catch((error: unknown) => {
+      logger.error({ err: error }, 'reconciliation pass failed; will try again');
+      return null;
+    });
+  let reconcileTimer: NodeJS.Timeout | undefined;
+
+  return {
+    async start() {
+      if (!policy.configured) {
+        logger.warn(
+          'Nobody may cancel stock-in orders: set CANCEL_ALLOWED_USERS or CANCEL_ALLOWED_USERGROUPS. Every request will be refused.',
+        );
+      }
+      const server = (await app.start(config.PORT)) as Server | undefined;
+      const address = server?.address?.() as AddressInfo | null | undefined;
+      const port = address && typeof address === 'object' ? address.port : null;
+      logger.info(
+        { port, mode: config.SLACK_APP_TOKEN ? 'socket' : 'http', wdtHost: wdt.environment.host, audit: audit.backend },
+        'cancel-stockin is up',
+      );
+      const report = await reconcile();
+      if (report && report.pending.length > 0) {
+        reconcileTimer = setInterval(async () => {
+          const again = await reconcile();
+          if (again && again.pending.length === 0) clearInterval(reconcileTimer);
+        }, RECONCILE_RETRY_MS);
+        reconcileTimer.unref();
+      }
+      return { port };
+    },
+    async stop() {
+      clearInterval(reconcileTimer);
+      const drained = await inFlight.drain(config.SHUTDOWN_GRACE_MS);
+      await app.stop().catch((error: unknown) => logger.warn({ err: error }, 'Slack receiver did not stop cleanly'));
+      await wdt.close();
+      await audit.close();
+      return { drained };
+    },
+  };
+}

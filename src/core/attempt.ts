@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import type { AttemptRecord, AttemptState } from './ports/audit.js';
+
+export const CANCEL_METHOD = 'wms.stockin.Purchase.cancel';
+
+/** The exact JSON the WDT client posts for a cancel; its digest goes into the audit record. */
+export function cancelBody(orderNo: string): string {
+  return JSON.stringify([orderNo]);
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+export function newAttempt(fields: {
+  attemptId: string;
+  batchId: string;
+  teamId: string | null;
+  channelId: string;
+  requesterId: string;
+  orderNo: string | null;
+  wdtHost: string;
+  state: AttemptState;
+  at: Date;
+  detail?: string | null;
+}): AttemptRecord {
+  return {
+    attemptId: fields.attemptId,
+    batchId: fields.batchId,
+    state: fields.state,
+    stateTimes: { [fields.state]: fields.at.toISOString() },
+    teamId: fields.teamId,
+    channelId: fields.channelId,
+    requesterId: fields.requesterId,
+    approverIds: [],
+    orderNo: fields.orderNo,
+    reason: null,
+    wdtHost: fields.wdtHost,
+    method: CANCEL_METHOD,
+    bodyDigest: fields.orderNo ? sha256Hex(cancelBody(fields.orderNo)) : null,
+    wdtStatus: null,
+    wdtCode: null,
+    wdtMessage: null,
+    wdtOutcome: null,
+    durationMs: null,
+    statusBefore: null,
+    statusAfter: null,
+    slackChannelId: null,
+    slackTs: null,
+    notifiedVia: null,
+    detail: fields.detail ?? null,
+  };
+}
+
+/** A record moved to `state` at `at`, with the other fields patched. Records are values: never mutated. */
+export function advance(
+  record: AttemptRecord,
+  state: AttemptState,
+  at: Date,
+  patch: Partial<Omit<AttemptRecord, 'state' | 'stateTimes' | 'attemptId'>> = {},
+): AttemptRecord {
+  return { ...record, ...patch, state, stateTimes: { ...record.stateTimes, [state]: at.toISOString() } };
+}
+
+export const FINAL_STATES: readonly AttemptState[] = [
+  'cancelled',
+  'refused',
+  'failed',
+  'unknown',
+  'denied',
+  'rejected',
+  'expired',
+  'reconciled_cancelled',
+  'reconciled_not_cancelled',
+];

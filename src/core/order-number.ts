@@ -1,0 +1,50 @@
+/**
+ * What `/cancel-stockin` accepts. Full-width letters and digits (ＲＫ２００６…) are folded to ASCII by NFKC;
+ * case, surrounding spaces and a leading `#` are tolerated. Anything else — zero-width or control characters,
+ * a space inside a number, other prefixes — is refused rather than guessed at: cancelling the wrong order
+ * is worse than asking again.
+ */
+export const ORDER_NUMBER_PATTERN = /^RK[0-9]{6,24}$/;
+export const MAX_COMMAND_TEXT_LENGTH = 2_000;
+/** One order per command until batches (one confirmation for several orders) exist. */
+export const MAX_ORDERS_PER_COMMAND = 1;
+
+export type CommandParse =
+  | { kind: 'help' }
+  | { kind: 'orders'; orderNos: string[] }
+  | { kind: 'invalid'; problem: InvalidInputProblem; sample?: string };
+
+export type InvalidInputProblem =
+  | 'too_long'
+  | 'bad_characters'
+  | 'not_an_order_number'
+  | 'too_many_orders';
+
+// Controls, zero-width and bidirectional overrides have no business in an order list and can disguise one.
+const HIDDEN_CHARACTERS = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
+const SEPARATORS = /[\s,，、;；]+/u;
+
+export function normaliseOrderToken(token: string): string {
+  return token.normalize('NFKC').trim().replace(/^#/, '').toUpperCase();
+}
+
+export function parseCommandText(raw: string, maxOrders: number): CommandParse {
+  if (raw.length > MAX_COMMAND_TEXT_LENGTH) return { kind: 'invalid', problem: 'too_long' };
+  const withoutLineBreaks = raw.replace(/\r?\n/g, ' ').replace(/\t/g, ' ');
+  if (HIDDEN_CHARACTERS.test(withoutLineBreaks)) return { kind: 'invalid', problem: 'bad_characters' };
+
+  const tokens = withoutLineBreaks.normalize('NFKC').split(SEPARATORS).filter(Boolean);
+  if (tokens.length === 0) return { kind: 'help' };
+  if (tokens.length === 1 && /^(help|帮助|\?|？)$/i.test(tokens[0]!)) return { kind: 'help' };
+
+  const orderNos: string[] = [];
+  for (const token of tokens) {
+    const orderNo = normaliseOrderToken(token);
+    if (!ORDER_NUMBER_PATTERN.test(orderNo)) {
+      return { kind: 'invalid', problem: 'not_an_order_number', sample: token.slice(0, 40) };
+    }
+    if (!orderNos.includes(orderNo)) orderNos.push(orderNo);
+  }
+  if (orderNos.length > maxOrders) return { kind: 'invalid', problem: 'too_many_orders' };
+  return { kind: 'orders', orderNos };
+}

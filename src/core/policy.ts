@@ -1,0 +1,48 @@
+import type { Directory } from './ports/directory.js';
+
+export type AccessDecision =
+  | { allowed: true; via: 'user' | 'usergroup' }
+  | { allowed: false; reason: 'nobody_configured' | 'not_listed' | 'channel_not_allowed' | 'directory_unavailable' };
+
+export interface Allowlist {
+  users: readonly string[];
+  usergroups: readonly string[];
+}
+
+export interface CancelPolicy {
+  readonly configured: boolean;
+  canRequest(userId: string, channelId: string): Promise<AccessDecision>;
+}
+
+/** Default deny: nobody may cancel unless listed directly or through a user group, in an allowed channel. */
+export function createCancelPolicy(options: {
+  allow: Allowlist;
+  channels: readonly string[];
+  directory: Directory;
+}): CancelPolicy {
+  const { allow, channels, directory } = options;
+  const configured = allow.users.length > 0 || allow.usergroups.length > 0;
+  return {
+    configured,
+    async canRequest(userId, channelId) {
+      if (!configured) return { allowed: false, reason: 'nobody_configured' };
+      if (channels.length > 0 && !channels.includes(channelId)) {
+        return { allowed: false, reason: 'channel_not_allowed' };
+      }
+      return isMember(allow, directory, userId);
+    },
+  };
+}
+
+export async function isMember(allow: Allowlist, directory: Directory, userId: string): Promise<AccessDecision> {
+  if (allow.users.includes(userId)) return { allowed: true, via: 'user' };
+  let lookupFailed = false;
+  for (const groupId of allow.usergroups) {
+    try {
+      if ((await directory.usergroupMembers(groupId)).includes(userId)) return { allowed: true, via: 'usergroup' };
+    } catch {
+      lookupFailed = true;
+    }
+  }
+  return { allowed: false, reason: lookupFailed ? 'directory_unavailable' : 'not_listed' };
+}

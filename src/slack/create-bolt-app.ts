@@ -1,0 +1,50 @@
+import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import type { Logger } from 'pino';
+import { toBoltLogger } from './bolt-logger.js';
+import { healthRoutes, type Readiness } from './health-routes.js';
+
+export interface BoltAppOptions {
+  botToken: string;
+  signingSecret: string;
+  appToken: string | undefined;
+  port: number;
+  slackApiUrl: string | undefined;
+  readiness: Readiness;
+  logger: Logger;
+}
+
+/**
+ * HTTP mode serves `POST /slack/events` (Bolt checks the signature and the 5-minute window: 401 otherwise);
+ * Socket Mode serves the same health routes on `port`. Web API retries are bounded: the outcome of a cancel
+ * must not wait half an hour on Slack.
+ */
+export function createBoltApp(options: BoltAppOptions): { app: App; receiver: HTTPReceiver | SocketModeReceiver } {
+  const logger = toBoltLogger(options.logger);
+  const customRoutes = healthRoutes(options.readiness);
+  const receiver = options.appToken
+    ? new SocketModeReceiver({
+        appToken: options.appToken,
+        logger,
+        customRoutes,
+        installerOptions: { port: options.port },
+      })
+    : new HTTPReceiver({
+        signingSecret: options.signingSecret,
+        endpoints: '/slack/events',
+        customRoutes,
+        logger,
+        processBeforeResponse: false,
+        unhandledRequestTimeoutMillis: 2_900,
+      });
+  const app = new App({
+    token: options.botToken,
+    receiver,
+    logger,
+    clientOptions: {
+      ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
+      retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 2_000, randomize: true },
+      timeout: 10_000,
+    },
+  });
+  return { app, receiver };
+}

@@ -1,0 +1,14 @@
+/** Every Block Kit id this app uses, written once and shared by builders, parsers and registration. */
+export const COMMAND = '/cancel-stockin' as const;
+
+export const ConfirmModal = {
+  callbackId: 'cancel_stockin_confirm',
+  reasonBlock: 'reason',
+  reasonAction: 'reason_input',
+} as const;
+
+export const ResultModal = {
+  callbackId: 'cancel_stockin_result',
+} as const;
+
+export const REASON_MAX_LENGTH = 500;

@@ -1,0 +1,84 @@
+import type { KnownBlock } from '@slack/types';
+import type { AttemptRecord, AttemptState } from '../../core/ports/audit.js';
+import type { WdtEnvironment } from '../../core/ports/wdt.js';
+import { LIMITS, truncate } from '../block-kit-limits.js';
+import { formatUtcAndShanghai } from '../format-time.js';
+import { escapeMrkdwn, mentionUser, quoteUserText } from '../mrkdwn.js';
+import type { Texts } from '../texts/index.js';
+import { environmentLabel } from './confirm-modal.js';
+
+const STATE_EMOJI: Partial<Record<AttemptState, string>> = {
+  cancelled: ':white_check_mark:',
+  reconciled_cancelled: ':white_check_mark:',
+  refused: ':no_entry:',
+  failed: ':x:',
+  unknown: ':warning:',
+  reconciled_not_cancelled: ':information_source:',
+  denied: ':lock:',
+};
+
+// WDT statuses that mean the bot is misconfigured, not that the user did something wrong.
+const OPERATOR_STATUSES = new Set([1, 2, 3, 6, 7, 8]);
+
+export interface OutcomeMessage {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+export function buildOutcomeMessage(args: {
+  texts: Texts;
+  record: AttemptRecord;
+  environment: WdtEnvironment;
+}): OutcomeMessage {
+  const { texts: t, record } = args;
+  const headline = `${STATE_EMOJI[record.state] ?? ''} ${t.stateHeadline[record.state]}: ${escapeMrkdwn(record.orderNo ?? '')}`.trim();
+  const at = record.stateTimes[record.state] ?? new Date(0).toISOString();
+
+  const explanation = [t.outcomeDetail[record.state] ?? ''];
+  if (record.wdtMessage !== null || record.wdtStatus !== null && record.wdtStatus !== 0) {
+    const parts = [
+      record.wdtStatus !== null ? `status ${record.wdtStatus}` : null,
+      record.wdtCode ? `code ${quoteUserText(record.wdtCode)}` : null,
+      record.wdtMessage ? `\`${quoteUserText(record.wdtMessage)}\`` : null,
+    ].filter(Boolean);
+    explanation.push(`*${t.labelWdtAnswer}:* ${parts.join(' · ')}`);
+  }
+  if (record.wdtOutcome === 'rate_limited') explanation.push(t.rateLimitedAdvice);
+  if (record.wdtStatus !== null && OPERATOR_STATUSES.has(record.wdtStatus)) explanation.push(t.operatorProblem);
+
+  const fields = [
+    `*${t.labelRequester}*\n${mentionUser(record.requesterId)}`,
+    `*${t.labelEnvironment}*\n${escapeMrkdwn(environmentLabel(t, args.environment))}`,
+    `*${t.labelTime}*\n${formatUtcAndShanghai(at)}`,
+    `*${t.labelDuration}*\n${record.durationMs === null ? '—' : `${record.durationMs} ms`}`,
+    `*${t.labelAuditId}*\n\`${escapeMrkdwn(record.attemptId)}\``,
+  ];
+  if (record.approverIds.length > 0) {
+    fields.push(`*${t.labelApprovers}*\n${record.approverIds.map(mentionUser).join(', ')}`);
+  }
+
+  const blocks: KnownBlock[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: truncate(`*${headline}*`, LIMITS.sectionText) } },
+    {
+      type: 'section',
+      text: { type: 'mrkdwn', text: truncate(explanation.filter(Boolean).join('\n'), LIMITS.sectionText) },
+    },
+    {
+      type: 'section',
+      fields: fields.slice(0, LIMITS.fields).map((text) => ({ type: 'mrkdwn', text: truncate(text, LIMITS.fieldText) })),
+    },
+  ];
+  if (record.reason) {
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: truncate(`*${t.labelReason}:*\n>${quoteUserText(record.reason).replace(/\n/g, '\n>')}`, LIMITS.sectionText) },
+    });
+  }
+  blocks.push({
+    type: 'context',
+    elements: [{ type: 'mrkdwn', text: truncate(`${escapeMrkdwn(record.method)} · ${escapeMrkdwn(record.wdtHost)}`, LIMITS.contextElementText) }],
+  });
+
+  const text = truncate(`${t.stateHeadline[record.state]}: ${record.orderNo ?? ''} (${record.attemptId})`, 3000);
+  return { text: escapeMrkdwn(text), blocks };
+}

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { advance, newAttempt } from '../../src/core/attempt.js';
+import type { AttemptRecord } from '../../src/core/ports/audit.js';
+import type { WdtEnvironment } from '../../src/core/ports/wdt.js';
+import { LIMITS } from '../../src/slack/block-kit-limits.js';
+import { ConfirmModal, REASON_MAX_LENGTH } from '../../src/slack/ids.js';
+import { sealMetadata } from '../../src/slack/private-metadata.js';
+import { LOCALES } from '../../src/slack/texts/index.js';
+import { buildConfirmModal } from '../../src/slack/views/confirm-modal.js';
+import { buildOutcomeMessage } from '../../src/slack/views/outcome-message.js';
+import { buildStatusModal } from '../../src/slack/views/status-modal.js';
+import { buildUsageReply } from '../../src/slack/views/usage.js';
+
+const production: WdtEnvironment = { host: 'wdt.wangdian.cn', kind: 'production' };
+const at = new Date('2026-11-28T13:05:09Z');
+
+function buildAttempt(overrides: Partial<AttemptRecord> = {}): AttemptRecord {
+  const record = newAttempt({
+    attemptId: '01JDZ7W3Q4K5M6N7P8R9S0T1V2',
+    batchId: '01JDZ7W3Q4K5M6N7P8R9S0T1V2',
+    teamId: 'T1',
+    channelId: 'COPS',
+    requesterId: 'UALICE',
+    orderNo: 'RK2006030008',
+    wdtHost: production.host,
+    state: 'requested',
+    at,
+  });
+  return { ...record, ...overrides };
+}
+
+const allTextOf = (value: unknown): string => JSON.stringify(value);
+
+describe.each(Object.values(LOCALES))('Block Kit builders ($locale)', (texts) => {
+  it('builds a confirmation modal within limits, with the shared ids and a bounded reason', () => {
+    const metadata = sealMetadata('k', { attemptId: buildAttempt().attemptId });
+    const modal = buildConfirmModal({ texts, attempt: buildAttempt(), environment: production, privateMetadata: metadata });
+    expect(modal.callback_id).toBe(ConfirmModal.callbackId);
+    expect(Array.from(modal.title.text).length).toBeLessThanOrEqual(LIMITS.modalTitle);
+    expect(Array.from(modal.submit?.text ?? '').length).toBeLessThanOrEqual(LIMITS.modalButton);
+    expect(modal.private_metadata?.length).toBeLessThanOrEqual(LIMITS.privateMetadata);
+    const input = modal.blocks.find((b) => b.type === 'input');
+    expect(input).toMatchObject({
+      block_id: ConfirmModal.reasonBlock,
+      element: { action_id: ConfirmModal.reasonAction, max_length: REASON_MAX_LENGTH },
+    });
+    const text = allTextOf(modal);
+    expect(text).toContain('RK2006030008');
+    expect(text).toContain('wdt.wangdian.cn');
+    expect(text).toContain('<#COPS>');
+  });
+
+  it('escapes the reason and WDT message in the outcome message', () => {
+    const record = advance(buildAttempt(), 'refused', at, {
+      reason: '<!channel> see <https://evil.example|click> & `code`',
+      wdtStatus: 100,
+      wdtMessage: '入库单状态不为编辑中 <b>',
+      durationMs: 42,
+    });
+    const message = buildOutcomeMessage({ texts, record, environment: production });
+    const text = allTextOf(message.blocks);
+    expect(text).not.toContain('<!channel>');
+    expect(text).not.toContain('<https://evil.example');
+    expect(text).toContain('&lt;!channel&gt;');
+    expect(text).toContain('入库单状态不为编辑中 &lt;b&gt;');
+    expect(text).toContain('<@UALICE>');
+    expect(text).toContain('42 ms');
+    expect(text).toContain(record.attemptId);
+    expect(text).toContain('2026-11-28 13:05:09 UTC');
+    expect(text).toContain('2026-11-28 21:05:09 Asia/Shanghai');
+  });
+
+  it('keeps every outcome text within Block Kit limits even for a 500-character reason', () => {
+    const record = advance(buildAttempt(), 'unknown', at, { reason: '<'.repeat(REASON_MAX_LENGTH), detail: 'x' });
+    const message = buildOutcomeMessage({ texts, record, environment: production });
+    expect(message.blocks.length).toBeLessThanOrEqual(LIMITS.messageBlocks);
+    for (const block of message.blocks) {
+      if (block.type === 'section') {
+        expect(block.text?.text.length ?? 0).toBeLessThanOrEqual(LIMITS.sectionText);
+        for (const field of block.fields ?? []) expect(field.text.length).toBeLessThanOrEqual(LIMITS.fieldText);
+        expect((block.fields ?? []).length).toBeLessThanOrEqual(LIMITS.fields);
+      }
+    }
+    expect(message.text.length).toBeLessThanOrEqual(3000);
+  });
+
+  it('adds operator advice for a bad-sign refusal and retry advice for rate limiting', () => {
+    const badSign = advance(buildAttempt(), 'refused', at, { wdtStatus: 1, wdtMessage: '验证失败' });
+    expect(allTextOf(buildOutcomeMessage({ texts, record: badSign, environment: production }))).toContain(
+      texts.operatorProblem,
+    );
+    const limited = advance(buildAttempt(), 'refused', at, { wdtStatus: 100, wdtOutcome: 'rate_limited' });
+    expect(allTextOf(buildOutcomeMessage({ texts, record: limited, environment: production }))).toContain(
+      texts.rateLimitedAdvice,
+    );
+  });
+
+  it('builds usage replies and status modals within limits', () => {
+    const reply = buildUsageReply(texts, '/cancel-stockin', 'problem');
+    expect(reply.response_type).toBe('ephemeral');
+    expect(reply.text).toContain('/cancel-stockin');
+    const modal = buildStatusModal({ texts, title: texts.cancellingTitle, mrkdwn: 'x'.repeat(5000) });
+    expect(Array.from(modal.title.text).length).toBeLessThanOrEqual(LIMITS.modalTitle);
+    expect(allTextOf(modal).length).toBeLessThan(3500);
+  });
+});
