@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto';
+import type {
+  BlockAction,
+  BlockElementAction,
+  ButtonAction,
+  SlashCommand,
+  ViewOutput,
+  ViewSubmitAction,
+} from '@slack/bolt';
+import { STANDIN_WORKSPACE } from './workspace-identity.js';
+
+/**
+ * Builders for what Slack sends an app, field for field, defaulting to the stand-in workspace. The objects
+ * are what a Socket Mode envelope carries; the `*Body` / `encode*` forms are what Slack POSTs over HTTP.
+ */
+
+/** The person who runs the command in fixtures unless a test says otherwise. */
+export const DEFAULT_ACTOR: Readonly<{ id: string; name: string }> = {
+  id: 'U0OPERATOR1',
+  name: 'warehouse.lead',
+};
+export const DEFAULT_CHANNEL: Readonly<{ id: string; name: string }> = {
+  id: 'C0STOCKOPS',
+  name: 'stock-ops',
+};
+
+/** Slack still sends the deprecated verification token in every payload; Bolt ignores it. */
+const VERIFICATION_TOKEN = 'standin-verification-token';
+
+type ViewStateValues = ViewOutput['state']['values'];
+
+/** Same shape as Slack's `398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c`; unique per call. */
+function newTriggerId(): string {
+  return `${Date.now()}.${randomBytes(4).readUInt32BE()}.${randomBytes(16).toString('hex')}`;
+}
+
+function actionTs(): string {
+  return (Date.now() / 1000).toFixed(6);
+}
+
+function formEncode(fields: Record<string, unknown>): string {
+  const form = new URLSearchParams();
+  for (const [key, value] of Object.entries(fields)) if (value !== undefined) form.append(key, String(value));
+  return form.toString();
+}
+
+/** A response URL is required: a default would point the app at a real Slack host. */
+export type SlashCommandOverrides = Partial<SlashCommand> & Pick<SlashCommand, 'response_url'>;
+
+export function buildSlashCommand(overrides: SlashCommandOverrides): SlashCommand {
+  return {
+    token: VERIFICATION_TOKEN,
+    team_id: STANDIN_WORKSPACE.teamId,
+    team_domain: STANDIN_WORKSPACE.teamDomain,
+    channel_id: DEFAULT_CHANNEL.id,
+    channel_name: DEFAULT_CHANNEL.name,
+    user_id: DEFAULT_ACTOR.id,
+    user_name: DEFAULT_ACTOR.name,
+    command: '/cancel-stockin',
+    text: '',
+    api_app_id: STANDIN_WORKSPACE.appId,
+    is_enterprise_install: 'false',
+    trigger_id: newTriggerId(),
+    ...overrides,
+  };
+}
+
+/** The `application/x-www-form-urlencoded` body Slack POSTs for a slash command, fields in Slack's order. */
+export function buildSlashCommandBody(overrides: SlashCommandOverrides): string {
+  return formEncode(buildSlashCommand(overrides));
+}
+
+export type ViewSubmissionOverrides = Partial<Omit<ViewSubmitAction, 'type' | 'view'>> & {
+  /** The view as Slack holds it (e.g. `standin.views.get(id)`): ids, hash and private_metadata come from it. */
+  view: ViewOutput;
+  /** What the user entered: block_id → action_id → state value. */
+  values: ViewStateValues;
+};
+
+export function buildViewSubmissionPayload({
+  view,
+  values,
+  ...overrides
+}: ViewSubmissionOverrides): ViewSubmitAction {
+  return {
+    type: 'view_submission',
+    team: { id: STANDIN_WORKSPACE.teamId, domain: STANDIN_WORKSPACE.teamDomain },
+    user: { id: DEFAULT_ACTOR.id, name: DEFAULT_ACTOR.name, team_id: STANDIN_WORKSPACE.teamId },
+    api_app_id: STANDIN_WORKSPACE.appId,
+    token: VERIFICATION_TOKEN,
+    trigger_id: newTriggerId(),
+    is_enterprise_install: false,
+    response_urls: [],
+    ...overrides,
+    view: { ...view, state: { values } },
+  };
+}
+
+export type BlockActionsOverrides = Partial<Omit<BlockAction, 'type' | 'actions' | 'response_url'>> & {
+  actions: BlockElementAction[];
+  /** Pass '' for an action inside a modal: Slack sends no response URL there. */
+  response_url: string;
+};
+
+export function buildBlockActionsPayload({
+  actions,
+  response_url,
+  ...overrides
+}: BlockActionsOverrides): BlockAction {
+  const inView = overrides.view !== undefined;
+  const channel = inView ? undefined : (overrides.channel ?? { ...DEFAULT_CHANNEL });
+  const container =
+    overrides.view !== undefined
+      ? { type: 'view', view_id: overrides.view.id }
+      : {
+          type: 'message',
+          message_ts: overrides.message?.ts,
+          channel_id: channel?.id,
+          is_ephemeral: overrides.message === undefined,
+        };
+  return {
+    type: 'block_actions',
+    team: { id: STANDIN_WORKSPACE.teamId, domain: STANDIN_WORKSPACE.teamDomain },
+    user: {
+      id: DEFAULT_ACTOR.id,
+      username: DEFAULT_ACTOR.name,
+      name: DEFAULT_ACTOR.name,
+      team_id: STANDIN_WORKSPACE.teamId,
+    },
+    api_app_id: STANDIN_WORKSPACE.appId,
+    token: VERIFICATION_TOKEN,
+    trigger_id: newTriggerId(),
+    container,
+    ...(channel === undefined ? {} : { channel }),
+    ...overrides,
+    actions,
+    response_url,
+  };
+}
+
+export function buildButtonAction(
+  fields: Pick<ButtonAction, 'action_id' | 'block_id'> & Partial<ButtonAction>,
+): ButtonAction {
+  return {
+    type: 'button',
+    text: { type: 'plain_text', text: fields.action_id },
+    action_ts: actionTs(),
+    ...fields,
+  };
+}
+
+/** An interactivity payload as Slack POSTs it: one form field, `payload`, holding the JSON. */
+export function encodeInteractivePayload(payload: BlockAction | ViewSubmitAction): string {
+  return formEncode({ payload: JSON.stringify(payload) });
+}

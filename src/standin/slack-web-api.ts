@@ -1,0 +1,435 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ViewOutput } from '@slack/bolt';
+import type { Logger } from '../logger.js';
+import { type CallArgs, type SlackAnswer, SlackWorkspace, type StoredMessage } from './slack-workspace.js';
+import { attachSocketModeStandin, type SocketModeStandin } from './socket-mode.js';
+
+/** The `method` under which posts to a response URL are recorded (and faulted). */
+export const RESPONSE_URL_METHOD = 'response_url';
+
+export type SlackTokenType = 'bot' | 'user' | 'app' | 'unknown';
+
+export interface RecordedCall {
+  /** 1, 2, 3… in arrival order, across Web API calls and response URL posts. */
+  readonly seq: number;
+  /** Web API method (`views.open`), or RESPONSE_URL_METHOD. */
+  readonly method: string;
+  /** Arguments with JSON-encoded form fields (`view`, `blocks`, …) decoded; `token` removed. */
+  readonly args: CallArgs;
+  /** Whether a token came with the call; the token itself is never kept. */
+  readonly tokenPresent: boolean;
+  readonly tokenType: SlackTokenType | undefined;
+  /** The id in `/response/<id>` for a response URL post. */
+  readonly responseUrlId?: string;
+  /** The fault that answered this call instead of the workspace, if any. */
+  readonly fault?: SlackFault;
+  readonly at: Date;
+  /** performance.now() on arrival, for latency measurements. */
+  readonly atMs: number;
+  /** What the stand-in answered; set once answered, which is when waitFor sees the call. */
+  readonly answer?: { readonly status: number; readonly body: unknown; readonly atMs: number };
+}
+
+type MutableCall = { -readonly [K in keyof RecordedCall]: RecordedCall[K] };
+
+/**
+ * One injected failure. `error` answers HTTP 200 `{ ok: false, error }` (Slack's platform errors);
+ * `httpStatus` answers that status (429 with `Retry-After: retryAfterSec`); `delayMs` holds the answer back
+ * first and alone just slows the call. `times` applies it that many calls, then it clears itself.
+ */
+export interface SlackFault {
+  error?: string;
+  httpStatus?: number;
+  retryAfterSec?: number;
+  delayMs?: number;
+  times?: number;
+}
+
+export type CallMatcher = string | ((call: RecordedCall) => boolean);
+
+export interface SlackStandinOptions {
+  port?: number;
+  host?: string;
+  /** usergroups.users.list answers from this: group id → user ids. */
+  usergroups?: Readonly<Record<string, readonly string[]>>;
+  /** When given, calls with any other token of that kind fail with `invalid_auth`. */
+  tokens?: { bot?: string; app?: string };
+  logger?: Logger;
+}
+
+export interface SlackStandin {
+  /** `http://host:port/api/`, with the trailing slash WebClient's `slackApiUrl` expects. */
+  readonly apiUrl: string;
+  /** A response URL on this server; posts to it are recorded under RESPONSE_URL_METHOD. */
+  responseUrl(id?: string): string;
+  readonly calls: readonly RecordedCall[];
+  callsTo(method: string): RecordedCall[];
+  /** The first answered call that matches, already recorded or still to come. */
+  waitFor(match: CallMatcher, options?: { timeoutMs?: number }): Promise<RecordedCall>;
+  readonly faults: {
+    set(method: string, fault: SlackFault): void;
+    clear(method?: string): void;
+  };
+  /** Every open or published view by id, as last stored (with its current hash). */
+  readonly views: Map<string, ViewOutput>;
+  /** App Home views by user id. */
+  readonly homeViews: Map<string, ViewOutput>;
+  /** Messages posted through chat.postMessage, by ts. */
+  readonly messages: Map<string, StoredMessage>;
+  readonly socketMode: SocketModeStandin;
+  close(): Promise<void>;
+}
+
+/** Form fields that Slack (and WebClient) carry JSON-encoded. */
+const JSON_FIELDS = new Set(['view', 'blocks', 'attachments', 'metadata']);
+const API_PREFIX = '/api/';
+const RESPONSE_PREFIX = '/response/';
+const MAX_BODY_BYTES = 1024 * 1024;
+
+interface Waiter {
+  readonly matches: (call: RecordedCall) => boolean;
+  readonly resolve: (call: RecordedCall) => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+function tokenTypeOf(token: string): SlackTokenType {
+  if (token.startsWith('xoxb-')) return 'bot';
+  if (token.startsWith('xoxp-')) return 'user';
+  if (token.startsWith('xapp-')) return 'app';
+  return 'unknown';
+}
+
+function sameSecret(a: string, b: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function decodeFormField(key: string, value: string): unknown {
+  if (!JSON_FIELDS.has(key)) return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+type ParsedRequest =
+  | { ok: true; args: Record<string, unknown>; bodyToken: string | undefined }
+  | { ok: false; error: string };
+
+/** Reads a Web API request the ways Slack accepts one: query string, form body, or JSON body. */
+function parseApiRequest(url: URL, contentType: string, body: string): ParsedRequest {
+  const args: Record<string, unknown> = {};
+  for (const [key, value] of url.searchParams) args[key] = decodeFormField(key, value);
+  const mediaType = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+  if (body !== '' && mediaType === 'application/json') {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return { ok: false, error: 'invalid_json' };
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      return { ok: false, error: 'invalid_json' };
+    Object.assign(args, parsed);
+    // Slack ignores a token inside a JSON body: JSON posts must authenticate with the Authorization header.
+    delete args.token;
+    return { ok: true, args, bodyToken: undefined };
+  }
+  if (body !== '' && mediaType !== 'application/x-www-form-urlencoded')
+    return { ok: false, error: 'invalid_form_data' };
+  for (const [key, value] of new URLSearchParams(body)) args[key] = decodeFormField(key, value);
+  const bodyToken = typeof args.token === 'string' && args.token !== '' ? args.token : undefined;
+  delete args.token;
+  return { ok: true, args, bodyToken };
+}
+
+function bearerToken(request: IncomingMessage): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+  return match?.[1];
+}
+
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
+  response.end(text);
+}
+
+/**
+ * Starts a real HTTP server that answers like the Slack Web API for the methods this app uses, records every
+ * call, lets a test inject Slack's failure modes, and hosts the Socket Mode stand-in on the same port.
+ */
+export async function startSlackStandin(options: SlackStandinOptions = {}): Promise<SlackStandin> {
+  const host = options.host ?? '127.0.0.1';
+  const { logger } = options;
+  const calls: MutableCall[] = [];
+  const faults = new Map<string, SlackFault>();
+  const waiters = new Set<Waiter>();
+  const closing = new AbortController();
+  let socketMode: SocketModeStandin | undefined;
+  let responseUrlSeq = 0;
+
+  const workspace = new SlackWorkspace({
+    ...(options.usergroups === undefined ? {} : { usergroups: options.usergroups }),
+    issueSocketUrl: () => {
+      if (socketMode === undefined) throw new Error('Socket Mode stand-in is not attached yet');
+      return socketMode.issueConnectionUrl();
+    },
+  });
+
+  function takeFault(method: string): SlackFault | undefined {
+    const fault = faults.get(method);
+    if (fault === undefined) return undefined;
+    if (fault.times !== undefined) {
+      if (fault.times <= 1) faults.delete(method);
+      else faults.set(method, { ...fault, times: fault.times - 1 });
+    }
+    return fault;
+  }
+
+  function record(call: Omit<RecordedCall, 'seq' | 'at' | 'atMs'>): MutableCall {
+    const recorded: MutableCall = { ...call, seq: calls.length + 1, at: new Date(), atMs: performance.now() };
+    calls.push(recorded);
+    logger?.debug(
+      { seq: recorded.seq, method: recorded.method, fault: recorded.fault },
+      'slack stand-in call',
+    );
+    return recorded;
+  }
+
+  /** Waiters see a call once it is answered, so the stand-in's state (views, messages) already reflects it. */
+  function answered(call: MutableCall, status: number, body: unknown): void {
+    call.answer = { status, body, atMs: performance.now() };
+    for (const waiter of waiters) {
+      if (!waiter.matches(call)) continue;
+      waiters.delete(waiter);
+      clearTimeout(waiter.timer);
+      waiter.resolve(call);
+    }
+  }
+
+  /** Answers the fault instead of the workspace; false when the fault was only a delay. */
+  async function answerFault(response: ServerResponse, call: MutableCall): Promise<boolean> {
+    const { fault } = call;
+    if (fault === undefined) return false;
+    if (fault.delayMs !== undefined) await sleep(fault.delayMs, undefined, { signal: closing.signal });
+    if (fault.httpStatus === 429) {
+      const retryAfter: Record<string, string> =
+        fault.retryAfterSec === undefined ? {} : { 'retry-after': String(fault.retryAfterSec) };
+      const body = { ok: false, error: 'ratelimited' };
+      sendJson(response, 429, body, retryAfter);
+      answered(call, 429, body);
+      return true;
+    }
+    if (fault.httpStatus !== undefined) {
+      response.writeHead(fault.httpStatus, { 'content-type': 'text/plain' });
+      response.end('stand-in injected failure');
+      answered(call, fault.httpStatus, 'stand-in injected failure');
+      return true;
+    }
+    if (fault.error !== undefined) {
+      const body = { ok: false, error: fault.error };
+      sendJson(response, 200, body);
+      answered(call, 200, body);
+      return true;
+    }
+    return false;
+  }
+
+  function authError(method: string, token: string | undefined): string | undefined {
+    if (token === undefined) return 'not_authed';
+    const type = tokenTypeOf(token);
+    const wantsApp = method === 'apps.connections.open';
+    if (wantsApp !== (type === 'app')) return 'not_allowed_token_type';
+    const expected = type === 'app' ? options.tokens?.app : type === 'bot' ? options.tokens?.bot : undefined;
+    if (expected !== undefined && !sameSecret(expected, token)) return 'invalid_auth';
+    return undefined;
+  }
+
+  async function handleApi(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+    const method = decodeURIComponent(url.pathname.slice(API_PREFIX.length));
+    const parsed = parseApiRequest(url, request.headers['content-type'] ?? '', await readBody(request));
+    if (!parsed.ok) {
+      sendJson(response, 200, { ok: false, error: parsed.error });
+      return;
+    }
+    const token = bearerToken(request) ?? parsed.bodyToken;
+    const fault = takeFault(method);
+    const call = record({
+      method,
+      args: parsed.args,
+      tokenPresent: token !== undefined,
+      tokenType: token === undefined ? undefined : tokenTypeOf(token),
+      ...(fault === undefined ? {} : { fault }),
+    });
+    if (await answerFault(response, call)) return;
+    const refused = authError(method, token);
+    const answer: SlackAnswer =
+      refused === undefined ? workspace.call(method, parsed.args) : { ok: false, error: refused };
+    sendJson(response, 200, answer);
+    answered(call, 200, answer);
+  }
+
+  async function handleResponseUrl(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+  ): Promise<void> {
+    const id = decodeURIComponent(url.pathname.slice(RESPONSE_PREFIX.length));
+    const body = await readBody(request);
+    let args: unknown;
+    try {
+      args = JSON.parse(body);
+    } catch {
+      args = undefined;
+    }
+    if (typeof args !== 'object' || args === null || Array.isArray(args)) {
+      response.writeHead(400, { 'content-type': 'text/plain' });
+      response.end('invalid_payload');
+      return;
+    }
+    const fault = takeFault(RESPONSE_URL_METHOD);
+    const call = record({
+      method: RESPONSE_URL_METHOD,
+      args: { ...args },
+      tokenPresent: false,
+      tokenType: undefined,
+      responseUrlId: id,
+      ...(fault === undefined ? {} : { fault }),
+    });
+    if (await answerFault(response, call)) return;
+    const answer = { ok: true };
+    sendJson(response, 200, answer);
+    answered(call, 200, answer);
+  }
+
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', `http://${host}`);
+    const route =
+      request.method === 'POST' && url.pathname.startsWith(RESPONSE_PREFIX)
+        ? handleResponseUrl
+        : url.pathname.startsWith(API_PREFIX) && (request.method === 'POST' || request.method === 'GET')
+          ? handleApi
+          : undefined;
+    if (route === undefined) {
+      response.writeHead(404, { 'content-type': 'text/plain' });
+      response.end('not found');
+      return;
+    }
+    route(request, response, url).catch((error: unknown) => {
+      if (closing.signal.aborted) {
+        response.destroy();
+        return;
+      }
+      logger?.error({ err: error }, 'slack stand-in failed to answer');
+      if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
+      response.end();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string')
+    throw new Error('Slack stand-in is not listening on TCP');
+  const { port } = address;
+  const authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  const origin = `http://${authority}`;
+  socketMode = attachSocketModeStandin(server, {
+    wsOrigin: `ws://${authority}`,
+    ...(logger === undefined ? {} : { logger }),
+  });
+  const attachedSocketMode = socketMode;
+
+  const matcherOf = (match: CallMatcher) =>
+    typeof match === 'string' ? (call: RecordedCall) => call.method === match : match;
+
+  return {
+    apiUrl: `${origin}${API_PREFIX}`,
+    responseUrl(id?: string) {
+      responseUrlSeq += 1;
+      return `${origin}${RESPONSE_PREFIX}${encodeURIComponent(id ?? `R${responseUrlSeq}`)}`;
+    },
+    calls,
+    callsTo: (method) => calls.filter((call) => call.method === method),
+    waitFor(match, { timeoutMs = 2000 } = {}) {
+      const matches = matcherOf(match);
+      const seen = calls.find((call) => call.answer !== undefined && matches(call));
+      if (seen !== undefined) return Promise.resolve(seen);
+      return new Promise<RecordedCall>((resolve, reject) => {
+        const waiter: Waiter = {
+          matches,
+          resolve,
+          reject,
+          timer: setTimeout(() => {
+            waiters.delete(waiter);
+            const methods = calls.map((call) => call.method).join(', ') || 'none';
+            const wanted = typeof match === 'string' ? match : 'a matching call';
+            reject(
+              new Error(`Slack stand-in: no ${wanted} within ${timeoutMs} ms (calls so far: ${methods})`),
+            );
+          }, timeoutMs),
+        };
+        waiters.add(waiter);
+      });
+    },
+    faults: {
+      set(method, fault) {
+        if (fault.error !== undefined && fault.httpStatus !== undefined) {
+          throw new Error('a fault answers with either an error or an HTTP status, not both');
+        }
+        faults.set(method, fault);
+      },
+      clear(method) {
+        if (method === undefined) faults.clear();
+        else faults.delete(method);
+      },
+    },
+    views: workspace.views,
+    homeViews: workspace.homeViews,
+    messages: workspace.messages,
+    socketMode: attachedSocketMode,
+    async close() {
+      closing.abort();
+      for (const waiter of waiters) {
+        clearTimeout(waiter.timer);
+        waiter.reject(new Error('Slack stand-in closed'));
+      }
+      waiters.clear();
+      await attachedSocketMode.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
