@@ -26,7 +26,11 @@ export function createBoltApp(options: BoltAppOptions): { app: App; receiver: HT
         appToken: options.appToken,
         logger,
         customRoutes,
-        installerOptions: { port: options.port },
+        installerOptions: {
+          port: options.port,
+          // apps.connections.open goes through this client: it must honour SLACK_API_URL too.
+          ...(options.slackApiUrl ? { clientOptions: { slackApiUrl: options.slackApiUrl } } : {}),
+        },
       })
     : new HTTPReceiver({
         signingSecret: options.signingSecret,

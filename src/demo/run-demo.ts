@@ -1,0 +1,56 @@
+import { runAuditCli } from '../audit/cli.js';
+import { DEFAULT_ACTOR } from '../standin/slack-payloads.js';
+import { startLocalStack } from './local-stack.js';
+import { renderBlocks } from './render-blocks.js';
+
+/**
+ * `npm run demo`: the whole flow on this machine with no credentials. The WDT sandbox, a stand-in for the
+ * Slack Web API and the real bot in HTTP mode; a scripted person types commands and confirms the modal.
+ */
+async function main(): Promise<void> {
+  const stack = await startLocalStack({ env: { BOT_LOCALE: process.env.BOT_LOCALE ?? 'en' } });
+  const say = (text: string) => process.stdout.write(`${text}\n`);
+  try {
+    say(`WDT sandbox: ${stack.wdt.url}   Slack stand-in: ${stack.slack.apiUrl}   bot: ${stack.url}\n`);
+
+    say(`1) @${DEFAULT_ACTOR.name} types: /cancel-stockin RK2006030008`);
+    await stack.command('RK2006030008');
+    const view = await stack.openedView();
+    say(`   The bot opens the modal "${view.title.text}":`);
+    say(renderBlocks(view.blocks));
+    say('   They type a reason and press "Cancel order".');
+    await stack.submit(view, 'Supplier delivered the wrong SKU; purchase order re-issued');
+    const first = await stack.slack.waitFor('chat.postMessage');
+    say('\n   #stock-ops now shows:');
+    say(renderBlocks(first.args.blocks));
+
+    say('\n2) They try the same order again: WDT refuses, because it is no longer in 编辑中.');
+    await stack.command('RK2006030008');
+    await stack.submit(await stack.openedView(), 'Trying twice');
+    const second = await stack.slack.waitFor((c) => c.method === 'chat.postMessage' && c.seq > first.seq);
+    say(renderBlocks(second.args.blocks));
+
+    say('\n3) A typo: /cancel-stockin hello');
+    const typo = await stack.command('hello');
+    say(`   Only they see: ${String((typo.json as { text?: string } | undefined)?.text ?? '').split('\n')[0]}`);
+
+    say('\n4) Someone not on the allowlist: /cancel-stockin RK2006030009');
+    await stack.command('RK2006030009', { id: 'U0INTRUDER', name: 'intruder' });
+    const refusal = await stack.slack.waitFor('response_url');
+    say(`   Only they see: ${String(refusal.args.text)}`);
+
+    say(`\nWDT sandbox received ${stack.wdt.calls.filter((c) => c.method === 'wms.stockin.Purchase.cancel').length} cancel call(s).`);
+    say('\nThe audit trail (npm run audit -- show RK2006030008):');
+    await runAuditCli(['show', 'RK2006030008', '--db', stack.auditDbPath], { env: {}, stdout: process.stdout, stderr: process.stderr });
+    say('\nnpm run audit -- verify:');
+    const verified = await runAuditCli(['verify', '--db', stack.auditDbPath], { env: {}, stdout: process.stdout, stderr: process.stderr });
+    process.exitCode = verified;
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

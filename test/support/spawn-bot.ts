@@ -1,0 +1,75 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface SpawnedBot {
+  child: ChildProcess;
+  port: number;
+  url: string;
+  /** Every stdout line so far (pino JSON). */
+  lines: string[];
+  stderr: () => string;
+  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Runs the real entry point (`src/main.ts`) as its own process, as `npm start` would, with `env` only. */
+export async function spawnBot(env: Record<string, string>, timeoutMs = 15_000): Promise<SpawnedBot> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  let stderr = '';
+  const listeners = new Set<() => void>();
+  let buffer = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    buffer += chunk;
+    const parts = buffer.split('\n');
+    buffer = parts.pop() ?? '';
+    lines.push(...parts.filter(Boolean));
+    for (const listener of listeners) listener();
+  });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = once(child, 'exit').then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+  }));
+
+  function waitForLine(pattern: RegExp, limitMs = timeoutMs): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const found = lines.find((line) => pattern.test(line));
+        if (found) {
+          cleanup();
+          resolve(found);
+        }
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`no log line matching ${pattern} within ${limitMs} ms; stderr: ${stderr.slice(-2000)}`));
+      }, limitMs);
+      const onExit = () => {
+        cleanup();
+        reject(new Error(`bot exited before logging ${pattern}; stderr: ${stderr.slice(-2000)}`));
+      };
+      const cleanup = () => {
+        clearTimeout(timer);
+        listeners.delete(check);
+        child.off('exit', onExit);
+      };
+      listeners.add(check);
+      child.once('exit', onExit);
+      check();
+    });
+  }
+
+  const upLine = await waitForLine(/cancel-stockin is up/);
+  const port = (JSON.parse(upLine) as { port: number }).port;
+  return { child, port, url: `http://127.0.0.1:${port}/slack/events`, lines, stderr: () => stderr, waitForLine, exited };
+}
