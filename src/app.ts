@@ -8,8 +8,8 @@ import { createCancelService } from './core/cancel-service.js';
 import { InFlight } from './core/in-flight.js';
 import { MAX_ORDERS_PER_COMMAND } from './core/order-number.js';
 import { createCancelPolicy } from './core/policy.js';
-import { reconcileStuckCalls } from './core/reconcile.js';
 import { type Clock, systemClock } from './core/ports/clock.js';
+import { reconcileStuckCalls } from './core/reconcile.js';
 import { createBoltApp } from './slack/create-bolt-app.js';
 import { makeConfirmSubmissionHandler } from './slack/handlers/confirm-submission.js';
 import { makeSlashCommandHandler } from './slack/handlers/slash-command.js';
@@ -40,7 +40,11 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
   const newId = monotonicFactory();
   const texts = textsFor(config.BOT_LOCALE);
 
-  const audit = await openAuditStore({ databaseUrl: config.DATABASE_URL, sqlitePath: config.AUDIT_DB_PATH, logger });
+  const audit = await openAuditStore({
+    databaseUrl: config.DATABASE_URL,
+    sqlitePath: config.AUDIT_DB_PATH,
+    logger,
+  });
   const wdt = createWdtClient({
     baseUrl: config.WDT_BASE_URL,
     sid: config.WDT_SID,
@@ -98,7 +102,14 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     }),
   });
   registerViews(app, {
-    confirm: makeConfirmSubmissionHandler({ cancel, texts, environment: wdt.environment, metadataKey, logger }),
+    confirm: makeConfirmSubmissionHandler({
+      cancel,
+      inFlight,
+      texts,
+      environment: wdt.environment,
+      metadataKey,
+      logger,
+    }),
   });
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');
@@ -122,7 +133,12 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       const address = server?.address?.() as AddressInfo | null | undefined;
       const port = address && typeof address === 'object' ? address.port : null;
       logger.info(
-        { port, mode: config.SLACK_APP_TOKEN ? 'socket' : 'http', wdtHost: wdt.environment.host, audit: audit.backend },
+        {
+          port,
+          mode: config.SLACK_APP_TOKEN ? 'socket' : 'http',
+          wdtHost: wdt.environment.host,
+          audit: audit.backend,
+        },
         'cancel-stockin is up',
       );
       const report = await reconcile();
@@ -138,7 +154,9 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     async stop() {
       clearInterval(reconcileTimer);
       const drained = await inFlight.drain(config.SHUTDOWN_GRACE_MS);
-      await app.stop().catch((error: unknown) => logger.warn({ err: error }, 'Slack receiver did not stop cleanly'));
+      await app
+        .stop()
+        .catch((error: unknown) => logger.warn({ err: error }, 'Slack receiver did not stop cleanly'));
       await wdt.close();
       await audit.close();
       return { drained };

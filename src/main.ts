@@ -8,14 +8,21 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`cancel-stockin cannot start.\n${error.message}\nSee .env.example for every variable.\n`);
+      process.stderr.write(
+        `cancel-stockin cannot start.\n${error.message}\nSee .env.example for every variable.\n`,
+      );
       process.exit(1);
     }
     throw error;
   }
   const logger = createLogger({
     level: config.LOG_LEVEL,
-    secrets: [config.SLACK_BOT_TOKEN, config.SLACK_SIGNING_SECRET, config.SLACK_APP_TOKEN ?? '', config.WDT_APP_SECRET],
+    secrets: [
+      config.SLACK_BOT_TOKEN,
+      config.SLACK_SIGNING_SECRET,
+      config.SLACK_APP_TOKEN ?? '',
+      config.WDT_APP_SECRET,
+    ],
   });
   const bot = await createBot(config, { logger });
   let stopping = false;
@@ -41,6 +48,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`cancel-stockin failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `cancel-stockin failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

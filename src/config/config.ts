@@ -15,42 +15,45 @@ const csvIds = (pattern: RegExp, what: string) =>
       message: `must be a comma-separated list of ${what}`,
     });
 
-const positiveInt = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
+const positiveInt = (fallback: number, max: number) =>
+  z.coerce.number().int().min(1).max(max).default(fallback);
 
-export const configSchema = z
-  .object({
-    SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'must be a bot token starting with xoxb-'),
-    SLACK_SIGNING_SECRET: z.string().min(8, 'must be the app signing secret'),
-    SLACK_APP_TOKEN: z
-      .string()
-      .regex(/^xapp-/, 'must be an app-level token starting with xapp-')
-      .optional()
-      .or(z.literal('').transform(() => undefined)),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    SLACK_API_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
-    WDT_SID: z.string().min(1, 'is required (the WDT seller account)'),
-    WDT_APP_KEY: z.string().min(1, 'is required (the WDT appkey)'),
-    WDT_APP_SECRET: z.string().regex(/^[^:]+:.+$/, 'must be the WDT appsecret in the form secret:salt'),
-    WDT_BASE_URL: z.url().default(WDT_TEST_BASE_URL),
-    WDT_TIMEOUT_MS: positiveInt(10_000, 120_000),
-    AUDIT_DB_PATH: z.string().min(1).default('./data/audit.db'),
-    DATABASE_URL: z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
-      .optional()
-      .or(z.literal('').transform(() => undefined)),
-    AUDIT_CHANNEL_ID: z
-      .string()
-      .regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel id like C0123456')
-      .optional()
-      .or(z.literal('').transform(() => undefined)),
-    CANCEL_ALLOWED_USERS: csvIds(/^[UW][A-Z0-9]{2,}$/, 'Slack user ids like U0123456'),
-    CANCEL_ALLOWED_USERGROUPS: csvIds(/^S[A-Z0-9]{2,}$/, 'Slack user group ids like S0123456'),
-    CANCEL_ALLOWED_CHANNELS: csvIds(/^[CGD][A-Z0-9]{2,}$/, 'Slack channel ids like C0123456'),
-    SHUTDOWN_GRACE_MS: positiveInt(15_000, 600_000),
-    BOT_LOCALE: z.enum(['zh-CN', 'en']).default('zh-CN'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  });
+export const configSchema = z.object({
+  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'must be a bot token starting with xoxb-'),
+  SLACK_SIGNING_SECRET: z.string().min(8, 'must be the app signing secret'),
+  SLACK_APP_TOKEN: z
+    .string()
+    .regex(/^xapp-/, 'must be an app-level token starting with xapp-')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  SLACK_API_URL: z
+    .url()
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  WDT_SID: z.string().min(1, 'is required (the WDT seller account)'),
+  WDT_APP_KEY: z.string().min(1, 'is required (the WDT appkey)'),
+  WDT_APP_SECRET: z.string().regex(/^[^:]+:.+$/, 'must be the WDT appsecret in the form secret:salt'),
+  WDT_BASE_URL: z.url().default(WDT_TEST_BASE_URL),
+  WDT_TIMEOUT_MS: positiveInt(10_000, 120_000),
+  AUDIT_DB_PATH: z.string().min(1).default('./data/audit.db'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  AUDIT_CHANNEL_ID: z
+    .string()
+    .regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel id like C0123456')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  CANCEL_ALLOWED_USERS: csvIds(/^[UW][A-Z0-9]{2,}$/, 'Slack user ids like U0123456'),
+  CANCEL_ALLOWED_USERGROUPS: csvIds(/^S[A-Z0-9]{2,}$/, 'Slack user group ids like S0123456'),
+  CANCEL_ALLOWED_CHANNELS: csvIds(/^[CGD][A-Z0-9]{2,}$/, 'Slack channel ids like C0123456'),
+  SHUTDOWN_GRACE_MS: positiveInt(15_000, 600_000),
+  BOT_LOCALE: z.enum(['zh-CN', 'en']).default('zh-CN'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
 
 export type Config = Readonly<z.output<typeof configSchema>>;
 

@@ -167,7 +167,10 @@ export function createCancelService(deps: CancelServiceDeps) {
     try {
       await audit.append('notified', noted, at);
     } catch (error) {
-      logger.error({ err: error, attemptId: record.attemptId }, 'could not record where the outcome was posted');
+      logger.error(
+        { err: error, attemptId: record.attemptId },
+        'could not record where the outcome was posted',
+      );
     }
     return delivery;
   }

@@ -23,7 +23,11 @@ export async function lookupOrder(
   let end = options.now.getTime() + 60_000;
   while (end > floor) {
     const start = Math.max(floor, end - MAX_WINDOW_DAYS * DAY_MS + 1_000);
-    const outcome = await wdt.queryStockin({ stockinNo: orderNo, start: new Date(start), end: new Date(end) });
+    const outcome = await wdt.queryStockin({
+      stockinNo: orderNo,
+      start: new Date(start),
+      end: new Date(end),
+    });
     if (outcome.kind !== 'ok') return { kind: 'error', outcome };
     const order = outcome.data.find((candidate) => candidate.stockinNo === orderNo);
     if (order) return { kind: 'found', order };

@@ -14,11 +14,7 @@ export type CommandParse =
   | { kind: 'orders'; orderNos: string[] }
   | { kind: 'invalid'; problem: InvalidInputProblem; sample?: string };
 
-export type InvalidInputProblem =
-  | 'too_long'
-  | 'bad_characters'
-  | 'not_an_order_number'
-  | 'too_many_orders';
+export type InvalidInputProblem = 'too_long' | 'bad_characters' | 'not_an_order_number' | 'too_many_orders';
 
 // Controls, zero-width and bidirectional overrides have no business in an order list and can disguise one.
 const HIDDEN_CHARACTERS = /[\p{Cc}\p{Cf}\u2028\u2029]/u;

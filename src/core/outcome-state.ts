@@ -7,9 +7,10 @@ import { STOCKIN_STATUS } from './ports/wdt.js';
  * treated as unknown, not failed: a gateway can fail after the backend acted, and reporting "not cancelled"
  * for an order that was cancelled is the one lie this bot must never tell.
  */
-export function stateForCancelOutcome(
-  outcome: WdtOutcome<null>,
-): { state: AttemptState; patch: Partial<AttemptRecord> } {
+export function stateForCancelOutcome(outcome: WdtOutcome<null>): {
+  state: AttemptState;
+  patch: Partial<AttemptRecord>;
+} {
   const base = { wdtOutcome: outcome.kind, durationMs: Math.round(outcome.durationMs) };
   switch (outcome.kind) {
     case 'ok':
@@ -22,13 +23,21 @@ export function stateForCancelOutcome(
     case 'rate_limited':
       return {
         state: 'refused',
-        patch: { ...base, wdtStatus: 100, wdtMessage: outcome.message, detail: `rate limited after ${outcome.attempts} attempts` },
+        patch: {
+          ...base,
+          wdtStatus: 100,
+          wdtMessage: outcome.message,
+          detail: `rate limited after ${outcome.attempts} attempts`,
+        },
       };
     case 'not_sent':
       return { state: 'failed', patch: { ...base, detail: outcome.reason } };
     case 'unknown':
       return { state: 'unknown', patch: { ...base, detail: outcome.reason } };
     case 'protocol_error':
-      return { state: 'unknown', patch: { ...base, detail: `HTTP ${outcome.httpStatus}: ${outcome.reason}` } };
+      return {
+        state: 'unknown',
+        patch: { ...base, detail: `HTTP ${outcome.httpStatus}: ${outcome.reason}` },
+      };
   }
 }

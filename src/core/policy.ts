@@ -2,7 +2,10 @@ import type { Directory } from './ports/directory.js';
 
 export type AccessDecision =
   | { allowed: true; via: 'user' | 'usergroup' }
-  | { allowed: false; reason: 'nobody_configured' | 'not_listed' | 'channel_not_allowed' | 'directory_unavailable' };
+  | {
+      allowed: false;
+      reason: 'nobody_configured' | 'not_listed' | 'channel_not_allowed' | 'directory_unavailable';
+    };
 
 export interface Allowlist {
   users: readonly string[];
@@ -34,12 +37,17 @@ export function createCancelPolicy(options: {
   };
 }
 
-export async function isMember(allow: Allowlist, directory: Directory, userId: string): Promise<AccessDecision> {
+export async function isMember(
+  allow: Allowlist,
+  directory: Directory,
+  userId: string,
+): Promise<AccessDecision> {
   if (allow.users.includes(userId)) return { allowed: true, via: 'user' };
   let lookupFailed = false;
   for (const groupId of allow.usergroups) {
     try {
-      if ((await directory.usergroupMembers(groupId)).includes(userId)) return { allowed: true, via: 'usergroup' };
+      if ((await directory.usergroupMembers(groupId)).includes(userId))
+        return { allowed: true, via: 'usergroup' };
     } catch {
       lookupFailed = true;
     }

@@ -28,14 +28,19 @@ export async function reconcileStuckCalls(deps: ReconcileDeps): Promise<Reconcil
   const { wdt, audit, clock, logger } = deps;
   const report: ReconcileReport = { reconciled: [], pending: [] };
   for (const stuck of await audit.findStuckCalling()) {
-    const calledAt = new Date(stuck.stateTimes.calling ?? stuck.stateTimes.requested ?? clock.now().toISOString());
+    const calledAt = new Date(
+      stuck.stateTimes.calling ?? stuck.stateTimes.requested ?? clock.now().toISOString(),
+    );
     const lookup = await lookupOrder(wdt, stuck.orderNo ?? '', {
       now: clock.now(),
       days: 90,
       notBefore: new Date(calledAt.getTime() - 90 * 86_400_000),
     });
     if (lookup.kind !== 'found') {
-      logger.warn({ attemptId: stuck.attemptId, orderNo: stuck.orderNo, lookup: lookup.kind }, 'stuck cancel not reconciled yet');
+      logger.warn(
+        { attemptId: stuck.attemptId, orderNo: stuck.orderNo, lookup: lookup.kind },
+        'stuck cancel not reconciled yet',
+      );
       report.pending.push(stuck.attemptId);
       continue;
     }

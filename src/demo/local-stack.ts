@@ -6,7 +6,7 @@ import type { DestinationStream } from 'pino';
 import { type Bot, createBot } from '../app.js';
 import { type Config, loadConfig } from '../config/config.js';
 import { createLogger } from '../logger.js';
-import { startWdtSandbox, SANDBOX_CREDENTIALS, type WdtSandbox } from '../sandbox/server.js';
+import { SANDBOX_CREDENTIALS, startWdtSandbox, type WdtSandbox } from '../sandbox/server.js';
 import { ConfirmModal } from '../slack/ids.js';
 import { postToBolt } from '../standin/post-to-bolt.js';
 import {
@@ -107,10 +107,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return postToBolt(url, body, sign);
     },
     async openedView(triggerId = lastTriggerId) {
-      const call = await slack.waitFor(
-        (c) => c.method === 'views.open' && c.args.trigger_id === triggerId,
-        { timeoutMs: 5_000 },
-      );
+      const call = await slack.waitFor((c) => c.method === 'views.open' && c.args.trigger_id === triggerId, {
+        timeoutMs: 5_000,
+      });
       const metadata = (call.args.view as { private_metadata?: string } | undefined)?.private_metadata;
       const view = [...slack.views.values()].find((v) => v.private_metadata === metadata);
       if (!view) throw new Error('the stand-in holds no view for that views.open call');
@@ -123,7 +122,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         values:
           reason === null
             ? {}
-            : { [ConfirmModal.reasonBlock]: { [ConfirmModal.reasonAction]: { type: 'plain_text_input', value: reason } } },
+            : {
+                [ConfirmModal.reasonBlock]: {
+                  [ConfirmModal.reasonAction]: { type: 'plain_text_input', value: reason },
+                },
+              },
       });
       return postToBolt(url, encodeInteractivePayload(payload), sign);
     },

@@ -32,18 +32,30 @@ async function main(): Promise<void> {
 
     say('\n3) A typo: /cancel-stockin hello');
     const typo = await stack.command('hello');
-    say(`   Only they see: ${String((typo.json as { text?: string } | undefined)?.text ?? '').split('\n')[0]}`);
+    say(
+      `   Only they see: ${String((typo.json as { text?: string } | undefined)?.text ?? '').split('\n')[0]}`,
+    );
 
     say('\n4) Someone not on the allowlist: /cancel-stockin RK2006030009');
     await stack.command('RK2006030009', { id: 'U0INTRUDER', name: 'intruder' });
     const refusal = await stack.slack.waitFor('response_url');
     say(`   Only they see: ${String(refusal.args.text)}`);
 
-    say(`\nWDT sandbox received ${stack.wdt.calls.filter((c) => c.method === 'wms.stockin.Purchase.cancel').length} cancel call(s).`);
+    say(
+      `\nWDT sandbox received ${stack.wdt.calls.filter((c) => c.method === 'wms.stockin.Purchase.cancel').length} cancel call(s).`,
+    );
     say('\nThe audit trail (npm run audit -- show RK2006030008):');
-    await runAuditCli(['show', 'RK2006030008', '--db', stack.auditDbPath], { env: {}, stdout: process.stdout, stderr: process.stderr });
+    await runAuditCli(['show', 'RK2006030008', '--db', stack.auditDbPath], {
+      env: {},
+      stdout: process.stdout,
+      stderr: process.stderr,
+    });
     say('\nnpm run audit -- verify:');
-    const verified = await runAuditCli(['verify', '--db', stack.auditDbPath], { env: {}, stdout: process.stdout, stderr: process.stderr });
+    const verified = await runAuditCli(['verify', '--db', stack.auditDbPath], {
+      env: {},
+      stdout: process.stdout,
+      stderr: process.stderr,
+    });
     process.exitCode = verified;
   } finally {
     await stack.stop();
@@ -51,6 +63,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

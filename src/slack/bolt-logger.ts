@@ -1,4 +1,4 @@
-import { LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import { type Logger as BoltLogger, LogLevel } from '@slack/bolt';
 import type { Logger } from 'pino';
 
 const toPino: Record<LogLevel, string> = {
@@ -12,7 +12,8 @@ const toPino: Record<LogLevel, string> = {
 export function toBoltLogger(logger: Logger): BoltLogger {
   let child = logger.child({ component: 'bolt' });
   let level = LogLevel.INFO;
-  const join = (msg: unknown[]) => msg.map((part) => (typeof part === 'string' ? part : safeJson(part))).join(' ');
+  const join = (msg: unknown[]) =>
+    msg.map((part) => (typeof part === 'string' ? part : safeJson(part))).join(' ');
   return {
     debug: (...msg) => child.debug(join(msg)),
     info: (...msg) => child.info(join(msg)),

@@ -18,7 +18,10 @@ export interface BoltAppOptions {
  * Socket Mode serves the same health routes on `port`. Web API retries are bounded: the outcome of a cancel
  * must not wait half an hour on Slack.
  */
-export function createBoltApp(options: BoltAppOptions): { app: App; receiver: HTTPReceiver | SocketModeReceiver } {
+export function createBoltApp(options: BoltAppOptions): {
+  app: App;
+  receiver: HTTPReceiver | SocketModeReceiver;
+} {
   const logger = toBoltLogger(options.logger);
   const customRoutes = healthRoutes(options.readiness);
   const receiver = options.appToken

@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
-import type { Directory } from '../core/ports/directory.js';
 import type { Clock } from '../core/ports/clock.js';
+import type { Directory } from '../core/ports/directory.js';
 
 /** `usergroups.users.list` with a short cache; concurrent look-ups of one group share one call. */
 export function createSlackDirectory(deps: { client: WebClient; clock: Clock; ttlMs?: number }): Directory {

@@ -27,11 +27,24 @@ export function createSlackNotifier(deps: {
       const copy = postCopy(record, message);
       let delivery: Delivery;
       try {
-        const posted = await client.chat.postMessage({ channel: record.channelId, text: message.text, blocks: message.blocks, unfurl_links: false });
-        delivery = { via: 'channel', channelId: posted.channel ?? record.channelId, ts: posted.ts ?? null, channelError: null };
+        const posted = await client.chat.postMessage({
+          channel: record.channelId,
+          text: message.text,
+          blocks: message.blocks,
+          unfurl_links: false,
+        });
+        delivery = {
+          via: 'channel',
+          channelId: posted.channel ?? record.channelId,
+          ts: posted.ts ?? null,
+          channelError: null,
+        };
       } catch (error) {
         const channelError = slackErrorCode(error);
-        logger.warn({ slackError: channelError, attemptId: record.attemptId }, 'outcome post to the channel failed');
+        logger.warn(
+          { slackError: channelError, attemptId: record.attemptId },
+          'outcome post to the channel failed',
+        );
         const notice = texts.fallbackNotice(mentionChannel(record.channelId), channelError);
         const via = await tellRequester(client, logger, {
           channelId: record.channelId,
@@ -45,7 +58,10 @@ export function createSlackNotifier(deps: {
     },
   };
 
-  async function postCopy(record: AttemptRecord, message: { text: string; blocks: unknown[] }): Promise<void> {
+  async function postCopy(
+    record: AttemptRecord,
+    message: { text: string; blocks: unknown[] },
+  ): Promise<void> {
     if (!deps.auditChannelId || deps.auditChannelId === record.channelId) return;
     try {
       await client.chat.postMessage({
@@ -55,7 +71,10 @@ export function createSlackNotifier(deps: {
         unfurl_links: false,
       });
     } catch (error) {
-      logger.warn({ slackError: slackErrorCode(error), attemptId: record.attemptId }, 'audit channel copy failed');
+      logger.warn(
+        { slackError: slackErrorCode(error), attemptId: record.attemptId },
+        'audit channel copy failed',
+      );
     }
   }
 }

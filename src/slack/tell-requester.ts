@@ -15,7 +15,10 @@ export async function tellRequester(
     await client.chat.postEphemeral({ channel: to.channelId, user: to.userId, text: to.text });
     return 'ephemeral';
   } catch (error) {
-    logger.warn({ slackError: slackErrorCode(error), channelId: to.channelId }, 'ephemeral reply failed; trying a DM');
+    logger.warn(
+      { slackError: slackErrorCode(error), channelId: to.channelId },
+      'ephemeral reply failed; trying a DM',
+    );
   }
   try {
     const opened = await client.conversations.open({ users: to.userId });
@@ -24,7 +27,10 @@ export async function tellRequester(
     await client.chat.postMessage({ channel: dm, text: to.text });
     return 'dm';
   } catch (error) {
-    logger.error({ slackError: slackErrorCode(error), userId: to.userId }, 'could not reach the requester at all');
+    logger.error(
+      { slackError: slackErrorCode(error), userId: to.userId },
+      'could not reach the requester at all',
+    );
     return 'none';
   }
 }

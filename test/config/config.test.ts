@@ -22,7 +22,11 @@ describe('loadConfig', () => {
   });
 
   it('parses comma-separated allowlists', () => {
-    const config = loadConfig({ ...valid, CANCEL_ALLOWED_USERS: 'U1AA, U2BB', CANCEL_ALLOWED_USERGROUPS: 'S1AA' });
+    const config = loadConfig({
+      ...valid,
+      CANCEL_ALLOWED_USERS: 'U1AA, U2BB',
+      CANCEL_ALLOWED_USERGROUPS: 'S1AA',
+    });
     expect(config.CANCEL_ALLOWED_USERS).toEqual(['U1AA', 'U2BB']);
     expect(config.CANCEL_ALLOWED_USERGROUPS).toEqual(['S1AA']);
   });
@@ -41,7 +45,15 @@ describe('loadConfig', () => {
     }
     expect(caught).toBeInstanceOf(ConfigError);
     const message = (caught as ConfigError).message;
-    for (const name of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'WDT_SID', 'WDT_APP_KEY', 'WDT_APP_SECRET', 'WDT_TIMEOUT_MS', 'CANCEL_ALLOWED_USERS']) {
+    for (const name of [
+      'SLACK_BOT_TOKEN',
+      'SLACK_SIGNING_SECRET',
+      'WDT_SID',
+      'WDT_APP_KEY',
+      'WDT_APP_SECRET',
+      'WDT_TIMEOUT_MS',
+      'CANCEL_ALLOWED_USERS',
+    ]) {
       expect(message).toContain(name);
     }
     expect(message).toContain('SLACK_SIGNING_SECRET is missing');

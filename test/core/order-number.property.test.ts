@@ -1,10 +1,22 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_COMMAND_TEXT_LENGTH, ORDER_NUMBER_PATTERN, parseCommandText } from '../../src/core/order-number.js';
+import {
+  MAX_COMMAND_TEXT_LENGTH,
+  ORDER_NUMBER_PATTERN,
+  parseCommandText,
+} from '../../src/core/order-number.js';
 
 const validOrder = fc.stringMatching(/^RK[0-9]{6,24}$/);
 const nearMiss = fc.oneof(
-  fc.constantFrom('RK 2006030008', 'RK-2006030008', 'R K2006030008', 'RK2006O30008', 'RK', 'KR2006030008', 'RK2006'),
+  fc.constantFrom(
+    'RK 2006030008',
+    'RK-2006030008',
+    'R K2006030008',
+    'RK2006O30008',
+    'RK',
+    'KR2006030008',
+    'RK2006',
+  ),
   validOrder.map((o) => `${o}\u200b`),
   validOrder.map((o) => `\u202e${o}`),
   validOrder.map((o) => o.replace('RK', 'RX')),
@@ -12,7 +24,14 @@ const nearMiss = fc.oneof(
 const hostile = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 300 }),
   fc.string({ unit: 'grapheme', maxLength: 300 }),
-  fc.constantFrom('<!channel>', '<@U123>', '<https://x|y>', "'; DROP TABLE audit_entries; --", '\u0000', '\u202eRK1'),
+  fc.constantFrom(
+    '<!channel>',
+    '<@U123>',
+    '<https://x|y>',
+    "'; DROP TABLE audit_entries; --",
+    '\u0000',
+    '\u202eRK1',
+  ),
   fc.string({ maxLength: 10 }).map((s) => s.repeat(400)),
   fc.array(validOrder, { minLength: 1, maxLength: 60 }).map((orders) => orders.join(' ')),
   fc.array(fc.oneof(validOrder, nearMiss), { minLength: 1, maxLength: 5 }).map((parts) => parts.join(', ')),

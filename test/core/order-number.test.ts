@@ -31,7 +31,10 @@ describe('parseCommandText', () => {
   });
 
   it('refuses text longer than the bound before looking at it', () => {
-    expect(parseCommandText('R'.repeat(MAX_COMMAND_TEXT_LENGTH + 1), 20)).toEqual({ kind: 'invalid', problem: 'too_long' });
+    expect(parseCommandText('R'.repeat(MAX_COMMAND_TEXT_LENGTH + 1), 20)).toEqual({
+      kind: 'invalid',
+      problem: 'too_long',
+    });
   });
 
   it('splits lists on spaces, commas and new lines and drops duplicates', () => {
@@ -42,7 +45,10 @@ describe('parseCommandText', () => {
   });
 
   it('refuses more orders than allowed', () => {
-    expect(parseCommandText('RK1000001 RK1000002', 1)).toEqual({ kind: 'invalid', problem: 'too_many_orders' });
+    expect(parseCommandText('RK1000001 RK1000002', 1)).toEqual({
+      kind: 'invalid',
+      problem: 'too_many_orders',
+    });
   });
 
   it('keeps only a short sample of the offending token', () => {

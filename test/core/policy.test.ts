@@ -12,7 +12,11 @@ const directory = (groups: Record<string, string[]>): Directory => ({
 
 describe('cancel policy', () => {
   it('denies everybody when no user or group is configured', async () => {
-    const policy = createCancelPolicy({ allow: { users: [], usergroups: [] }, channels: [], directory: directory({}) });
+    const policy = createCancelPolicy({
+      allow: { users: [], usergroups: [] },
+      channels: [],
+      directory: directory({}),
+    });
     expect(policy.configured).toBe(false);
     expect(await policy.canRequest('U1', 'C1')).toEqual({ allowed: false, reason: 'nobody_configured' });
   });
@@ -35,7 +39,10 @@ describe('cancel policy', () => {
       directory: directory({}),
     });
     expect(await policy.canRequest('UALICE', 'COPS')).toEqual({ allowed: true, via: 'user' });
-    expect(await policy.canRequest('UALICE', 'CRANDOM')).toEqual({ allowed: false, reason: 'channel_not_allowed' });
+    expect(await policy.canRequest('UALICE', 'CRANDOM')).toEqual({
+      allowed: false,
+      reason: 'channel_not_allowed',
+    });
   });
 
   it('denies, and says why, when Slack cannot tell group membership', async () => {
@@ -44,6 +51,9 @@ describe('cancel policy', () => {
       channels: [],
       directory: directory({}),
     });
-    expect(await policy.canRequest('UBOB', 'C1')).toEqual({ allowed: false, reason: 'directory_unavailable' });
+    expect(await policy.canRequest('UBOB', 'C1')).toEqual({
+      allowed: false,
+      reason: 'directory_unavailable',
+    });
   });
 });

@@ -1,7 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
 import type { AuditEntry } from '../../src/core/ports/audit.js';
-import { LOCAL_BOT_TOKEN, LOCAL_SIGNING_SECRET, type LocalStack, startLocalStack } from '../../src/demo/local-stack.js';
+import {
+  LOCAL_BOT_TOKEN,
+  LOCAL_SIGNING_SECRET,
+  type LocalStack,
+  startLocalStack,
+} from '../../src/demo/local-stack.js';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/server.js';
 import { postToBolt } from '../../src/standin/post-to-bolt.js';
 import { buildSlashCommandBody, DEFAULT_ACTOR } from '../../src/standin/slack-payloads.js';
@@ -56,7 +61,9 @@ describe('/cancel-stockin end to end over HTTP', () => {
     const submitted = await s.submit(view, 'Supplier shipped the wrong goods');
     expect(submitted.json).toMatchObject({ response_action: 'update' });
 
-    const post = await s.slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === 'C0STOCKOPS');
+    const post = await s.slack.waitFor(
+      (c) => c.method === 'chat.postMessage' && c.args.channel === 'C0STOCKOPS',
+    );
     const posted = JSON.stringify(post.args.blocks);
     expect(posted).toContain('Cancelled');
     expect(posted).toContain(EDITING_ORDER);
@@ -71,10 +78,21 @@ describe('/cancel-stockin end to end over HTTP', () => {
 
     await s.slack.waitFor((c) => c.method === 'views.update');
     const entries = await auditEntries(s);
-    expect(entries.map((e) => e.event)).toEqual(['requested', 'confirmed', 'calling', 'cancelled', 'notified']);
+    expect(entries.map((e) => e.event)).toEqual([
+      'requested',
+      'confirmed',
+      'calling',
+      'cancelled',
+      'notified',
+    ]);
     const last = entries.at(-1)!;
     expect(posted).toContain(last.record.attemptId);
-    expect(last.record).toMatchObject({ orderNo: EDITING_ORDER, reason: 'Supplier shipped the wrong goods', wdtOutcome: 'ok', notifiedVia: 'channel' });
+    expect(last.record).toMatchObject({
+      orderNo: EDITING_ORDER,
+      reason: 'Supplier shipped the wrong goods',
+      wdtOutcome: 'ok',
+      notifiedVia: 'channel',
+    });
     expect(last.record.slackTs).toBeTruthy();
   });
 
@@ -138,7 +156,10 @@ describe('/cancel-stockin end to end over HTTP', () => {
   });
 
   it('lets a member of an allowed user group cancel', async () => {
-    const s = await start({ env: { CANCEL_ALLOWED_USERS: '', CANCEL_ALLOWED_USERGROUPS: 'S0BUYERS' }, usergroups: { S0BUYERS: [BOB.id] } });
+    const s = await start({
+      env: { CANCEL_ALLOWED_USERS: '', CANCEL_ALLOWED_USERGROUPS: 'S0BUYERS' },
+      usergroups: { S0BUYERS: [BOB.id] },
+    });
     await confirmFlow(s, EDITING_ORDER, 'group member', BOB);
     const post = await s.slack.waitFor('chat.postMessage');
     expect(JSON.stringify(post.args.blocks)).toContain('Cancelled');
@@ -181,7 +202,9 @@ describe('/cancel-stockin end to end over HTTP', () => {
     const second = await s.openedView();
     await Promise.all([s.submit(first, 'me first', DEFAULT_ACTOR), s.submit(second, 'no, me', BOB)]);
     await s.slack.waitFor('chat.postMessage');
-    const busy = await s.slack.waitFor((c) => c.method === 'chat.postEphemeral' && String(c.args.text).includes('already being cancelled'));
+    const busy = await s.slack.waitFor(
+      (c) => c.method === 'chat.postEphemeral' && String(c.args.text).includes('already being cancelled'),
+    );
     expect(busy.args.user).toBeDefined();
     expect(cancelCalls(s)).toHaveLength(1);
   });
@@ -234,7 +257,9 @@ describe('/cancel-stockin end to end over HTTP', () => {
     s.wdt.faults.set({ http500Html: true });
     const other = [...s.wdt.orders.values()].find((o) => o.status === 20 && o.stockinNo !== EDITING_ORDER)!;
     await confirmFlow(s, other.stockinNo, 'logging again');
-    await s.slack.waitFor((c) => c.method === 'chat.postMessage' && JSON.stringify(c.args).includes(other.stockinNo));
+    await s.slack.waitFor(
+      (c) => c.method === 'chat.postMessage' && JSON.stringify(c.args).includes(other.stockinNo),
+    );
     const text = log.text();
     expect(log.lines.length).toBeGreaterThan(10);
     const secret = SANDBOX_CREDENTIALS.appSecret.split(':')[0]!;

@@ -34,7 +34,12 @@ const allTextOf = (value: unknown): string => JSON.stringify(value);
 describe.each(Object.values(LOCALES))('Block Kit builders ($locale)', (texts) => {
   it('builds a confirmation modal within limits, with the shared ids and a bounded reason', () => {
     const metadata = sealMetadata('k', { attemptId: buildAttempt().attemptId });
-    const modal = buildConfirmModal({ texts, attempt: buildAttempt(), environment: production, privateMetadata: metadata });
+    const modal = buildConfirmModal({
+      texts,
+      attempt: buildAttempt(),
+      environment: production,
+      privateMetadata: metadata,
+    });
     expect(modal.callback_id).toBe(ConfirmModal.callbackId);
     expect(Array.from(modal.title.text).length).toBeLessThanOrEqual(LIMITS.modalTitle);
     expect(Array.from(modal.submit?.text ?? '').length).toBeLessThanOrEqual(LIMITS.modalButton);
@@ -71,13 +76,17 @@ describe.each(Object.values(LOCALES))('Block Kit builders ($locale)', (texts) =>
   });
 
   it('keeps every outcome text within Block Kit limits even for a 500-character reason', () => {
-    const record = advance(buildAttempt(), 'unknown', at, { reason: '<'.repeat(REASON_MAX_LENGTH), detail: 'x' });
+    const record = advance(buildAttempt(), 'unknown', at, {
+      reason: '<'.repeat(REASON_MAX_LENGTH),
+      detail: 'x',
+    });
     const message = buildOutcomeMessage({ texts, record, environment: production });
     expect(message.blocks.length).toBeLessThanOrEqual(LIMITS.messageBlocks);
     for (const block of message.blocks) {
       if (block.type === 'section') {
         expect(block.text?.text.length ?? 0).toBeLessThanOrEqual(LIMITS.sectionText);
-        for (const field of block.fields ?? []) expect(field.text.length).toBeLessThanOrEqual(LIMITS.fieldText);
+        for (const field of block.fields ?? [])
+          expect(field.text.length).toBeLessThanOrEqual(LIMITS.fieldText);
         expect((block.fields ?? []).length).toBeLessThanOrEqual(LIMITS.fields);
       }
     }

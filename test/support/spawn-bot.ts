@@ -52,7 +52,9 @@ export async function spawnBot(env: Record<string, string>, timeoutMs = 15_000):
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`no log line matching ${pattern} within ${limitMs} ms; stderr: ${stderr.slice(-2000)}`));
+        reject(
+          new Error(`no log line matching ${pattern} within ${limitMs} ms; stderr: ${stderr.slice(-2000)}`),
+        );
       }, limitMs);
       const onExit = () => {
         cleanup();
@@ -71,5 +73,13 @@ export async function spawnBot(env: Record<string, string>, timeoutMs = 15_000):
 
   const upLine = await waitForLine(/cancel-stockin is up/);
   const port = (JSON.parse(upLine) as { port: number }).port;
-  return { child, port, url: `http://127.0.0.1:${port}/slack/events`, lines, stderr: () => stderr, waitForLine, exited };
+  return {
+    child,
+    port,
+    url: `http://127.0.0.1:${port}/slack/events`,
+    lines,
+    stderr: () => stderr,
+    waitForLine,
+    exited,
+  };
 }

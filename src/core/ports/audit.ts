@@ -102,7 +102,11 @@ export interface AuditStore {
   /** Every entry about one order, oldest first. */
   orderHistory(orderNo: string): Promise<AuditEntry[]>;
   /** Latest snapshots, newest first, optionally filtered. */
-  recentAttempts(filter: { requesterId?: string; states?: AttemptState[]; limit: number }): Promise<AttemptRecord[]>;
+  recentAttempts(filter: {
+    requesterId?: string;
+    states?: AttemptState[];
+    limit: number;
+  }): Promise<AttemptRecord[]>;
   /** Entries in chain order, filtered by entry time. */
   entries(range?: EntryRange): AsyncIterable<AuditEntry>;
   /** Walks the whole chain and names the first bad entry. */

@@ -1,8 +1,10 @@
 import type { SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type { ModalView } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { CancelService, ConfirmResult } from '../../core/cancel-service.js';
+import type { InFlight } from '../../core/in-flight.js';
 import type { WdtEnvironment } from '../../core/ports/wdt.js';
 import { AuditUnavailableError, ShuttingDownError } from '../../errors.js';
 import { ConfirmModal, REASON_MAX_LENGTH } from '../ids.js';
@@ -16,13 +18,16 @@ import { buildOutcomeModal, buildStatusModal } from '../views/status-modal.js';
 
 export interface ConfirmSubmissionDeps {
   cancel: CancelService;
+  inFlight: InFlight;
   texts: Texts;
   environment: WdtEnvironment;
   metadataKey: string;
   logger: Logger;
 }
 
-type ConfirmArgs = Pick<SlackViewMiddlewareArgs<ViewSubmitAction>, 'ack' | 'body' | 'view'> & { client: WebClient };
+type ConfirmArgs = Pick<SlackViewMiddlewareArgs<ViewSubmitAction>, 'ack' | 'body' | 'view'> & {
+  client: WebClient;
+};
 
 const reasonSchema = z.object({
   [ConfirmModal.reasonBlock]: z.object({
@@ -40,7 +45,10 @@ export function makeConfirmSubmissionHandler(deps: ConfirmSubmissionDeps) {
     const metadata = openMetadata(deps.metadataKey, view.private_metadata);
     const state = reasonSchema.safeParse(view.state?.values);
     if (!metadata || !state.success) {
-      logger.warn({ userId: body.user?.id, metadataOk: Boolean(metadata) }, 'refused a malformed confirmation');
+      logger.warn(
+        { userId: body.user?.id, metadataOk: Boolean(metadata) },
+        'refused a malformed confirmation',
+      );
       await ack({ response_action: 'errors', errors: { [ConfirmModal.reasonBlock]: texts.unknownRequest } });
       return;
     }
@@ -55,66 +63,85 @@ export function makeConfirmSubmissionHandler(deps: ConfirmSubmissionDeps) {
       view: buildStatusModal({ texts, title: texts.cancellingTitle, mrkdwn: texts.cancelling('…') }),
     });
 
-    const userId = body.user.id;
+    const context = { client, viewId: view.id, userId: body.user.id };
+    await deps.inFlight.track(confirmAndReport(context, metadata.attemptId, reason));
+  };
+
+  async function confirmAndReport(context: ReportContext, attemptId: string, reason: string): Promise<void> {
     let result: ConfirmResult;
     try {
-      result = await deps.cancel.confirm({ attemptId: metadata.attemptId, userId, reason });
+      result = await deps.cancel.confirm({ attemptId, userId: context.userId, reason });
     } catch (error) {
-      logger.error({ err: error, attemptId: metadata.attemptId }, 'confirmation failed');
+      logger.error({ err: error, attemptId }, 'confirmation failed');
       const text =
         error instanceof AuditUnavailableError
           ? texts.auditUnavailable
           : error instanceof ShuttingDownError
             ? texts.shuttingDown
             : texts.unexpected;
-      await showInModal(client, logger, view.id, buildStatusModal({ texts, title: texts.modalTitle, mrkdwn: text }));
+      await showStatus(context, text);
       return;
     }
-    await present(result);
+    await report(context, result);
+  }
 
-    async function present(outcome: ConfirmResult): Promise<void> {
-      switch (outcome.kind) {
-        case 'duplicate':
-          logger.info({ attemptId: outcome.record.attemptId, userId }, 'duplicate confirmation ignored');
-          return;
-        case 'finished': {
-          const message = buildOutcomeMessage({ texts, record: outcome.record, environment: deps.environment });
-          await showInModal(client, logger, view.id, buildOutcomeModal(texts, message));
-          return;
-        }
-        case 'busy': {
-          const text = texts.busy(escapeMrkdwn(outcome.record.orderNo ?? ''), mentionUser(outcome.holderRequesterId));
-          await showInModal(client, logger, view.id, buildStatusModal({ texts, title: texts.modalTitle, mrkdwn: text }));
-          await tellRequester(client, logger, { channelId: outcome.record.channelId, userId, text });
-          return;
-        }
-        case 'denied':
-        case 'not_requester':
-        case 'unknown_request': {
-          const text =
-            outcome.kind === 'denied'
-              ? texts.denied[outcome.decision.reason](texts.askWhomDefault)
-              : outcome.kind === 'not_requester'
-                ? texts.notRequester
-                : texts.unknownRequest;
-          await showInModal(client, logger, view.id, buildStatusModal({ texts, title: texts.modalTitle, mrkdwn: text }));
-          return;
-        }
+  async function report(context: ReportContext, outcome: ConfirmResult): Promise<void> {
+    switch (outcome.kind) {
+      case 'duplicate':
+        logger.info(
+          { attemptId: outcome.record.attemptId, userId: context.userId },
+          'duplicate confirmation ignored',
+        );
+        return;
+      case 'finished': {
+        const message = buildOutcomeMessage({ texts, record: outcome.record, environment: deps.environment });
+        await showInModal(context, buildOutcomeModal(texts, message));
+        return;
       }
+      case 'busy': {
+        const text = texts.busy(
+          escapeMrkdwn(outcome.record.orderNo ?? ''),
+          mentionUser(outcome.holderRequesterId),
+        );
+        await showStatus(context, text);
+        await tellRequester(context.client, logger, {
+          channelId: outcome.record.channelId,
+          userId: context.userId,
+          text,
+        });
+        return;
+      }
+      case 'denied':
+        await showStatus(context, texts.denied[outcome.decision.reason](texts.askWhomDefault));
+        return;
+      case 'not_requester':
+        await showStatus(context, texts.notRequester);
+        return;
+      case 'unknown_request':
+        await showStatus(context, texts.unknownRequest);
+        return;
     }
-  };
+  }
+
+  function showStatus(context: ReportContext, mrkdwn: string): Promise<void> {
+    return showInModal(context, buildStatusModal({ texts, title: texts.modalTitle, mrkdwn }));
+  }
+
+  async function showInModal(context: ReportContext, modal: ModalView): Promise<void> {
+    try {
+      await context.client.views.update({ view_id: context.viewId, view: modal });
+    } catch (error) {
+      // The person may have closed the modal; the outcome still reaches the channel through the notifier.
+      logger.info(
+        { slackError: slackErrorCode(error), viewId: context.viewId },
+        'could not update the modal',
+      );
+    }
+  }
 }
 
-async function showInModal(
-  client: WebClient,
-  logger: Logger,
-  viewId: string,
-  modal: Parameters<WebClient['views']['update']>[0]['view'],
-): Promise<void> {
-  try {
-    await client.views.update({ view_id: viewId, view: modal });
-  } catch (error) {
-    // The person may have closed the modal; the outcome still reaches the channel through the notifier.
-    logger.info({ slackError: slackErrorCode(error), viewId }, 'could not update the modal');
-  }
+interface ReportContext {
+  client: WebClient;
+  viewId: string;
+  userId: string;
 }

@@ -25,7 +25,9 @@ export interface SlashCommandDeps {
   logger: Logger;
 }
 
-type SlashCommandArgs = Pick<SlackCommandMiddlewareArgs, 'command' | 'ack' | 'respond'> & { client: WebClient };
+type SlashCommandArgs = Pick<SlackCommandMiddlewareArgs, 'command' | 'ack' | 'respond'> & {
+  client: WebClient;
+};
 
 /**
  * Parsing is synchronous and answered in the ack; everything that talks to the world (user groups, the audit
@@ -45,7 +47,15 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
       return;
     }
     await ack();
-    const ephemeral = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+    await deps.inFlight.track(openConfirmation({ command, respond, client }, parsed.orderNos));
+  };
+
+  async function openConfirmation(
+    { command, respond, client }: Omit<SlashCommandArgs, 'ack'>,
+    orderNos: string[],
+  ): Promise<void> {
+    const ephemeral = (text: string) =>
+      respond({ response_type: 'ephemeral', replace_original: false, text });
     if (!deps.inFlight.accepting) {
       await ephemeral(texts.shuttingDown);
       return;
@@ -57,7 +67,7 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
         teamId: command.team_id ?? null,
         channelId: command.channel_id,
         userId: command.user_id,
-        orderNos: parsed.orderNos,
+        orderNos,
       });
     } catch (error) {
       logger.error({ err: error, userId: command.user_id }, 'cancel request failed before the dialog');
@@ -86,5 +96,5 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
       await ephemeral(texts.modalFailed(code));
       await deps.cancel.abandon(attempt, `confirmation dialog could not open: ${code}`);
     }
-  };
+  }
 }

@@ -12,15 +12,18 @@ export const en: Texts = {
     ].join('\n'),
   invalid: {
     too_long: (_s, _m) => 'That is far too long to be a stock-in order number.',
-    bad_characters: () => 'The text contains hidden or control characters; please type the order number again.',
-    not_an_order_number: (sample) => `\`${sample}\` is not a stock-in order number (expected RK followed by digits).`,
+    bad_characters: () =>
+      'The text contains hidden or control characters; please type the order number again.',
+    not_an_order_number: (sample) =>
+      `\`${sample}\` is not a stock-in order number (expected RK followed by digits).`,
     too_many_orders: (_s, max) => `At most ${max} order numbers at a time.`,
   },
   denied: {
     nobody_configured: () =>
       'Nobody is allowed to cancel stock-in orders yet: the operator has not configured an allowlist (CANCEL_ALLOWED_USERS or CANCEL_ALLOWED_USERGROUPS).',
     not_listed: (ask) => `You are not allowed to cancel stock-in orders; ask ${ask} to add you.`,
-    channel_not_allowed: () => 'Stock-in orders cannot be cancelled from this channel. Use one of the allowed channels.',
+    channel_not_allowed: () =>
+      'Stock-in orders cannot be cancelled from this channel. Use one of the allowed channels.',
     directory_unavailable: () =>
       'Slack could not confirm your user group membership right now, so the cancel is refused. Try again in a minute.',
   },
@@ -73,15 +76,20 @@ export const en: Texts = {
     reconciled_not_cancelled: 'After a restart the bot asked WDT: the order is NOT cancelled.',
   },
   rateLimitedAdvice: 'WDT is rate limiting calls; try again in a minute.',
-  operatorProblem: 'This looks like a configuration problem (credentials, environment or IP whitelist): tell the bot operator.',
+  operatorProblem:
+    'This looks like a configuration problem (credentials, environment or IP whitelist): tell the bot operator.',
   fallbackNotice: (channel, error) =>
     `I could not post the outcome in ${channel} (${error}), so here it is. The audit record is kept.`,
   duplicateSubmission: 'This confirmation was already received; the order is cancelled at most once.',
   notRequester: 'Only the person who asked can confirm this cancel.',
   unknownRequest: 'This confirmation does not match any request the bot knows. Start again with the command.',
-  busy: (orderNo, holder) => `${orderNo} is already being cancelled (requested by ${holder}). Nothing else was done.`,
-  auditUnavailable: 'The bot cannot write its audit record right now, so nothing was cancelled. Try again shortly.',
+  busy: (orderNo, holder) =>
+    `${orderNo} is already being cancelled (requested by ${holder}). Nothing else was done.`,
+  auditUnavailable:
+    'The bot cannot write its audit record right now, so nothing was cancelled. Try again shortly.',
   shuttingDown: 'The bot is restarting; nothing was cancelled. Try again in a minute.',
-  modalFailed: (error) => `Slack could not open the confirmation dialog (${error}). Nothing was cancelled; run the command again.`,
-  unexpected: 'Something went wrong inside the bot; nothing was cancelled. The operator can find details in the logs.',
+  modalFailed: (error) =>
+    `Slack could not open the confirmation dialog (${error}). Nothing was cancelled; run the command again.`,
+  unexpected:
+    'Something went wrong inside the bot; nothing was cancelled. The operator can find details in the logs.',
 };

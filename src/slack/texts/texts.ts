@@ -1,6 +1,6 @@
-import type { AttemptState } from '../../core/ports/audit.js';
 import type { InvalidInputProblem } from '../../core/order-number.js';
 import type { AccessDecision } from '../../core/policy.js';
+import type { AttemptState } from '../../core/ports/audit.js';
 
 type DenialReason = Extract<AccessDecision, { allowed: false }>['reason'];
 

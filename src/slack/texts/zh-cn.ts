@@ -17,8 +17,8 @@ export const zhCN: Texts = {
     too_many_orders: (_s, max) => `一次最多 ${max} 个单号。`,
   },
   denied: {
-    nobody_configured:
-      () => '目前没有任何人可以取消入库单：管理员尚未配置白名单（CANCEL_ALLOWED_USERS 或 CANCEL_ALLOWED_USERGROUPS）。',
+    nobody_configured: () =>
+      '目前没有任何人可以取消入库单：管理员尚未配置白名单（CANCEL_ALLOWED_USERS 或 CANCEL_ALLOWED_USERGROUPS）。',
     not_listed: (ask) => `你没有取消入库单的权限；请联系 ${ask} 开通。`,
     channel_not_allowed: () => '此频道不能取消入库单，请在允许的频道中操作。',
     directory_unavailable: () => 'Slack 暂时无法确认你的用户组成员身份，因此已拒绝。请稍后再试。',
@@ -66,13 +66,15 @@ export const zhCN: Texts = {
     cancelled: '旺店通已取消该入库单。',
     refused: '旺店通拒绝了取消请求，单据未改变。',
     failed: '请求未送达旺店通，单据未改变。',
-    unknown: '旺店通未及时响应，单据可能已取消也可能没有：请勿盲目重试，请在旺店通中核对。机器人不会自动重试。',
+    unknown:
+      '旺店通未及时响应，单据可能已取消也可能没有：请勿盲目重试，请在旺店通中核对。机器人不会自动重试。',
     reconciled_cancelled: '重启后向旺店通核实：该单据已取消。',
     reconciled_not_cancelled: '重启后向旺店通核实：该单据未取消。',
   },
   rateLimitedAdvice: '旺店通正在限流，请一分钟后再试。',
   operatorProblem: '这像是配置问题（凭据、环境或 IP 白名单），请联系机器人管理员。',
-  fallbackNotice: (channel, error) => `无法在 ${channel} 发布结果（${error}），因此发送给你。审计记录已保存。`,
+  fallbackNotice: (channel, error) =>
+    `无法在 ${channel} 发布结果（${error}），因此发送给你。审计记录已保存。`,
   duplicateSubmission: '已收到此确认；每张单据最多取消一次。',
   notRequester: '只有发起人可以确认此次取消。',
   unknownRequest: '此确认与机器人记录的任何请求都不匹配，请重新执行命令。',

@@ -31,11 +31,12 @@ export function buildOutcomeMessage(args: {
   environment: WdtEnvironment;
 }): OutcomeMessage {
   const { texts: t, record } = args;
-  const headline = `${STATE_EMOJI[record.state] ?? ''} ${t.stateHeadline[record.state]}: ${escapeMrkdwn(record.orderNo ?? '')}`.trim();
+  const headline =
+    `${STATE_EMOJI[record.state] ?? ''} ${t.stateHeadline[record.state]}: ${escapeMrkdwn(record.orderNo ?? '')}`.trim();
   const at = record.stateTimes[record.state] ?? new Date(0).toISOString();
 
   const explanation = [t.outcomeDetail[record.state] ?? ''];
-  if (record.wdtMessage !== null || record.wdtStatus !== null && record.wdtStatus !== 0) {
+  if (record.wdtMessage !== null || (record.wdtStatus !== null && record.wdtStatus !== 0)) {
     const parts = [
       record.wdtStatus !== null ? `status ${record.wdtStatus}` : null,
       record.wdtCode ? `code ${quoteUserText(record.wdtCode)}` : null,
@@ -44,7 +45,8 @@ export function buildOutcomeMessage(args: {
     explanation.push(`*${t.labelWdtAnswer}:* ${parts.join(' · ')}`);
   }
   if (record.wdtOutcome === 'rate_limited') explanation.push(t.rateLimitedAdvice);
-  if (record.wdtStatus !== null && OPERATOR_STATUSES.has(record.wdtStatus)) explanation.push(t.operatorProblem);
+  if (record.wdtStatus !== null && OPERATOR_STATUSES.has(record.wdtStatus))
+    explanation.push(t.operatorProblem);
 
   const fields = [
     `*${t.labelRequester}*\n${mentionUser(record.requesterId)}`,
@@ -65,20 +67,39 @@ export function buildOutcomeMessage(args: {
     },
     {
       type: 'section',
-      fields: fields.slice(0, LIMITS.fields).map((text) => ({ type: 'mrkdwn', text: truncate(text, LIMITS.fieldText) })),
+      fields: fields
+        .slice(0, LIMITS.fields)
+        .map((text) => ({ type: 'mrkdwn', text: truncate(text, LIMITS.fieldText) })),
     },
   ];
   if (record.reason) {
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: truncate(`*${t.labelReason}:*\n>${quoteUserText(record.reason).replace(/\n/g, '\n>')}`, LIMITS.sectionText) },
+      text: {
+        type: 'mrkdwn',
+        text: truncate(
+          `*${t.labelReason}:*\n>${quoteUserText(record.reason).replace(/\n/g, '\n>')}`,
+          LIMITS.sectionText,
+        ),
+      },
     });
   }
   blocks.push({
     type: 'context',
-    elements: [{ type: 'mrkdwn', text: truncate(`${escapeMrkdwn(record.method)} · ${escapeMrkdwn(record.wdtHost)}`, LIMITS.contextElementText) }],
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: truncate(
+          `${escapeMrkdwn(record.method)} · ${escapeMrkdwn(record.wdtHost)}`,
+          LIMITS.contextElementText,
+        ),
+      },
+    ],
   });
 
-  const text = truncate(`${t.stateHeadline[record.state]}: ${record.orderNo ?? ''} (${record.attemptId})`, 3000);
+  const text = truncate(
+    `${t.stateHeadline[record.state]}: ${record.orderNo ?? ''} (${record.attemptId})`,
+    3000,
+  );
   return { text: escapeMrkdwn(text), blocks };
 }

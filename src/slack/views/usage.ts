@@ -6,7 +6,10 @@ import type { Texts } from '../texts/index.js';
 export function buildUsageReply(texts: Texts, command: string, problem?: string) {
   const blocks: KnownBlock[] = [];
   if (problem) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(`:warning: ${problem}`, LIMITS.sectionText) } });
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: truncate(`:warning: ${problem}`, LIMITS.sectionText) },
+    });
   }
   blocks.push(
     { type: 'header', text: { type: 'plain_text', text: truncate(texts.usageTitle, LIMITS.headerText) } },
