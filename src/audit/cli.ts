@@ -1,0 +1,263 @@
+import { createWriteStream, existsSync, realpathSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { AuditStore, EntryRange } from '../core/ports/audit.js';
+import { type Clock, systemClock } from '../core/ports/clock.js';
+import { createLogger } from '../logger.js';
+import { type DbTarget, describeDbTarget, openTargetStore, resolveDbTarget } from './cli/db-target.js';
+import { EXPORT_FORMATS, type ExportFormat, exportEntries, isExportFormat } from './cli/export-entries.js';
+import { formatHistoryLine } from './cli/history-line.js';
+import { parseRangeBound } from './cli/time-range.js';
+
+const EXIT_OK = 0;
+/** The chain is broken (verify). */
+const EXIT_BROKEN = 1;
+const EXIT_USAGE = 2;
+/** The command could not run: no database, unreachable server, unwritable output. */
+const EXIT_FAILED = 3;
+
+export const USAGE = `Usage: npm run audit -- <command> [options]
+
+Commands:
+  verify                      Re-hash the whole audit chain. Exit 0 when intact (prints the entry count and
+                              head hash: keep it, a later verify must extend it), 1 naming the first bad entry.
+  export [--format csv|jsonl] [--since DATE] [--until DATE] [--out FILE]
+                              Write entries in chain order (default csv; default FILE audit-export-<UTC time>.<ext>
+                              in the current directory; --out - writes to stdout). CSV is UTF-8 with BOM; cells
+                              starting with = + - @ get a leading ' so spreadsheets never run them as formulas.
+  show ORDER_NO               Print the history of one stock-in order, oldest first.
+
+Options:
+  --db PATH|URL               SQLite file or postgres:// URL. Default: $DATABASE_URL, else $AUDIT_DB_PATH,
+                              else ./data/audit.db.
+  -h, --help                  Show this help.
+
+DATE is YYYY-MM-DD (a UTC day; --until includes that whole day) or an ISO 8601 time with Z or an offset,
+e.g. 2024-05-01T00:00+08:00. --since is inclusive, --until exclusive.
+
+Exit codes: 0 ok, 1 chain broken, 2 bad arguments, 3 could not run (database missing or unreachable, I/O error).
+`;
+
+export interface AuditCliIo {
+  env: NodeJS.ProcessEnv;
+  stdout: Writable;
+  stderr: Writable;
+  cwd: string;
+  clock: Clock;
+}
+
+class UsageError extends Error {}
+
+const COMMON_OPTIONS = { db: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+
+/** Runs one CLI invocation and resolves with its exit code; never calls process.exit. */
+export async function runAuditCli(
+  argv: readonly string[],
+  partialIo: Partial<AuditCliIo> = {},
+): Promise<number> {
+  const io: AuditCliIo = {
+    env: partialIo.env ?? process.env,
+    stdout: partialIo.stdout ?? process.stdout,
+    stderr: partialIo.stderr ?? process.stderr,
+    cwd: partialIo.cwd ?? process.cwd(),
+    clock: partialIo.clock ?? systemClock,
+  };
+  const [command, ...args] = argv;
+  if (command === undefined) {
+    io.stderr.write(`audit: missing command\n\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  if (command === '-h' || command === '--help' || command === 'help') return help(io);
+  try {
+    switch (command) {
+      case 'verify':
+        return await verifyCommand(args, io);
+      case 'export':
+        return await exportCommand(args, io);
+      case 'show':
+        return await showCommand(args, io);
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError || isParseArgsError(error)) {
+      io.stderr.write(`audit: ${(error as Error).message}\n\n${USAGE}`);
+      return EXIT_USAGE;
+    }
+    io.stderr.write(`audit ${command}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT_FAILED;
+  }
+}
+
+function isParseArgsError(error: unknown): boolean {
+  return error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
+}
+
+function expectPositionals(
+  positionals: string[],
+  expected: { min: number; max: number; name: string },
+): void {
+  const count = positionals.length;
+  if (count >= expected.min && count <= expected.max) return;
+  throw new UsageError(
+    expected.max === 0
+      ? `unexpected argument ${JSON.stringify(positionals[0])}`
+      : `expected ${expected.name}${count > expected.max ? `, got ${positionals.join(' ')}` : ''}`,
+  );
+}
+
+async function withStore<T>(
+  target: DbTarget,
+  io: AuditCliIo,
+  work: (store: AuditStore) => Promise<T>,
+): Promise<T> {
+  const logger = createLogger({ level: 'warn', destination: io.stderr });
+  const store = await openTargetStore(target, logger);
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+async function verifyCommand(args: string[], io: AuditCliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: COMMON_OPTIONS,
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) return help(io);
+  expectPositionals(positionals, { min: 0, max: 0, name: 'no arguments' });
+  const target = resolveDbTarget(values.db, io.env, io.cwd);
+  const verdict = await withStore(target, io, (store) => store.verifyChain());
+  if (verdict.ok) {
+    io.stdout.write(
+      `OK: audit chain intact (${describeDbTarget(target)})\nentries: ${verdict.entries}\nhead hash: ${verdict.headHash}\n`,
+    );
+    return EXIT_OK;
+  }
+  io.stdout.write(
+    `BROKEN: audit chain fails at seq ${verdict.firstBadSeq} (${describeDbTarget(target)})\n` +
+      `problem: ${verdict.problem}\nentries verified before it: ${verdict.entries}\n`,
+  );
+  return EXIT_BROKEN;
+}
+
+async function exportCommand(args: string[], io: AuditCliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      ...COMMON_OPTIONS,
+      format: { type: 'string', default: 'csv' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      out: { type: 'string' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) return help(io);
+  expectPositionals(positionals, { min: 0, max: 0, name: 'no arguments' });
+  const format = values.format;
+  if (!isExportFormat(format)) {
+    throw new UsageError(
+      `--format must be one of ${EXPORT_FORMATS.join(', ')}, got ${JSON.stringify(format)}`,
+    );
+  }
+  const range = parseRange(values.since, values.until);
+  const target = resolveDbTarget(values.db, io.env, io.cwd);
+
+  if (values.out === '-') {
+    const count = await withStore(target, io, (store) =>
+      exportEntries(store, { format, range, destination: io.stdout, end: false }),
+    );
+    io.stderr.write(`exported ${count} entries (${format})\n`);
+    return EXIT_OK;
+  }
+  const out = resolve(io.cwd, values.out ?? defaultExportName(io.clock.now(), format));
+  if (existsSync(out)) throw new UsageError(`${out} already exists; choose another --out`);
+  const count = await withStore(target, io, async (store) => {
+    try {
+      // wx: never overwrite, and never leave a half-written export looking like a complete one.
+      return await exportEntries(store, {
+        format,
+        range,
+        destination: createWriteStream(out, { flags: 'wx' }),
+        end: true,
+      });
+    } catch (error) {
+      // EEXIST: someone else's file appeared since the check above; it is not ours to delete.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') await rm(out, { force: true });
+      throw error;
+    }
+  });
+  io.stdout.write(`exported ${count} entries (${format}) to ${out}\n`);
+  return EXIT_OK;
+}
+
+async function showCommand(args: string[], io: AuditCliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: COMMON_OPTIONS,
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) return help(io);
+  expectPositionals(positionals, { min: 1, max: 1, name: 'one order number, e.g. show RK2024050100001' });
+  const orderNo = positionals[0] ?? '';
+  const target = resolveDbTarget(values.db, io.env, io.cwd);
+  const history = await withStore(target, io, (store) => store.orderHistory(orderNo));
+  if (history.length === 0) {
+    io.stdout.write(`no audit entries for order ${orderNo}\n`);
+    return EXIT_OK;
+  }
+  io.stdout.write(`order ${orderNo}: ${history.length} entries\n`);
+  for (const entry of history) io.stdout.write(`${formatHistoryLine(entry)}\n`);
+  return EXIT_OK;
+}
+
+function help(io: AuditCliIo): number {
+  io.stdout.write(USAGE);
+  return EXIT_OK;
+}
+
+function parseRange(since: string | undefined, until: string | undefined): EntryRange {
+  try {
+    const range: EntryRange = {};
+    if (since !== undefined) range.since = parseRangeBound('--since', since);
+    if (until !== undefined) range.until = parseRangeBound('--until', until);
+    if (range.since && range.until && range.since >= range.until) {
+      throw new UsageError('--since must be before --until');
+    }
+    return range;
+  } catch (error) {
+    throw error instanceof UsageError ? error : new UsageError((error as Error).message);
+  }
+}
+
+/** `audit-export-20240501T040000Z.csv`: sortable, and no colons so it is a valid name on Windows too. */
+function defaultExportName(now: Date, format: ExportFormat): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
+  return `audit-export-${stamp}.${format}`;
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  process.exitCode = await runAuditCli(process.argv.slice(2));
+}

@@ -1,0 +1,73 @@
+import type { AuditEntry } from '../../core/ports/audit.js';
+
+const SHANGHAI = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Asia/Shanghai',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
+
+/** `2024-05-01 12:00:05` in Asia/Shanghai, where the warehouse team reads the clock. */
+function shanghaiTime(at: Date): string {
+  const part = (type: Intl.DateTimeFormatPartTypes) =>
+    SHANGHAI.formatToParts(at).find((p) => p.type === type)?.value ?? '??';
+  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}:${part('second')}`;
+}
+
+function utcTime(at: Date): string {
+  return `${at.toISOString().slice(0, 19).replace('T', ' ')}Z`;
+}
+
+/**
+ * Text from users and WDT is shown with control characters escaped: one entry stays one line, and a
+ * message cannot smuggle terminal escape sequences into an auditor's terminal.
+ */
+function printable(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) =>
+    ch === '\n' ? '\\n' : `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** One readable line per entry: seq, time in UTC and Shanghai, event, who, outcome. */
+export function formatHistoryLine(entry: AuditEntry): string {
+  return printable(rawHistoryLine(entry));
+}
+
+function rawHistoryLine(entry: AuditEntry): string {
+  const at = new Date(entry.at);
+  const r = entry.record;
+  const who = [`by ${r.requesterId}`];
+  if (r.approverIds.length > 0) who.push(`approved by ${r.approverIds.join(', ')}`);
+  return [
+    `#${entry.seq}`,
+    `${utcTime(at)} (${shanghaiTime(at)} Asia/Shanghai)`,
+    entry.event.padEnd(12),
+    who.join(', '),
+    describeOutcome(entry),
+    `attempt ${r.attemptId}`,
+  ]
+    .filter((part) => part !== '')
+    .join('  ');
+}
+
+function describeOutcome(entry: AuditEntry): string {
+  const r = entry.record;
+  if (entry.event === 'notified') return `notified via ${r.notifiedVia ?? 'unknown'}`;
+  if (entry.event === 'requested') return r.reason ? `reason: ${r.reason}` : '';
+  const parts: string[] = [];
+  if (r.wdtOutcome) parts.push(`WDT ${r.wdtOutcome}`);
+  if (r.wdtStatus !== null) parts.push(`HTTP ${r.wdtStatus}`);
+  if (r.wdtCode) parts.push(`code ${r.wdtCode}`);
+  if (r.wdtMessage) parts.push(`"${r.wdtMessage}"`);
+  if (r.statusBefore !== null || r.statusAfter !== null) {
+    parts.push(`status ${r.statusBefore ?? '?'} -> ${r.statusAfter ?? '?'}`);
+  }
+  if (r.durationMs !== null) parts.push(`${r.durationMs} ms`);
+  if (r.detail) parts.push(r.detail);
+  return parts.join(', ');
+}

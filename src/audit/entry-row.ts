@@ -1,0 +1,126 @@
+import {
+  ATTEMPT_STATES,
+  type AttemptRecord,
+  type AttemptState,
+  type AuditEntry,
+  type AuditEvent,
+} from '../core/ports/audit.js';
+import { canonicalJson } from './canonical-json.js';
+import { entryHashOverRecordJson, type StoredEntry } from './hash-chain.js';
+
+/** One row of `audit_entries`, the same on both backends (Postgres BIGINT seq is converted on read). */
+export interface EntryRow {
+  seq: number;
+  entry_id: string;
+  attempt_id: string;
+  order_no: string | null;
+  event: string;
+  at: string;
+  record_json: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+const AUDIT_EVENTS: ReadonlySet<string> = new Set<string>([...ATTEMPT_STATES, 'notified']);
+
+/** Rejects input that would write a misleading entry; a bug here must fail loudly, not be recorded. */
+export function assertAppendable(event: AuditEvent, record: AttemptRecord, at: Date): void {
+  if (!AUDIT_EVENTS.has(event)) throw new TypeError(`audit: unknown event ${JSON.stringify(event)}`);
+  if (!(at instanceof Date) || Number.isNaN(at.getTime()))
+    throw new TypeError('audit: `at` is not a valid Date');
+  if (typeof record?.attemptId !== 'string' || record.attemptId === '') {
+    throw new TypeError('audit: record.attemptId is required');
+  }
+  if (event !== 'notified' && record.state !== event) {
+    throw new TypeError(
+      `audit: event ${event} but record.state is ${record.state}; the record must be the attempt as it is after the event`,
+    );
+  }
+}
+
+export function assertFinishEvent(event: AttemptState): void {
+  if (event === 'calling') throw new TypeError('audit: finishCall needs an outcome state, not calling');
+}
+
+/** Builds the next entry on top of `head`, with the row that stores it. */
+export function buildEntry(
+  head: ChainHead,
+  entryId: string,
+  event: AuditEvent,
+  record: AttemptRecord,
+  at: Date,
+): { entry: AuditEntry; row: EntryRow } {
+  const recordJson = canonicalJson(record);
+  // The returned record is the stored one, so callers never hold an alias of what they passed in.
+  const stored: AttemptRecord = JSON.parse(recordJson);
+  const unhashed = {
+    seq: head.seq + 1,
+    entryId,
+    event,
+    at: at.toISOString(),
+    record: stored,
+    prevHash: head.hash,
+  };
+  const hash = entryHashOverRecordJson(head.hash, unhashed, recordJson);
+  return {
+    entry: { ...unhashed, hash },
+    row: {
+      seq: unhashed.seq,
+      entry_id: entryId,
+      attempt_id: record.attemptId,
+      order_no: record.orderNo,
+      event,
+      at: unhashed.at,
+      record_json: recordJson,
+      prev_hash: head.hash,
+      hash,
+    },
+  };
+}
+
+/** For reads the application trusts (history, export): the chain is checked by `verifyChain`, not here. */
+export function rowToEntry(row: EntryRow): AuditEntry {
+  return {
+    seq: row.seq,
+    entryId: row.entry_id,
+    event: row.event as AuditEvent,
+    at: row.at,
+    record: JSON.parse(row.record_json),
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+/** For verification: never throws on a damaged row, names the damage instead. */
+export function rowToStoredEntry(row: EntryRow): StoredEntry {
+  const base = {
+    seq: row.seq,
+    entryId: row.entry_id,
+    event: row.event,
+    at: row.at,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+  let record: unknown;
+  try {
+    record = JSON.parse(row.record_json);
+  } catch {
+    return { ...base, record: null, defect: 'record_json is not valid JSON' };
+  }
+  return { ...base, record, defect: findColumnDefect(row, record) };
+}
+
+function findColumnDefect(row: EntryRow, record: unknown): string | undefined {
+  if (!AUDIT_EVENTS.has(row.event)) return `event ${JSON.stringify(row.event)} is not an audit event`;
+  if (typeof record !== 'object' || record === null) return 'record_json is not an object';
+  const { attemptId, orderNo } = record as Partial<AttemptRecord>;
+  // The indexed columns drive orderHistory and the exports' filters; they must say what the hash covers.
+  if (row.attempt_id !== attemptId) return 'column attempt_id disagrees with the hashed record';
+  if (row.order_no !== (orderNo ?? null)) return 'column order_no disagrees with the hashed record';
+  return undefined;
+}

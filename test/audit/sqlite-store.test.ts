@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
+import { buildRecord } from '../support/audit-fixtures.js';
+import { auditStoreContract } from './store-contract.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'audit-sqlite-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let fileNo = 0;
+let currentPath = '';
+
+describe('SQLite audit store', () => {
+  auditStoreContract(() => ({
+    async fresh() {
+      fileNo += 1;
+      currentPath = join(dir, `store-${fileNo}`, 'audit.db');
+      return openSqliteAuditStore({ path: currentPath });
+    },
+    async another() {
+      return openSqliteAuditStore({ path: currentPath });
+    },
+  }));
+
+  it('creates the parent directory and the file, in WAL mode with synchronous=FULL', async () => {
+    const path = join(dir, 'nested', 'deeper', 'audit.db');
+    const store = openSqliteAuditStore({ path });
+    await store.append('requested', buildRecord(), new Date());
+    await store.close();
+
+    expect(existsSync(path)).toBe(true);
+    const raw = new Database(path, { readonly: true });
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(raw.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }]);
+    raw.close();
+  });
+
+  it('refuses UPDATE and DELETE of audit entries at the database level', async () => {
+    const path = join(dir, 'guarded', 'audit.db');
+    const store = openSqliteAuditStore({ path });
+    await store.append('requested', buildRecord(), new Date());
+    await store.close();
+
+    const raw = new Database(path);
+    expect(() => raw.prepare("UPDATE audit_entries SET event = 'cancelled'").run()).toThrow(/append-only/);
+    expect(() => raw.prepare('DELETE FROM audit_entries').run()).toThrow(/append-only/);
+    raw.close();
+  });
+
+  it('keeps one chain when two processes append to the same file at the same time', async () => {
+    const path = join(dir, 'two-processes', 'audit.db');
+    openSqliteAuditStore({ path }).close();
+    const worker = fileURLToPath(new URL('./append-worker.ts', import.meta.url));
+    // Both start at the same instant, after tsx has loaded in each, so their appends really interleave.
+    const startAt = String(Date.now() + 2500);
+    const run = (tag: string) =>
+      new Promise<void>((resolve, reject) => {
+        const args = ['--import', 'tsx', worker, path, '200', tag, startAt];
+        const child = spawn(process.execPath, args, { stdio: 'inherit' });
+        child.on('error', reject);
+        child.on('exit', (code) =>
+          code === 0 ? resolve() : reject(new Error(`worker ${tag} exited ${code}`)),
+        );
+      });
+    await Promise.all([run('P1'), run('P2')]);
+
+    const store = openSqliteAuditStore({ path });
+    expect(await store.verifyChain()).toMatchObject({ ok: true, entries: 400 });
+    const writers: string[] = [];
+    for await (const entry of store.entries()) writers.push(entry.record.requesterId);
+    expect(new Set(writers)).toEqual(new Set(['U0P1', 'U0P2']));
+    const switches = writers.filter((writer, i) => i > 0 && writer !== writers[i - 1]).length;
+    expect(switches, 'the two processes should have interleaved').toBeGreaterThan(10);
+    await store.close();
+  }, 60_000);
+});
