@@ -1,4 +1,4 @@
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { type DestinationStream, type Logger, pino } from 'pino';
 
 /**
  * Paths pino censors at any level. Secrets are also kept out of messages by construction (the WDT client
@@ -49,7 +49,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       hooks: {
         logMethod(args, method) {
-          method.apply(this, args.map((arg) => (typeof arg === 'string' ? scrub(arg) : arg)) as Parameters<typeof method>);
+          method.apply(
+            this,
+            args.map((arg) => (typeof arg === 'string' ? scrub(arg) : arg)) as Parameters<typeof method>,
+          );
         },
       },
       formatters: {
@@ -66,7 +69,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 
 /** Replaces every occurrence of a secret (and of its JSON-escaped form) with `[redacted]`. */
 export function makeScrubber(secrets: readonly string[]): (text: string) => string {
-  const needles = [...new Set(secrets.filter((s) => s.length >= 6).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))];
+  const needles = [
+    ...new Set(secrets.filter((s) => s.length >= 6).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)])),
+  ];
   if (needles.length === 0) return (text) => text;
   return (text) => {
     let out = text;
