@@ -19,8 +19,11 @@ import { createSlackDirectory } from './slack/slack-directory.js';
 import { createSlackNotifier } from './slack/slack-notifier.js';
 import { textsFor } from './slack/texts/index.js';
 import { createWdtClient } from './wdt/client.js';
+import { resyncOnTimestampRefusal } from './wdt/resync-on-timestamp-refusal.js';
+import { SkewClock } from './wdt/skew-clock.js';
 
 const RECONCILE_RETRY_MS = 5 * 60_000;
+const CLOCK_SYNC_MS = 5 * 60_000;
 
 export interface BotOverrides {
   logger: Logger;
@@ -45,15 +48,18 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     sqlitePath: config.AUDIT_DB_PATH,
     logger,
   });
-  const wdt = createWdtClient({
+  // Signs with WDT's time, not ours: a machine whose clock drifted minutes still gets its cancels through.
+  const wdtClock = new SkewClock({ base: clock, logger });
+  const wdtClient = createWdtClient({
     baseUrl: config.WDT_BASE_URL,
     sid: config.WDT_SID,
     appKey: config.WDT_APP_KEY,
     appSecret: config.WDT_APP_SECRET,
     timeoutMs: config.WDT_TIMEOUT_MS,
-    clock,
+    clock: wdtClock,
     logger: logger.child({ component: 'wdt' }),
   });
+  const wdt = resyncOnTimestampRefusal(wdtClient, wdtClock);
   const inFlight = new InFlight();
 
   const { app } = createBoltApp({
@@ -121,6 +127,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       return null;
     });
   let reconcileTimer: NodeJS.Timeout | undefined;
+  let clockTimer: NodeJS.Timeout | undefined;
 
   return {
     async start() {
@@ -129,6 +136,9 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
           'Nobody may cancel stock-in orders: set CANCEL_ALLOWED_USERS or CANCEL_ALLOWED_USERGROUPS. Every request will be refused.',
         );
       }
+      await wdtClock.measure(wdt);
+      clockTimer = setInterval(() => void wdtClock.measure(wdt), CLOCK_SYNC_MS);
+      clockTimer.unref();
       const server = (await app.start(config.PORT)) as Server | undefined;
       const address = server?.address?.() as AddressInfo | null | undefined;
       const port = address && typeof address === 'object' ? address.port : null;
@@ -153,6 +163,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     },
     async stop() {
       clearInterval(reconcileTimer);
+      clearInterval(clockTimer);
       const drained = await inFlight.drain(config.SHUTDOWN_GRACE_MS);
       await app
         .stop()
