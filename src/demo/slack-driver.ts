@@ -55,7 +55,11 @@ export function createSlackDriver(options: { slack: SlackStandin; signingSecret:
         values:
           reason === null
             ? {}
-            : { [ConfirmModal.reasonBlock]: { [ConfirmModal.reasonAction]: { type: 'plain_text_input', value: reason } } },
+            : {
+                [ConfirmModal.reasonBlock]: {
+                  [ConfirmModal.reasonAction]: { type: 'plain_text_input', value: reason },
+                },
+              },
       });
       return postToBolt(url, encodeInteractivePayload(payload), { signingSecret });
     },

@@ -27,6 +27,8 @@ async function start(options: Parameters<typeof startLocalStack>[0] = {}): Promi
   return stack;
 }
 
+/** WDT calls other than the clock reading every start makes. */
+const businessCalls = (s: LocalStack) => s.wdt.calls.filter((c) => c.method !== 'system.Core.now');
 const cancelCalls = (s: LocalStack) => s.wdt.calls.filter((c) => c.method === 'wms.stockin.Purchase.cancel');
 
 async function auditEntries(s: LocalStack): Promise<AuditEntry[]> {
@@ -120,7 +122,7 @@ describe('/cancel-stockin end to end over HTTP', () => {
       expect(JSON.stringify(ack.json)).not.toContain('<!channel>');
       await new Promise((r) => setTimeout(r, 100));
       expect(s.slack.callsTo('views.open')).toHaveLength(0);
-      expect(s.wdt.calls).toHaveLength(0);
+      expect(businessCalls(s)).toHaveLength(0);
       expect(await auditEntries(s)).toHaveLength(0);
     },
   );
@@ -141,7 +143,7 @@ describe('/cancel-stockin end to end over HTTP', () => {
     expect(reply.args).toMatchObject({ response_type: 'ephemeral' });
     expect(String(reply.args.text)).toContain('not allowed');
     expect(s.slack.callsTo('views.open')).toHaveLength(0);
-    expect(s.wdt.calls).toHaveLength(0);
+    expect(businessCalls(s)).toHaveLength(0);
     const entries = await auditEntries(s);
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ event: 'denied', record: { requesterId: MALLORY.id } });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
-import type { AttemptState } from '../../src/core/ports/audit.js';
+import type { AuditEvent } from '../../src/core/ports/audit.js';
 import { eventually, type ProcessStack, startProcessStack } from '../support/process-stack.js';
 
 const ORDER = 'RK2006030008';
@@ -12,10 +12,10 @@ afterEach(async () => {
   stack = undefined;
 });
 
-async function stateOf(auditDbPath: string, orderNo: string): Promise<AttemptState[]> {
+async function stateOf(auditDbPath: string, orderNo: string): Promise<AuditEvent[]> {
   const store = openSqliteAuditStore({ path: auditDbPath });
   try {
-    return (await store.orderHistory(orderNo)).map((entry) => entry.event as AttemptState);
+    return (await store.orderHistory(orderNo)).map((entry) => entry.event);
   } finally {
     await store.close();
   }

@@ -45,10 +45,14 @@ export async function startProcessStack(env: Record<string, string> = {}) {
     async spawn(extra: Record<string, string> = {}): Promise<BotProcess> {
       const bot = await spawnBot({ ...baseEnv, ...extra });
       bots.push(bot);
-      return { ...bot, driver: createSlackDriver({ slack, signingSecret: PROCESS_SIGNING_SECRET, url: bot.url }) };
+      return {
+        ...bot,
+        driver: createSlackDriver({ slack, signingSecret: PROCESS_SIGNING_SECRET, url: bot.url }),
+      };
     },
     async stop() {
-      for (const bot of bots) if (bot.child.exitCode === null && bot.child.signalCode === null) bot.child.kill('SIGKILL');
+      for (const bot of bots)
+        if (bot.child.exitCode === null && bot.child.signalCode === null) bot.child.kill('SIGKILL');
       await Promise.all(bots.map((bot) => bot.exited));
       await slack.close();
       await wdt.close();
