@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { AuditUnavailableError, ShuttingDownError } from '../errors.js';
 import { advance, newAttempt } from './attempt.js';
@@ -46,6 +47,9 @@ export type ConfirmResult =
   | { kind: 'finished'; record: AttemptRecord; delivery: Delivery };
 
 export type CancelService = ReturnType<typeof createCancelService>;
+
+const OUTCOME_WRITE_ATTEMPTS = 5;
+const OUTCOME_WRITE_BACKOFF_MS = 250;
 
 /**
  * The cancel use case. It knows nothing of Slack: it decides who may cancel, writes the audit trail around
@@ -145,13 +149,36 @@ export function createCancelService(deps: CancelServiceDeps) {
     const { state, patch } = stateForCancelOutcome(outcome);
     const finishedAt = clock.now();
     const finished = advance(calling, state, finishedAt, patch);
-    await write(() => audit.finishCall(state, finished, finishedAt));
+    await recordOutcome(finished, finishedAt);
     logger.info(
       { attemptId: finished.attemptId, orderNo: finished.orderNo, state, wdtOutcome: outcome.kind },
       'cancel finished',
     );
     const delivery = await announce(finished);
     return { kind: 'finished', record: finished, delivery };
+  }
+
+  /**
+   * The WDT call has happened: whatever the store does now, people must learn the real outcome. Recording is
+   * retried for a while; if the store stays down the attempt remains `calling`, holding its order's lock,
+   * until the reconciler asks WDT and records what it finds.
+   */
+  async function recordOutcome(finished: AttemptRecord, at: Date): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await audit.finishCall(finished.state, finished, at);
+        return;
+      } catch (error) {
+        if (attempt >= OUTCOME_WRITE_ATTEMPTS) {
+          logger.error(
+            { err: error, attemptId: finished.attemptId, state: finished.state },
+            'could not record the outcome of a WDT call; the reconciler will record it from WDT',
+          );
+          return;
+        }
+        await sleep(OUTCOME_WRITE_BACKOFF_MS * 2 ** (attempt - 1));
+      }
+    }
   }
 
   /** Posts the outcome and records where it went; the outcome itself is already durable. */
