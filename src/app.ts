@@ -22,7 +22,7 @@ import { createWdtClient } from './wdt/client.js';
 import { resyncOnTimestampRefusal } from './wdt/resync-on-timestamp-refusal.js';
 import { SkewClock } from './wdt/skew-clock.js';
 
-const RECONCILE_RETRY_MS = 5 * 60_000;
+const RECONCILE_EVERY_MS = 60_000;
 const CLOCK_SYNC_MS = 5 * 60_000;
 
 export interface BotOverrides {
@@ -121,11 +121,24 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
 
-  const reconcile = () =>
-    reconcileStuckCalls({ wdt, audit, clock, logger, announce: cancel.announce }).catch((error: unknown) => {
-      logger.error({ err: error }, 'reconciliation pass failed; will try again');
-      return null;
-    });
+  // The longest one cancel can take: three rate-limit attempts and a clock resync, each up to twice the timeout.
+  const longestCallMs = 8 * config.WDT_TIMEOUT_MS + 8_000;
+  let reconciling: Promise<unknown> | null = null;
+  const reconcile = () => {
+    reconciling ??= reconcileStuckCalls({
+      wdt,
+      audit,
+      clock,
+      logger,
+      announce: cancel.announce,
+      minAgeMs: longestCallMs,
+    })
+      .catch((error: unknown) => logger.error({ err: error }, 'reconciliation pass failed; will try again'))
+      .finally(() => {
+        reconciling = null;
+      });
+    return reconciling;
+  };
   let reconcileTimer: NodeJS.Timeout | undefined;
   let clockTimer: NodeJS.Timeout | undefined;
 
@@ -151,18 +164,14 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
         },
         'cancel-stockin is up',
       );
-      const report = await reconcile();
-      if (report && report.pending.length > 0) {
-        reconcileTimer = setInterval(async () => {
-          const again = await reconcile();
-          if (again && again.pending.length === 0) clearInterval(reconcileTimer);
-        }, RECONCILE_RETRY_MS);
-        reconcileTimer.unref();
-      }
+      await reconcile();
+      reconcileTimer = setInterval(reconcile, Math.min(RECONCILE_EVERY_MS, longestCallMs / 2));
+      reconcileTimer.unref();
       return { port };
     },
     async stop() {
       clearInterval(reconcileTimer);
+      await reconciling;
       clearInterval(clockTimer);
       const drained = await inFlight.drain(config.SHUTDOWN_GRACE_MS);
       await app

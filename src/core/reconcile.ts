@@ -11,6 +11,11 @@ export interface ReconcileDeps {
   clock: Clock;
   logger: Logger;
   announce: (record: AttemptRecord) => Promise<unknown>;
+  /**
+   * Only attempts that have been `calling` for longer than the longest a WDT call can take (with its retries)
+   * are stuck; younger ones may still be running in this or another replica.
+   */
+  minAgeMs: number;
 }
 
 export interface ReconcileReport {
@@ -31,6 +36,10 @@ export async function reconcileStuckCalls(deps: ReconcileDeps): Promise<Reconcil
     const calledAt = new Date(
       stuck.stateTimes.calling ?? stuck.stateTimes.requested ?? clock.now().toISOString(),
     );
+    if (clock.now().getTime() - calledAt.getTime() < deps.minAgeMs) {
+      report.pending.push(stuck.attemptId);
+      continue;
+    }
     const lookup = await lookupOrder(wdt, stuck.orderNo ?? '', {
       now: clock.now(),
       days: 90,
@@ -44,6 +53,8 @@ export async function reconcileStuckCalls(deps: ReconcileDeps): Promise<Reconcil
       report.pending.push(stuck.attemptId);
       continue;
     }
+    // Several replicas may find the same stuck attempt; one records and announces it.
+    if (!(await audit.claimOnce(`reconcile:${stuck.attemptId}`, clock.now()))) continue;
     const status = lookup.order.status;
     const state = status === STOCKIN_STATUS.cancelled ? 'reconciled_cancelled' : 'reconciled_not_cancelled';
     const at = clock.now();

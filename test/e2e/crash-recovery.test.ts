@@ -40,7 +40,9 @@ describe('kill -9 between the WDT call and its recorded outcome', () => {
   ])(
     'finds the stuck attempt at the next start and records $expected from WDT',
     async ({ answerDelayMs, latencyMs, applied, expected, headline }) => {
-      stack = await startProcessStack();
+      // The restarted bot treats an attempt as stuck once it is older than the longest call could take
+      // (8 × the timeout + 8 s = 12 s here), so that a live replica's call is never mistaken for a crash.
+      stack = await startProcessStack({ WDT_TIMEOUT_MS: '500' });
       const s = stack;
       const first = await s.spawn();
       await first.driver.command(ORDER);
@@ -56,7 +58,7 @@ describe('kill -9 between the WDT call and its recorded outcome', () => {
 
       s.wdt.faults.reset();
       const second = await s.spawn();
-      await second.waitForLine(/reconciled a stuck cancel/);
+      await second.waitForLine(/reconciled a stuck cancel/, 30_000);
       const followUp = await s.slack.waitFor(
         (c) => c.method === 'chat.postMessage' && JSON.stringify(c.args.blocks).includes(headline),
         { timeoutMs: 10_000 },
@@ -68,6 +70,13 @@ describe('kill -9 between the WDT call and its recorded outcome', () => {
       });
       expect(states).toEqual(['requested', 'confirmed', 'calling', expected, 'notified']);
       expect(s.wdt.calls.filter((c) => c.method === CANCEL)).toHaveLength(1);
+
+      const store0 = openSqliteAuditStore({ path: s.auditDbPath });
+      const history = await store0.orderHistory(ORDER);
+      await store0.close();
+      const calledAt = Date.parse(history.find((e) => e.event === 'calling')!.at);
+      const reconciledAt = Date.parse(history.find((e) => e.event === expected)!.at);
+      expect(reconciledAt - calledAt).toBeGreaterThanOrEqual(12_000);
 
       const store = openSqliteAuditStore({ path: s.auditDbPath });
       try {
