@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { monotonicFactory } from 'ulid';
-import { openAuditStore } from './audit/open-store.js';
+import { openAuditStoreWhenReady } from './audit/open-store-when-ready.js';
 import type { Config } from './config/config.js';
 import { createCancelService } from './core/cancel-service.js';
 import { InFlight } from './core/in-flight.js';
@@ -43,7 +43,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
   const newId = monotonicFactory();
   const texts = textsFor(config.BOT_LOCALE);
 
-  const audit = await openAuditStore({
+  const audit = await openAuditStoreWhenReady({
     databaseUrl: config.DATABASE_URL,
     sqlitePath: config.AUDIT_DB_PATH,
     logger,

@@ -1,0 +1,74 @@
+import type { Logger } from 'pino';
+import type { AuditStore } from '../core/ports/audit.js';
+import { isPostgresUrl, openAuditStore } from './open-store.js';
+
+export const REOPEN_EVERY_MS = 2_000;
+
+/**
+ * The audit store, opened now if it can be and otherwise as soon as it can: a bot whose database is down
+ * (PostgreSQL restarting, an unwritable path) still starts, answers `/readyz` with 503, and tells people it
+ * cannot record — rather than crash-looping or, worse, cancelling without a record.
+ */
+export async function openAuditStoreWhenReady(options: {
+  databaseUrl: string | undefined;
+  sqlitePath: string;
+  logger: Logger;
+  reopenEveryMs?: number;
+}): Promise<AuditStore> {
+  const { logger } = options;
+  let inner: AuditStore | null = null;
+  let opening: Promise<AuditStore> | null = null;
+  let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  const open = (): Promise<AuditStore> => {
+    if (inner) return Promise.resolve(inner);
+    opening ??= openAuditStore(options)
+      .then((store) => {
+        if (closed) return store.close().then(() => Promise.reject(new Error('audit store closed')));
+        inner = store;
+        clearInterval(timer);
+        logger.info({ backend: store.backend }, 'audit store is available');
+        return store;
+      })
+      .finally(() => {
+        opening = null;
+      });
+    return opening;
+  };
+
+  try {
+    await open();
+  } catch (error) {
+    logger.error(
+      { err: error },
+      'the audit store cannot be opened: the bot answers /readyz 503 and refuses cancels until it can',
+    );
+    timer = setInterval(() => open().catch(() => undefined), options.reopenEveryMs ?? REOPEN_EVERY_MS);
+    timer.unref();
+  }
+
+  const use = async <T>(work: (store: AuditStore) => Promise<T>): Promise<T> => work(await open());
+
+  return {
+    backend: isPostgresUrl(options.databaseUrl) ? 'postgres' : 'sqlite',
+    append: (event, record, at) => use((s) => s.append(event, record, at)),
+    claimOnce: (key, at) => use((s) => s.claimOnce(key, at)),
+    beginCall: (record, at) => use((s) => s.beginCall(record, at)),
+    finishCall: (event, record, at) => use((s) => s.finishCall(event, record, at)),
+    findAttempt: (attemptId) => use((s) => s.findAttempt(attemptId)),
+    findStuckCalling: () => use((s) => s.findStuckCalling()),
+    orderHistory: (orderNo) => use((s) => s.orderHistory(orderNo)),
+    recentAttempts: (filter) => use((s) => s.recentAttempts(filter)),
+    async *entries(range) {
+      yield* (await open()).entries(range);
+    },
+    verifyChain: () => use((s) => s.verifyChain()),
+    ping: () => use((s) => s.ping()),
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      await inner?.close();
+    },
+  };
+}
