@@ -13,6 +13,7 @@ import { reconcileStuckCalls } from './core/reconcile.js';
 import { createBoltApp } from './slack/create-bolt-app.js';
 import { makeConfirmSubmissionHandler } from './slack/handlers/confirm-submission.js';
 import { makeSlashCommandHandler } from './slack/handlers/slash-command.js';
+import { makeUnknownViewHandler } from './slack/handlers/unknown-view.js';
 import { registerCommands } from './slack/register-commands.js';
 import { registerViews } from './slack/register-views.js';
 import { createSlackDirectory } from './slack/slack-directory.js';
@@ -116,6 +117,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       metadataKey,
       logger,
     }),
+    unknown: makeUnknownViewHandler({ texts, logger }),
   });
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');
