@@ -1,31 +1,20 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ViewOutput } from '@slack/bolt';
 import type { DestinationStream } from 'pino';
 import { type Bot, createBot } from '../app.js';
 import { type Config, loadConfig } from '../config/config.js';
 import { createLogger } from '../logger.js';
 import { SANDBOX_CREDENTIALS, startWdtSandbox, type WdtSandbox } from '../sandbox/server.js';
-import { ConfirmModal } from '../slack/ids.js';
-import { postToBolt } from '../standin/post-to-bolt.js';
-import {
-  buildSlashCommandBody,
-  buildViewSubmissionPayload,
-  DEFAULT_ACTOR,
-  DEFAULT_CHANNEL,
-  encodeInteractivePayload,
-} from '../standin/slack-payloads.js';
+import { DEFAULT_ACTOR } from '../standin/slack-payloads.js';
 import { type SlackStandin, startSlackStandin } from '../standin/slack-web-api.js';
+import { createSlackDriver, type SlackDriver } from './slack-driver.js';
+
+export type { Person } from './slack-driver.js';
 
 /** Fake credentials for the local stack only: they open nothing outside this process. */
 export const LOCAL_SIGNING_SECRET = 'local-stack-signing-secret';
 export const LOCAL_BOT_TOKEN = 'xoxb-local-stack-bot-token';
-
-export interface Person {
-  id: string;
-  name: string;
-}
 
 export interface LocalStackOptions {
   /** Config overrides (any variable of .env.example). */
@@ -42,10 +31,11 @@ export interface LocalStack {
   slack: SlackStandin;
   wdt: WdtSandbox;
   auditDbPath: string;
-  command(text: string, as?: Person, channel?: { id: string; name: string }): ReturnType<typeof postToBolt>;
-  /** The confirmation view the app opened for a command's trigger id, as Slack holds it. */
-  openedView(triggerId?: string): Promise<ViewOutput>;
-  submit(view: ViewOutput, reason: string | null, as?: Person): ReturnType<typeof postToBolt>;
+  /** Signed Slack requests to this bot, and the views it opened. */
+  driver: SlackDriver;
+  command: SlackDriver['command'];
+  openedView: SlackDriver['openedView'];
+  submit: SlackDriver['submit'];
   stop(): Promise<void>;
 }
 
@@ -82,8 +72,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const bot = await createBot(config, { logger });
   const { port } = await bot.start();
   const url = `http://127.0.0.1:${port}/slack/events`;
-  const sign = { signingSecret: config.SLACK_SIGNING_SECRET };
-  let lastTriggerId: string | undefined;
+  const driver = createSlackDriver({ slack, signingSecret: config.SLACK_SIGNING_SECRET, url });
 
   return {
     url,
@@ -92,44 +81,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     slack,
     wdt,
     auditDbPath,
-    command(text, as = DEFAULT_ACTOR, channel = DEFAULT_CHANNEL) {
-      const triggerId = `${Date.now()}.${Math.floor(Math.random() * 1e9)}.demo`;
-      lastTriggerId = triggerId;
-      const body = buildSlashCommandBody({
-        text,
-        user_id: as.id,
-        user_name: as.name,
-        channel_id: channel.id,
-        channel_name: channel.name,
-        trigger_id: triggerId,
-        response_url: slack.responseUrl(),
-      });
-      return postToBolt(url, body, sign);
-    },
-    async openedView(triggerId = lastTriggerId) {
-      const call = await slack.waitFor((c) => c.method === 'views.open' && c.args.trigger_id === triggerId, {
-        timeoutMs: 5_000,
-      });
-      const metadata = (call.args.view as { private_metadata?: string } | undefined)?.private_metadata;
-      const view = [...slack.views.values()].find((v) => v.private_metadata === metadata);
-      if (!view) throw new Error('the stand-in holds no view for that views.open call');
-      return view;
-    },
-    submit(view, reason, as = DEFAULT_ACTOR) {
-      const payload = buildViewSubmissionPayload({
-        view,
-        user: { id: as.id, name: as.name, team_id: 'T0STANDIN' },
-        values:
-          reason === null
-            ? {}
-            : {
-                [ConfirmModal.reasonBlock]: {
-                  [ConfirmModal.reasonAction]: { type: 'plain_text_input', value: reason },
-                },
-              },
-      });
-      return postToBolt(url, encodeInteractivePayload(payload), sign);
-    },
+    driver,
+    command: driver.command,
+    openedView: driver.openedView,
+    submit: driver.submit,
     async stop() {
       await bot.stop();
       await slack.close();

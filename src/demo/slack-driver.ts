@@ -24,8 +24,13 @@ export function createSlackDriver(options: { slack: SlackStandin; signingSecret:
   const { slack, signingSecret, url } = options;
   let lastTriggerId: string | undefined;
   return {
-    command(text: string, as: Person = DEFAULT_ACTOR, channel = DEFAULT_CHANNEL) {
-      const triggerId = `${Date.now()}.${Math.floor(Math.random() * 1e9)}.driver`;
+    /** A signed slash command; pass your own trigger id to find its view among concurrent ones. */
+    command(
+      text: string,
+      as: Person = DEFAULT_ACTOR,
+      channel = DEFAULT_CHANNEL,
+      triggerId = `${Date.now()}.${Math.floor(Math.random() * 1e9)}.driver`,
+    ) {
       lastTriggerId = triggerId;
       const body = buildSlashCommandBody({
         text,
