@@ -23,7 +23,7 @@ export async function openAuditStoreWhenReady(options: {
 
   const open = (): Promise<AuditStore> => {
     if (inner) return Promise.resolve(inner);
-    opening ??= openAuditStore(options)
+    opening ??= openAuditStore({ ...options, sqliteOnThread: true })
       .then((store) => {
         if (closed) return store.close().then(() => Promise.reject(new Error('audit store closed')));
         inner = store;

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { AuditEntry, AuditStore } from '../../core/ports/audit.js';
+import {
+  ENTRIES_PAGE_SIZE,
+  type ThreadInit,
+  type ThreadMethod,
+  type ThreadRequest,
+  type ThreadResponse,
+} from './protocol.js';
+
+const workerUrl = new URL(`./worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+
+/**
+ * The SQLite audit store behind a worker thread, with the same contract as `openSqliteAuditStore`. Opening
+ * resolves once the database is open and migrated (or rejects with why it could not be).
+ */
+export async function openThreadedSqliteAuditStore(options: {
+  path: string;
+  logger: Logger;
+}): Promise<AuditStore> {
+  const init: ThreadInit = { path: options.path, logLevel: options.logger.level };
+  const worker = workerUrl.pathname.endsWith('.ts')
+    ? // Under tsx (dev, tests) the worker is TypeScript too: register the same loader inside it first.
+      new Worker(
+        `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(workerUrl.href)}); })`,
+        { eval: true, workerData: init },
+      )
+    : new Worker(workerUrl, { workerData: init });
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  let nextId = 0;
+  let failure: Error | null = null;
+
+  worker.on('message', (response: ThreadResponse) => {
+    const waiter = pending.get(response.id);
+    if (!waiter) return;
+    pending.delete(response.id);
+    if (response.ok) waiter.resolve(response.value);
+    else waiter.reject(Object.assign(new Error(response.error.message), { name: response.error.name }));
+  });
+  const failAll = (error: Error) => {
+    failure ??= error;
+    for (const waiter of pending.values()) waiter.reject(error);
+    pending.clear();
+  };
+  worker.on('error', failAll);
+  worker.on('exit', (code) => failAll(new Error(`audit store thread exited (${code})`)));
+
+  const call = <T>(method: ThreadMethod, ...args: unknown[]): Promise<T> => {
+    if (failure) return Promise.reject(failure);
+    const id = ++nextId;
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      worker.postMessage({ id, method, args } satisfies ThreadRequest);
+    });
+  };
+
+  // The first call proves the database opened; an open error surfaces as the thread's 'error' event.
+  await Promise.race([call('ping'), once(worker, 'error').then(([error]) => Promise.reject(error))]);
+
+  return {
+    backend: 'sqlite',
+    append: (event, record, at) => call('append', event, record, at),
+    claimOnce: (key, at) => call('claimOnce', key, at),
+    beginCall: (record, at) => call('beginCall', record, at),
+    finishCall: (event, record, at) => call('finishCall', event, record, at),
+    findAttempt: (attemptId) => call('findAttempt', attemptId),
+    findStuckCalling: () => call('findStuckCalling'),
+    orderHistory: (orderNo) => call('orderHistory', orderNo),
+    recentAttempts: (filter) => call('recentAttempts', filter),
+    async *entries(range) {
+      const cursor = randomUUID();
+      for (;;) {
+        const page = await call<AuditEntry[]>('entriesPage', cursor, range);
+        yield* page;
+        if (page.length < ENTRIES_PAGE_SIZE) return;
+      }
+    },
+    verifyChain: () => call('verifyChain'),
+    ping: () => call('ping'),
+    async close() {
+      if (failure) return;
+      const exited = once(worker, 'exit');
+      await call('close');
+      failure = new Error('audit store is closed');
+      await exited;
+    },
+  };
+}
