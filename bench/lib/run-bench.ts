@@ -1,0 +1,166 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { benchCommandPath, type CommandPathLevel } from '../scenarios/command-path.js';
+import { benchConfirmPath, type ConfirmPathLevel } from '../scenarios/confirm-path.js';
+import {
+  benchPostgresAppends,
+  benchSqliteAppends,
+  benchSqliteSyncModes,
+  type PostgresAppendResult,
+} from '../scenarios/micro-audit.js';
+import { benchSigning } from '../scenarios/micro-sign.js';
+import { benchStartup, type StartupResult } from '../scenarios/startup.js';
+import {
+  cpuPressureAvg10,
+  loadAverage,
+  type MachineInfo,
+  machineInfo,
+  type SourceInfo,
+  sourceInfo,
+} from './machine.js';
+import type { BenchPlan } from './modes.js';
+import { readRss, sampleRss } from './rss.js';
+import { startBenchServices } from './services.js';
+import { round } from './stats.js';
+import type { Headline } from './targets.js';
+import { startBot, startFloor } from './targets-process.js';
+
+export interface BenchResults extends Headline {
+  mode: BenchPlan['mode'];
+  startupEntry: string;
+  finishedAt: string;
+  machine: MachineInfo;
+  source: SourceInfo;
+  method: Record<string, string>;
+  details: {
+    commandPath: CommandPathLevel[];
+    confirmPath: ConfirmPathLevel[];
+    startup: StartupResult;
+    rss: { botIdleMb: number; botPeakMb: number; floorIdleMb: number; floorPeakMb: number };
+    signing: { signsPerSec: number; signs: number };
+    audit: {
+      sqlite: { appendsPerSec: number; appends: number };
+      sqliteSyncModesInsertsPerSec: Record<string, number>;
+      postgres: PostgresAppendResult;
+    };
+  };
+}
+
+const worst = (values: number[], pick: 'max' | 'min') =>
+  values.length === 0 ? Number.NaN : pick === 'max' ? Math.max(...values) : Math.min(...values);
+
+/** Every scenario of the plan, in order; the servers and the work directory are always cleaned up. */
+export async function runBench(plan: BenchPlan, log: (line: string) => void): Promise<BenchResults> {
+  const machine = machineInfo();
+  const workDir = await mkdtemp(join(tmpdir(), 'cancel-stockin-bench-'));
+  const services = await startBenchServices();
+  try {
+    // Micro first, while nothing else of ours is running.
+    log('micro: signing and audit appends…');
+    const signing = benchSigning(plan.microMs);
+    const sqlite = await benchSqliteAppends(workDir, plan.microMs);
+    const sqliteSyncModesInsertsPerSec = benchSqliteSyncModes(workDir, Math.min(plan.microMs, 1000));
+    const postgres = await benchPostgresAppends(plan.microMs);
+
+    log(`start-up (${plan.startupSamples} sample(s) per entry)…`);
+    const startup = await benchStartup(services.botEnv, workDir, {
+      count: plan.startupSamples,
+      build: plan.buildForStartup,
+    });
+
+    log('command and confirm paths: bot and floor each in a child process…');
+    const bot = await startBot(services.botEnv, workDir);
+    const floor = await startFloor(services.botEnv, workDir);
+    let commandPath: CommandPathLevel[];
+    let confirmPath: ConfirmPathLevel[];
+    let rss: BenchResults['details']['rss'];
+    try {
+      await sleep(1_000);
+      const botIdleMb = readRss(bot.pid)?.rssMb ?? Number.NaN;
+      const floorIdleMb = readRss(floor.pid)?.rssMb ?? Number.NaN;
+      const botRss = sampleRss(bot.pid);
+      const floorRss = sampleRss(floor.pid);
+      commandPath = await benchCommandPath(services, bot, floor, {
+        concurrencies: plan.concurrencies,
+        rounds: plan.rounds,
+        durationMs: plan.durationMs,
+        warmupMs: plan.warmupMs,
+        log,
+      });
+      confirmPath = await benchConfirmPath(services, bot, { levels: plan.confirmLevels, log });
+      rss = { botIdleMb, botPeakMb: botRss.stop(), floorIdleMb, floorPeakMb: floorRss.stop() };
+    } catch (error) {
+      log(`bot log tail:\n${bot.logTail()}`);
+      throw error;
+    } finally {
+      await bot.stop();
+      await floor.stop();
+    }
+
+    const c50 = commandPath.find((level) => level.concurrency === 50) ?? commandPath.at(-1);
+    return {
+      ackP99RatioVsFloor: round(
+        worst(
+          commandPath.map((l) => l.ackP99Ratio),
+          'max',
+        ),
+        3,
+      ),
+      throughputRatioVsFloor: round(
+        worst(
+          commandPath.map((l) => l.throughputRatio),
+          'min',
+        ),
+        3,
+      ),
+      commandToViewsOpenP99Ms: round(c50?.bot.viewsOpen.p99 ?? Number.NaN),
+      confirmToWdtP99Ms: round(
+        worst(
+          confirmPath.map((l) => l.toWdt.p99),
+          'max',
+        ),
+      ),
+      confirmToOutcomeP99Ms: round(
+        worst(
+          confirmPath.map((l) => l.toOutcome.p99),
+          'max',
+        ),
+      ),
+      startupMs: round(startup.distMs ?? startup.tsxMs, 0),
+      startupEntry: startup.distMs === null ? 'node --import tsx src/main.ts' : 'node dist/src/main.js',
+      rssPeakMb: round(rss.botPeakMb, 1),
+      signsPerSec: round(signing.signsPerSec, 0),
+      auditAppendsPerSec: round(sqlite.appendsPerSec, 0),
+      mode: plan.mode,
+      finishedAt: new Date().toISOString(),
+      machine: { ...machine, loadAverageAtEnd: loadAverage(), cpuPressureAvg10AtEnd: cpuPressureAvg10() },
+      source: sourceInfo(),
+      method: {
+        layout:
+          'bench process: undici closed-loop load generator + Slack Web API stand-in + WDT sandbox; bot and floor each in their own child process (node --import tsx), alive side by side, loaded one at a time',
+        commandPath: `${plan.rounds} round(s) × concurrency ${plan.concurrencies.join('/')} × ${plan.durationMs} ms each, bot and floor alternating (order flips every pair); ratios are medians of per-round bot/floor ratios`,
+        ackLatency: 'request handed to undici → whole HTTP response read, 2xx only',
+        viewsOpen: 'request handed to undici → views.open arriving at the stand-in (same process clock)',
+        confirmPath:
+          'views opened first, then submissions with `c` confirmations in flight end to end; →WDT uses the sandbox arrival Date (1 ms resolution); worst p99 over concurrencies',
+        startupMs:
+          'spawn → first GET /readyz 200 (5 ms polls), median; the built entry (npm run build; node dist/src/main.js) in full mode, node --import tsx src/main.ts otherwise; both in details',
+        rssPeakMb: 'bot process VmRSS/VmHWM sampled every 100 ms over the command and confirm runs',
+        auditAppendsPerSec: 'SQLite store as the bot opens it (WAL, synchronous=FULL), sequential appends',
+      },
+      details: {
+        commandPath,
+        confirmPath,
+        startup,
+        rss,
+        signing,
+        audit: { sqlite, sqliteSyncModesInsertsPerSec, postgres },
+      },
+    };
+  } finally {
+    await services.close();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}

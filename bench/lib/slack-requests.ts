@@ -1,0 +1,51 @@
+import type { ViewOutput } from '@slack/bolt';
+import { ConfirmModal } from '../../src/slack/ids.js';
+import {
+  buildSlashCommandBody,
+  buildViewSubmissionPayload,
+  DEFAULT_ACTOR,
+  encodeInteractivePayload,
+} from '../../src/standin/slack-payloads.js';
+import { signSlackRequest } from '../../src/standin/slack-request-signer.js';
+import type { SlackStandin } from '../../src/standin/slack-web-api.js';
+import { STANDIN_WORKSPACE } from '../../src/standin/workspace-identity.js';
+import type { PreparedRequest } from './load-generator.js';
+
+/** Signed exactly as Slack signs, with a timestamp taken at build time (never reused across seconds). */
+function signedForm(signingSecret: string, body: string): Record<string, string> {
+  return {
+    'content-type': 'application/x-www-form-urlencoded',
+    'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
+    ...signSlackRequest(signingSecret, body, Math.floor(Date.now() / 1000)),
+  };
+}
+
+/** `/cancel-stockin <orderNo>` from the allowed user, with a fresh trigger id and response URL. */
+export function slashCommandRequest(
+  slack: SlackStandin,
+  signingSecret: string,
+  orderNo: string,
+): PreparedRequest & { triggerId: string } {
+  const body = buildSlashCommandBody({ text: orderNo, response_url: slack.responseUrl() });
+  const triggerId = new URLSearchParams(body).get('trigger_id')!;
+  return { body, headers: signedForm(signingSecret, body), triggerId };
+}
+
+/** The confirmation modal submitted with a reason, as the allowed user. */
+export function confirmSubmissionRequest(
+  signingSecret: string,
+  view: ViewOutput,
+  reason: string,
+): PreparedRequest {
+  const payload = buildViewSubmissionPayload({
+    view,
+    user: { id: DEFAULT_ACTOR.id, name: DEFAULT_ACTOR.name, team_id: STANDIN_WORKSPACE.teamId },
+    values: {
+      [ConfirmModal.reasonBlock]: {
+        [ConfirmModal.reasonAction]: { type: 'plain_text_input', value: reason },
+      },
+    },
+  });
+  const body = encodeInteractivePayload(payload);
+  return { body, headers: signedForm(signingSecret, body) };
+}

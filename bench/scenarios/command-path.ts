@@ -1,0 +1,144 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runClosedLoop } from '../lib/load-generator.js';
+import type { ServerProcess } from '../lib/node-process.js';
+import type { BenchServices } from '../lib/services.js';
+import { BENCH_SIGNING_SECRET, COMMAND_ORDER_NO } from '../lib/services.js';
+import { slashCommandRequest } from '../lib/slack-requests.js';
+import { type LatencySummary, median, medianSummary, summarize } from '../lib/stats.js';
+import { viewsOpenDelays } from '../lib/views-open-delays.js';
+
+export interface CommandRun {
+  ack: LatencySummary;
+  requestsPerSec: number;
+  errors: number;
+}
+
+export interface CommandPathLevel {
+  concurrency: number;
+  floor: { median: CommandRun; rounds: CommandRun[] };
+  bot: {
+    median: CommandRun;
+    rounds: CommandRun[];
+    viewsOpen: LatencySummary;
+    viewsOpenRounds: LatencySummary[];
+    viewsOpenMissing: number;
+    viewsOpenFailed: number;
+  };
+  /** Median over rounds of bot/floor, each round's pair measured back to back. */
+  ackP99Ratio: number;
+  throughputRatio: number;
+}
+
+export interface CommandPathOptions {
+  concurrencies: readonly number[];
+  rounds: number;
+  durationMs: number;
+  warmupMs: number;
+  log: (line: string) => void;
+}
+
+async function runCommands(
+  services: BenchServices,
+  target: ServerProcess,
+  concurrency: number,
+  durationMs: number,
+  trackViewsOpen: boolean,
+) {
+  const sentAt = new Map<string, number>();
+  const fromCallIndex = services.slack.calls.length;
+  const result = await runClosedLoop({
+    origin: target.origin,
+    path: '/slack/events',
+    concurrency,
+    durationMs,
+    prepare: () => {
+      const request = slashCommandRequest(services.slack, BENCH_SIGNING_SECRET, COMMAND_ORDER_NO);
+      return trackViewsOpen
+        ? { ...request, onSend: (at: number) => sentAt.set(request.triggerId, at) }
+        : request;
+    },
+  });
+  const run: CommandRun = {
+    ack: summarize(result.latenciesMs),
+    requestsPerSec: result.requestsPerSec,
+    errors: result.errors,
+  };
+  if (result.errors > 0)
+    throw new Error(`command run had ${result.errors} errors: ${result.errorSamples.join(' | ')}`);
+  const views = trackViewsOpen
+    ? await viewsOpenDelays(services.slack, fromCallIndex, sentAt, result.completed)
+    : { delaysMs: [], missing: 0, failed: 0 };
+  return { run, views };
+}
+
+/**
+ * The slash command at each concurrency, bot and floor alternating (which goes first flips every pair), for
+ * a fixed time each, repeated `rounds` times; the bot's post-ack work drains before the next run starts.
+ */
+export async function benchCommandPath(
+  services: BenchServices,
+  bot: ServerProcess,
+  floor: ServerProcess,
+  options: CommandPathOptions,
+): Promise<CommandPathLevel[]> {
+  for (const target of [floor, bot]) {
+    await runCommands(services, target, 50, options.warmupMs, target === bot);
+  }
+  const levels: CommandPathLevel[] = [];
+  let pair = 0;
+  const perLevel = options.concurrencies.map(() => ({
+    floor: [] as CommandRun[],
+    bot: [] as CommandRun[],
+    views: [] as LatencySummary[],
+    missing: 0,
+    failed: 0,
+  }));
+  for (let roundNo = 0; roundNo < options.rounds; roundNo++) {
+    for (const [index, concurrency] of options.concurrencies.entries()) {
+      const slot = perLevel[index]!;
+      const order = pair++ % 2 === 0 ? (['floor', 'bot'] as const) : (['bot', 'floor'] as const);
+      for (const which of order) {
+        const { run, views } = await runCommands(
+          services,
+          which === 'bot' ? bot : floor,
+          concurrency,
+          options.durationMs,
+          which === 'bot',
+        );
+        slot[which].push(run);
+        if (which === 'bot') {
+          slot.views.push(summarize(views.delaysMs));
+          slot.missing += views.missing;
+          slot.failed += views.failed;
+        }
+        options.log(
+          `  round ${roundNo + 1} c=${concurrency} ${which.padEnd(5)} ack p50 ${run.ack.p50.toFixed(2)} ms, p99 ${run.ack.p99.toFixed(2)} ms, ${run.requestsPerSec.toFixed(0)} req/s`,
+        );
+        await sleep(200);
+      }
+    }
+  }
+  for (const [index, concurrency] of options.concurrencies.entries()) {
+    const slot = perLevel[index]!;
+    const medianRun = (runs: CommandRun[]): CommandRun => ({
+      ack: medianSummary(runs.map((r) => r.ack)),
+      requestsPerSec: median(runs.map((r) => r.requestsPerSec)),
+      errors: runs.reduce((sum, r) => sum + r.errors, 0),
+    });
+    levels.push({
+      concurrency,
+      floor: { median: medianRun(slot.floor), rounds: slot.floor },
+      bot: {
+        median: medianRun(slot.bot),
+        rounds: slot.bot,
+        viewsOpen: medianSummary(slot.views),
+        viewsOpenRounds: slot.views,
+        viewsOpenMissing: slot.missing,
+        viewsOpenFailed: slot.failed,
+      },
+      ackP99Ratio: median(slot.bot.map((b, i) => b.ack.p99 / slot.floor[i]!.ack.p99)),
+      throughputRatio: median(slot.bot.map((b, i) => b.requestsPerSec / slot.floor[i]!.requestsPerSec)),
+    });
+  }
+  return levels;
+}

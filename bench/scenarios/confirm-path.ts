@@ -1,0 +1,167 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ViewOutput } from '@slack/bolt';
+import { ConfirmModal } from '../../src/slack/ids.js';
+import { WDT_METHOD } from '../../src/wdt/methods.js';
+import { epochMsOf } from '../lib/clock.js';
+import { runClosedLoop } from '../lib/load-generator.js';
+import type { ServerProcess } from '../lib/node-process.js';
+import { BENCH_SIGNING_SECRET, type BenchServices, benchOrders } from '../lib/services.js';
+import { confirmSubmissionRequest, slashCommandRequest } from '../lib/slack-requests.js';
+import { type LatencySummary, summarize } from '../lib/stats.js';
+
+export interface ConfirmPathLevel {
+  concurrency: number;
+  submissions: number;
+  ack: LatencySummary;
+  /** Submission sent → the cancel request arriving at the WDT sandbox (ms resolution on the sandbox side). */
+  toWdt: LatencySummary;
+  /** Submission sent → the outcome chat.postMessage arriving at the Slack stand-in. */
+  toOutcome: LatencySummary;
+  cancelled: number;
+  missing: number;
+}
+
+/** Opens one confirmation view per order (commands at modest concurrency) and returns them by order. */
+async function openViews(
+  services: BenchServices,
+  target: ServerProcess,
+  orderNos: readonly string[],
+): Promise<Map<string, ViewOutput>> {
+  const triggerToOrder = new Map<string, string>();
+  const fromCallIndex = services.slack.calls.length;
+  const result = await runClosedLoop({
+    origin: target.origin,
+    path: '/slack/events',
+    concurrency: 10,
+    maxRequests: orderNos.length,
+    prepare: (index) => {
+      const orderNo = orderNos[index]!;
+      const request = slashCommandRequest(services.slack, BENCH_SIGNING_SECRET, orderNo);
+      triggerToOrder.set(request.triggerId, orderNo);
+      return request;
+    },
+  });
+  if (result.errors > 0) throw new Error(`opening views failed: ${result.errorSamples.join(' | ')}`);
+  // The dialog may open as a placeholder and be updated into the confirmation: follow the view id.
+  const viewIdToOrder = new Map<string, string>();
+  const views = new Map<string, ViewOutput>();
+  const deadline = Date.now() + 10_000;
+  while (views.size < orderNos.length && Date.now() < deadline) {
+    for (const call of services.slack.calls.slice(fromCallIndex)) {
+      const orderNo = triggerToOrder.get(String(call.args.trigger_id));
+      const body = call.answer?.body as { view?: { id?: string } } | undefined;
+      if (call.method === 'views.open' && orderNo !== undefined && body?.view?.id)
+        viewIdToOrder.set(body.view.id, orderNo);
+    }
+    for (const [viewId, orderNo] of viewIdToOrder) {
+      const view = services.slack.views.get(viewId);
+      if (view?.callback_id === ConfirmModal.callbackId) views.set(orderNo, view);
+    }
+    if (views.size < orderNos.length) await sleep(20);
+  }
+  if (views.size < orderNos.length)
+    throw new Error(`only ${views.size} of ${orderNos.length} confirmation views opened`);
+  return views;
+}
+
+/** Waits for every order's cancel call at the sandbox and outcome post at the stand-in (or the wait ends). */
+async function collectArrivals(services: BenchServices, orderNos: readonly string[], fromCallIndex: number) {
+  const toWdtAt = new Map<string, number>();
+  const outcomeAt = new Map<string, number>();
+  const wanted = new Set(orderNos);
+  const deadline = Date.now() + 15_000;
+  let nextSlack = fromCallIndex;
+  let nextWdt = 0;
+  while ((toWdtAt.size < wanted.size || outcomeAt.size < wanted.size) && Date.now() < deadline) {
+    for (; nextWdt < services.wdt.calls.length; nextWdt++) {
+      const call = services.wdt.calls[nextWdt]!;
+      const orderNo = Array.isArray(call.body) ? String(call.body[0]) : '';
+      if (call.method === WDT_METHOD.cancelStockin && wanted.has(orderNo) && !toWdtAt.has(orderNo))
+        toWdtAt.set(orderNo, call.at.getTime());
+    }
+    for (; nextSlack < services.slack.calls.length; nextSlack++) {
+      const call = services.slack.calls[nextSlack]!;
+      if (call.method !== 'chat.postMessage') continue;
+      const text = String(call.args.text ?? '');
+      const orderNo = /RK9[0-9]{9}/.exec(text)?.[0];
+      if (orderNo !== undefined && wanted.has(orderNo) && !outcomeAt.has(orderNo))
+        outcomeAt.set(orderNo, call.atMs);
+    }
+    await sleep(20);
+  }
+  return { toWdtAt, outcomeAt };
+}
+
+/**
+ * `view_submission`s for distinct orders at each concurrency: the views are opened first, then the
+ * submissions go through the closed-loop generator with `concurrency` confirmations in flight end to end
+ * (a worker sends its next one once the previous outcome message has arrived); the sandbox answers at once.
+ */
+export async function benchConfirmPath(
+  services: BenchServices,
+  bot: ServerProcess,
+  options: {
+    levels: ReadonlyArray<{ concurrency: number; submissions: number }>;
+    log: (line: string) => void;
+  },
+): Promise<ConfirmPathLevel[]> {
+  const results: ConfirmPathLevel[] = [];
+  let nextOrder = 0;
+  for (const { concurrency, submissions } of options.levels) {
+    const orders = benchOrders(nextOrder + submissions).slice(nextOrder);
+    nextOrder += submissions;
+    for (const order of orders) services.wdt.orders.set(order.stockinNo, order);
+    const orderNos = orders.map((order) => order.stockinNo);
+    const views = await openViews(services, bot, orderNos);
+
+    const sentAtPerf = new Map<string, number>();
+    const fromCallIndex = services.slack.calls.length;
+    const result = await runClosedLoop({
+      origin: bot.origin,
+      path: '/slack/events',
+      concurrency,
+      maxRequests: orderNos.length,
+      prepare: (index) => {
+        const orderNo = orderNos[index]!;
+        const request = confirmSubmissionRequest(
+          BENCH_SIGNING_SECRET,
+          views.get(orderNo)!,
+          'bench: wrong supplier',
+        );
+        return { ...request, onSend: (at) => sentAtPerf.set(orderNo, at) };
+      },
+      // Concurrency is end to end: a worker's next submission waits for this one's outcome message.
+      afterResponse: async (index) => {
+        const orderNo = orderNos[index]!;
+        await services.slack.waitFor(
+          (call) => call.method === 'chat.postMessage' && String(call.args.text ?? '').includes(orderNo),
+          { timeoutMs: 10_000 },
+        );
+      },
+    });
+    if (result.errors > 0) throw new Error(`submissions failed: ${result.errorSamples.join(' | ')}`);
+    const { toWdtAt, outcomeAt } = await collectArrivals(services, orderNos, fromCallIndex);
+    const toWdt: number[] = [];
+    const toOutcome: number[] = [];
+    for (const [orderNo, sent] of sentAtPerf) {
+      const wdtAt = toWdtAt.get(orderNo);
+      if (wdtAt !== undefined) toWdt.push(Math.max(0, wdtAt - epochMsOf(sent)));
+      const postedAt = outcomeAt.get(orderNo);
+      if (postedAt !== undefined) toOutcome.push(postedAt - sent);
+    }
+    const level: ConfirmPathLevel = {
+      concurrency,
+      submissions: orderNos.length,
+      ack: summarize(result.latenciesMs),
+      toWdt: summarize(toWdt),
+      toOutcome: summarize(toOutcome),
+      cancelled: orderNos.filter((no) => services.wdt.orders.get(no)?.status === 10).length,
+      missing: orderNos.length - Math.min(toWdt.length, toOutcome.length),
+    };
+    options.log(
+      `  confirm c=${concurrency} n=${level.submissions}: →WDT p50 ${level.toWdt.p50.toFixed(2)} p99 ${level.toWdt.p99.toFixed(2)} ms, →outcome p50 ${level.toOutcome.p50.toFixed(2)} p99 ${level.toOutcome.p99.toFixed(2)} ms, cancelled ${level.cancelled}`,
+    );
+    results.push(level);
+  }
+  return results;
+}

@@ -1,0 +1,47 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HEADLINE_KEYS } from '../../bench/lib/targets.js';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Runs `npm run bench -- --smoke` (the whole pipeline, seconds per scenario) into a temporary file. */
+describe('npm run bench -- --smoke', () => {
+  let dir: string;
+  let results: Record<string, unknown>;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bench-smoke-'));
+    const out = join(dir, 'latest.json');
+    await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'bench/run.ts', '--smoke', '--out', out],
+      {
+        cwd: repoRoot,
+        timeout: 90_000,
+      },
+    );
+    results = JSON.parse(await readFile(out, 'utf8')) as Record<string, unknown>;
+  }, 100_000);
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each(HEADLINE_KEYS)('writes %s as a finite number', (key) => {
+    expect(typeof results[key]).toBe('number');
+    expect(Number.isFinite(results[key])).toBe(true);
+  });
+
+  it('says which machine and which code the numbers come from', () => {
+    expect(results).toMatchObject({
+      mode: 'smoke',
+      machine: { cores: expect.any(Number), cpuModel: expect.any(String), node: process.version },
+      source: { commit: expect.any(String) },
+    });
+  });
+});
