@@ -54,7 +54,8 @@ function seedOrder(n: number): SandboxOrder {
 }
 
 async function main(): Promise<void> {
-  const stack = await startProcessStack({ WDT_TIMEOUT_MS: '1500', LOG_LEVEL: 'warn' });
+  // The compiled bot, as production runs it (the soak builds it first: `npm run soak` has a presoak build).
+  const stack = await startProcessStack({ WDT_TIMEOUT_MS: '1500' }, { compiled: true });
   const bot = await stack.spawn();
   const pid = bot.child.pid!;
   const rss = { start: await rssMb(pid), peak: 0, end: 0 };

@@ -17,7 +17,10 @@ export interface BotProcess extends SpawnedBot {
  * The WDT sandbox and the Slack stand-in in the test process, and real bot processes (`src/main.ts`) started
  * against them on demand: for kill -9, SIGTERM and several-replica tests.
  */
-export async function startProcessStack(env: Record<string, string> = {}) {
+export async function startProcessStack(
+  env: Record<string, string> = {},
+  options: { compiled?: boolean } = {},
+) {
   const wdt = await startWdtSandbox({ port: 0 });
   const slack = await startSlackStandin({ port: 0 });
   const dataDir = await mkdtemp(join(tmpdir(), 'cancel-stockin-proc-'));
@@ -43,7 +46,7 @@ export async function startProcessStack(env: Record<string, string> = {}) {
     slack,
     auditDbPath,
     async spawn(extra: Record<string, string> = {}): Promise<BotProcess> {
-      const bot = await spawnBot({ ...baseEnv, ...extra });
+      const bot = await spawnBot({ ...baseEnv, ...extra }, { compiled: options.compiled ?? false });
       bots.push(bot);
       return {
         ...bot,

@@ -15,9 +15,17 @@ export interface SpawnedBot {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Runs the real entry point (`src/main.ts`) as its own process, as `npm start` would, with `env` only. */
-export async function spawnBot(env: Record<string, string>, timeoutMs = 15_000): Promise<SpawnedBot> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/**
+ * Runs the real entry point as its own process with `env` only: `src/main.ts` under tsx, or, with
+ * `compiled`, the build `npm start` runs (`dist/src/main.js`, after `npm run build`).
+ */
+export async function spawnBot(
+  env: Record<string, string>,
+  options: { timeoutMs?: number; compiled?: boolean } = {},
+): Promise<SpawnedBot> {
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const entry = options.compiled ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  const child = spawn(process.execPath, entry, {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
