@@ -4,17 +4,24 @@ import type { Logger } from 'pino';
 import { monotonicFactory } from 'ulid';
 import { openAuditStoreWhenReady } from './audit/open-store-when-ready.js';
 import type { Config } from './config/config.js';
+import { createApprovalService } from './core/approval-service.js';
 import { createCancelService } from './core/cancel-service.js';
 import { InFlight } from './core/in-flight.js';
-import { MAX_ORDERS_PER_COMMAND } from './core/order-number.js';
 import { createCancelPolicy } from './core/policy.js';
 import { type Clock, systemClock } from './core/ports/clock.js';
 import { reconcileStuckCalls } from './core/reconcile.js';
 import { createBoltApp } from './slack/create-bolt-app.js';
+import { makeAppHomeOpenedHandler } from './slack/handlers/app-home-opened.js';
+import { makeApproveActionHandler } from './slack/handlers/approve-action.js';
 import { makeConfirmSubmissionHandler } from './slack/handlers/confirm-submission.js';
+import { makeRejectActionHandler } from './slack/handlers/reject-action.js';
+import { makeRejectSubmissionHandler } from './slack/handlers/reject-submission.js';
 import { makeSlashCommandHandler } from './slack/handlers/slash-command.js';
 import { makeUnknownViewHandler } from './slack/handlers/unknown-view.js';
+import { makeHomePublisher } from './slack/home-publisher.js';
+import { registerActions } from './slack/register-actions.js';
 import { registerCommands } from './slack/register-commands.js';
+import { registerEvents } from './slack/register-events.js';
 import { registerViews } from './slack/register-views.js';
 import { createSlackDirectory } from './slack/slack-directory.js';
 import { createSlackNotifier } from './slack/slack-notifier.js';
@@ -25,6 +32,9 @@ import { SkewClock } from './wdt/skew-clock.js';
 
 const RECONCILE_EVERY_MS = 60_000;
 const CLOCK_SYNC_MS = 5 * 60_000;
+const EXPIRY_SWEEP_MS = 60_000;
+/** WDT calls in flight at once for one batch: well inside the vendor's per-minute limits. */
+const BATCH_CONCURRENCY = 2;
 
 export interface BotOverrides {
   logger: Logger;
@@ -35,6 +45,8 @@ export interface Bot {
   start(): Promise<{ port: number | null }>;
   /** Stops taking commands, lets in-flight cancels finish (bounded), closes everything. */
   stop(): Promise<{ drained: boolean }>;
+  /** One pass of the approval expiry sweep (it also runs every minute); resolves to how many expired. */
+  expireApprovals(): Promise<number>;
 }
 
 /** The composition root: builds every port and adapter from the config and wires them together. */
@@ -83,6 +95,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
 
   const policy = createCancelPolicy({
     allow: { users: config.CANCEL_ALLOWED_USERS, usergroups: config.CANCEL_ALLOWED_USERGROUPS },
+    approvers: { users: config.CANCEL_APPROVERS, usergroups: config.CANCEL_APPROVER_GROUPS },
     channels: config.CANCEL_ALLOWED_CHANNELS,
     directory: createSlackDirectory({ client: app.client, clock }),
   });
@@ -91,19 +104,55 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     texts,
     environment: wdt.environment,
     auditChannelId: config.AUDIT_CHANNEL_ID,
+    metadataKey: config.SLACK_SIGNING_SECRET,
+    approvalTtlMinutes: config.APPROVAL_TTL_MINUTES,
     logger,
   });
-  const cancel = createCancelService({ wdt, audit, policy, notifier, clock, newId, inFlight, logger });
+  const settings = {
+    lookupDays: config.LOOKUP_DAYS,
+    allowUnverified: config.ALLOW_UNVERIFIED,
+    approvalMode: config.APPROVAL_MODE,
+    approvalTtlMs: config.APPROVAL_TTL_MINUTES * 60_000,
+    concurrency: BATCH_CONCURRENCY,
+  };
+  const cancel = createCancelService({
+    wdt,
+    audit,
+    policy,
+    notifier,
+    clock,
+    newId,
+    inFlight,
+    logger,
+    settings,
+  });
+  const approvals = createApprovalService({
+    cancel,
+    audit,
+    policy,
+    notifier,
+    clock,
+    newId,
+    inFlight,
+    logger,
+  });
   const metadataKey = config.SLACK_SIGNING_SECRET;
+  const publishHome = makeHomePublisher({ audit, approvals, texts, metadataKey, logger });
 
   registerCommands(app, {
     cancelStockin: makeSlashCommandHandler({
       cancel,
+      policy,
       texts,
       environment: wdt.environment,
       metadataKey,
-      maxOrders: MAX_ORDERS_PER_COMMAND,
+      maxOrders: config.MAX_BATCH,
       askWhom: texts.askWhomDefault,
+      preview: {
+        lookupDays: config.LOOKUP_DAYS,
+        approvalMode: config.APPROVAL_MODE,
+        approvalTtlMinutes: config.APPROVAL_TTL_MINUTES,
+      },
       inFlight,
       logger,
     }),
@@ -117,8 +166,14 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       metadataKey,
       logger,
     }),
+    reject: makeRejectSubmissionHandler({ approvals, texts, metadataKey, logger }),
     unknown: makeUnknownViewHandler({ texts, logger }),
   });
+  registerActions(app, {
+    approve: makeApproveActionHandler({ approvals, publishHome, texts, metadataKey, logger }),
+    reject: makeRejectActionHandler({ approvals, texts, metadataKey, logger }),
+  });
+  registerEvents(app, { homeOpened: makeAppHomeOpenedHandler({ publishHome }) });
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
@@ -143,6 +198,12 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
   };
   let reconcileTimer: NodeJS.Timeout | undefined;
   let clockTimer: NodeJS.Timeout | undefined;
+  let expiryTimer: NodeJS.Timeout | undefined;
+  const expireApprovals = () =>
+    approvals.expireDue().catch((error: unknown) => {
+      logger.error({ err: error }, 'approval expiry sweep failed; will try again');
+      return 0;
+    });
 
   return {
     async start() {
@@ -169,10 +230,13 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       await reconcile();
       reconcileTimer = setInterval(reconcile, Math.min(RECONCILE_EVERY_MS, longestCallMs / 2));
       reconcileTimer.unref();
+      expiryTimer = setInterval(expireApprovals, EXPIRY_SWEEP_MS);
+      expiryTimer.unref();
       return { port };
     },
     async stop() {
       clearInterval(reconcileTimer);
+      clearInterval(expiryTimer);
       await reconciling;
       clearInterval(clockTimer);
       const drained = await inFlight.drain(config.SHUTDOWN_GRACE_MS);
@@ -183,5 +247,6 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       await audit.close();
       return { drained };
     },
+    expireApprovals,
   };
 }

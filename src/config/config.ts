@@ -18,6 +18,11 @@ const csvIds = (pattern: RegExp, what: string) =>
 const positiveInt = (fallback: number, max: number) =>
   z.coerce.number().int().min(1).max(max).default(fallback);
 
+const flag = z
+  .enum(['true', 'false', ''], { message: 'must be true or false' })
+  .default('false')
+  .transform((value) => value === 'true');
+
 export const configSchema = z.object({
   SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'must be a bot token starting with xoxb-'),
   SLACK_SIGNING_SECRET: z.string().min(8, 'must be the app signing secret'),
@@ -50,6 +55,13 @@ export const configSchema = z.object({
   CANCEL_ALLOWED_USERS: csvIds(/^[UW][A-Z0-9]{2,}$/, 'Slack user ids like U0123456'),
   CANCEL_ALLOWED_USERGROUPS: csvIds(/^S[A-Z0-9]{2,}$/, 'Slack user group ids like S0123456'),
   CANCEL_ALLOWED_CHANNELS: csvIds(/^[CGD][A-Z0-9]{2,}$/, 'Slack channel ids like C0123456'),
+  LOOKUP_DAYS: positiveInt(30, 365),
+  ALLOW_UNVERIFIED: flag,
+  APPROVAL_MODE: z.enum(['self', 'peer']).default('self'),
+  CANCEL_APPROVERS: csvIds(/^[UW][A-Z0-9]{2,}$/, 'Slack user ids like U0123456'),
+  CANCEL_APPROVER_GROUPS: csvIds(/^S[A-Z0-9]{2,}$/, 'Slack user group ids like S0123456'),
+  APPROVAL_TTL_MINUTES: positiveInt(30, 7 * 24 * 60),
+  MAX_BATCH: positiveInt(20, 20),
   SHUTDOWN_GRACE_MS: positiveInt(15_000, 600_000),
   BOT_LOCALE: z.enum(['zh-CN', 'en']).default('zh-CN'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

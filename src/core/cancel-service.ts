@@ -2,13 +2,22 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { AuditUnavailableError, ShuttingDownError } from '../errors.js';
 import { advance, newAttempt } from './attempt.js';
+import { mapConcurrent, serialQueue } from './concurrency.js';
 import type { InFlight } from './in-flight.js';
+import { checkDetail, checkOrder, type OrderCheck, type OrderCheckSettings } from './order-check.js';
 import { stateForCancelOutcome } from './outcome-state.js';
 import type { AccessDecision, CancelPolicy } from './policy.js';
 import type { AttemptRecord, AuditStore } from './ports/audit.js';
 import type { Clock } from './ports/clock.js';
-import type { Delivery, OutcomeNotifier } from './ports/notifier.js';
+import type { BatchStage, Delivery, OutcomeNotifier } from './ports/notifier.js';
 import type { WdtPort } from './ports/wdt.js';
+
+export interface CancelSettings extends OrderCheckSettings {
+  approvalMode: 'self' | 'peer';
+  approvalTtlMs: number;
+  /** WDT calls in flight at once for one batch: small, so the per-minute rate limit is not the bottleneck. */
+  concurrency: number;
+}
 
 export interface CancelServiceDeps {
   wdt: WdtPort;
@@ -19,6 +28,7 @@ export interface CancelServiceDeps {
   newId: () => string;
   inFlight: InFlight;
   logger: Logger;
+  settings: CancelSettings;
 }
 
 export interface RequestInput {
@@ -32,8 +42,14 @@ export type RequestResult =
   | { kind: 'denied'; decision: Extract<AccessDecision, { allowed: false }>; record: AttemptRecord }
   | { kind: 'ready'; attempts: AttemptRecord[] };
 
+export interface PreviewItem {
+  attempt: AttemptRecord;
+  check: OrderCheck;
+}
+
 export interface ConfirmInput {
-  attemptId: string;
+  /** Every attempt of the batch shown in the dialog; those already closed by the preview are skipped. */
+  attemptIds: readonly string[];
   userId: string;
   reason: string;
 }
@@ -44,20 +60,28 @@ export type ConfirmResult =
   | { kind: 'duplicate'; record: AttemptRecord }
   | { kind: 'denied'; record: AttemptRecord; decision: Extract<AccessDecision, { allowed: false }> }
   | { kind: 'busy'; record: AttemptRecord; holderRequesterId: string }
-  | { kind: 'finished'; record: AttemptRecord; delivery: Delivery };
+  | { kind: 'finished'; record: AttemptRecord; delivery: Delivery }
+  | { kind: 'batch_finished'; records: AttemptRecord[]; delivery: Delivery }
+  | { kind: 'awaiting_approval'; records: AttemptRecord[]; delivery: Delivery }
+  | { kind: 'nothing_to_cancel'; records: AttemptRecord[] };
 
 export type CancelService = ReturnType<typeof createCancelService>;
 
 const OUTCOME_WRITE_ATTEMPTS = 5;
 const OUTCOME_WRITE_BACKOFF_MS = 250;
 
+/** An attempt confirmed in peer mode whose approval request has been posted: it waits for a decision. */
+export function isAwaitingApproval(record: AttemptRecord): boolean {
+  return record.state === 'confirmed' && record.notifiedVia !== null;
+}
+
 /**
- * The cancel use case. It knows nothing of Slack: it decides who may cancel, writes the audit trail around
- * the one WDT call, and hands the outcome to the notifier. Every durable write that guards the call happens
- * before the call; a failure to write stops the cancel.
+ * The cancel use case. It knows nothing of Slack: it decides who may cancel, checks each order in WDT right
+ * before its call, writes the audit trail around the one WDT call per order, and hands outcomes to the
+ * notifier. Every durable write that guards a call happens before it; a failure to write stops the cancel.
  */
 export function createCancelService(deps: CancelServiceDeps) {
-  const { wdt, audit, policy, notifier, clock, newId, inFlight, logger } = deps;
+  const { wdt, audit, policy, notifier, clock, newId, inFlight, logger, settings } = deps;
 
   async function write<T>(work: () => Promise<T>): Promise<T> {
     try {
@@ -101,61 +125,213 @@ export function createCancelService(deps: CancelServiceDeps) {
     return { kind: 'ready', attempts };
   }
 
+  /**
+   * Looks every order up in WDT (a few at a time) for the dialog. Orders that can never be confirmed are
+   * closed in the audit trail at once, with what WDT showed; no cancel is ever sent for them.
+   */
+  async function preview(attempts: readonly AttemptRecord[]): Promise<PreviewItem[]> {
+    const checks = await checkAll(attempts);
+    const items: PreviewItem[] = [];
+    for (const [index, attempt] of attempts.entries()) {
+      const check = checks[index]!;
+      if (check.confirmable) {
+        items.push({ attempt, check });
+        continue;
+      }
+      const at = clock.now();
+      const closed = advance(attempt, 'failed', at, {
+        statusBefore: check.status,
+        detail: checkDetail(check),
+      });
+      await write(() => audit.append('failed', closed, at));
+      items.push({ attempt: closed, check });
+    }
+    return items;
+  }
+
+  function checkAll(records: readonly AttemptRecord[]): Promise<OrderCheck[]> {
+    return mapConcurrent(records, settings.concurrency, (record) =>
+      checkOrder(wdt, record.orderNo ?? '', clock.now(), settings),
+    );
+  }
+
   async function confirm(input: ConfirmInput): Promise<ConfirmResult> {
     if (!inFlight.accepting) throw new ShuttingDownError();
     return inFlight.track(confirmTracked(input));
   }
 
+  async function loadAll(attemptIds: readonly string[]): Promise<AttemptRecord[] | null> {
+    const records: AttemptRecord[] = [];
+    for (const attemptId of attemptIds) {
+      const record = await write(() => audit.findAttempt(attemptId));
+      if (!record) return null;
+      records.push(record);
+    }
+    const batchId = records[0]?.batchId;
+    return records.length > 0 && records.every((r) => r.batchId === batchId) ? records : null;
+  }
+
   async function confirmTracked(input: ConfirmInput): Promise<ConfirmResult> {
-    const requested = await write(() => audit.findAttempt(input.attemptId));
-    if (!requested) return { kind: 'unknown_request' };
-    if (requested.requesterId !== input.userId) return { kind: 'not_requester', record: requested };
-    if (requested.state !== 'requested') return { kind: 'duplicate', record: requested };
-    if (!(await write(() => audit.claimOnce(`confirm:${requested.attemptId}`, clock.now())))) {
-      return { kind: 'duplicate', record: requested };
+    const records = await loadAll(input.attemptIds);
+    if (!records) return { kind: 'unknown_request' };
+    const first = records[0]!;
+    const stranger = records.find((r) => r.requesterId !== input.userId);
+    if (stranger) return { kind: 'not_requester', record: stranger };
+    if (!records.some((r) => r.state === 'requested')) return { kind: 'duplicate', record: first };
+    if (!(await write(() => audit.claimOnce(`confirm:${first.batchId}`, clock.now())))) {
+      return { kind: 'duplicate', record: first };
     }
 
-    const decision = await policy.canRequest(input.userId, requested.channelId);
+    const decision = await policy.canRequest(input.userId, first.channelId);
     if (!decision.allowed) {
-      const at = clock.now();
-      const denied = advance(requested, 'denied', at, {
-        reason: input.reason,
-        detail: `confirmation refused: ${decision.reason}`,
-      });
-      await write(() => audit.append('denied', denied, at));
+      let denied = first;
+      for (const record of records.filter((r) => r.state === 'requested')) {
+        const at = clock.now();
+        denied = advance(record, 'denied', at, {
+          reason: input.reason,
+          detail: `confirmation refused: ${decision.reason}`,
+        });
+        await write(() => audit.append('denied', denied, at));
+      }
       return { kind: 'denied', record: denied, decision };
     }
 
-    const confirmedAt = clock.now();
-    const confirmed = advance(requested, 'confirmed', confirmedAt, { reason: input.reason });
-    await write(() => audit.append('confirmed', confirmed, confirmedAt));
-    return execute(confirmed);
+    if (settings.approvalMode === 'peer') return requestApproval(records, input.reason);
+
+    const confirmed: AttemptRecord[] = [];
+    for (const record of records) {
+      if (record.state !== 'requested') {
+        confirmed.push(record);
+        continue;
+      }
+      const at = clock.now();
+      const next = advance(record, 'confirmed', at, { reason: input.reason });
+      await write(() => audit.append('confirmed', next, at));
+      confirmed.push(next);
+    }
+    if (confirmed.length === 1) return runSingle(confirmed[0]!);
+    const { records: finished, delivery } = await runBatch(confirmed, null);
+    return { kind: 'batch_finished', records: finished, delivery };
   }
 
-  async function execute(confirmed: AttemptRecord): Promise<ConfirmResult> {
+  /**
+   * Peer mode: checks each order now (the status seen at confirmation becomes `statusBefore`), records the
+   * confirmations, and posts one approval request for the orders that may still be cancelled.
+   */
+  async function requestApproval(records: AttemptRecord[], reason: string): Promise<ConfirmResult> {
+    const pending = records.filter((r) => r.state === 'requested');
+    const checks = await checkAll(pending);
+    const byId = new Map<string, AttemptRecord>();
+    for (const [index, record] of pending.entries()) {
+      const check = checks[index]!;
+      const at = clock.now();
+      const next = check.confirmable
+        ? advance(record, 'confirmed', at, { reason, statusBefore: check.status })
+        : advance(record, 'failed', at, { reason, statusBefore: check.status, detail: checkDetail(check) });
+      await write(() => audit.append(next.state, next, at));
+      byId.set(next.attemptId, next);
+    }
+    const current = records.map((r) => byId.get(r.attemptId) ?? r);
+    const awaiting = current.filter((r) => r.state === 'confirmed');
+    if (awaiting.length === 0) return { kind: 'nothing_to_cancel', records: current };
+
+    const expiresAt = new Date(clock.now().getTime() + settings.approvalTtlMs);
+    const delivery = await notifier.publishBatch(current, { kind: 'awaiting_approval', expiresAt });
+    const noted = await noteDelivery(current, delivery);
+    return { kind: 'awaiting_approval', records: noted, delivery };
+  }
+
+  async function runSingle(confirmed: AttemptRecord): Promise<ConfirmResult> {
+    const executed = await execute(confirmed);
+    if (executed.holderRequesterId !== undefined) {
+      return { kind: 'busy', record: executed.record, holderRequesterId: executed.holderRequesterId };
+    }
+    const delivery = await announce(executed.record);
+    return { kind: 'finished', record: executed.record, delivery };
+  }
+
+  /**
+   * Cancels the runnable orders of a batch a few at a time and keeps its one message up to date, line by
+   * line, as results arrive. `where` is the approval request message in peer mode; null posts a new one.
+   */
+  async function runBatch(
+    records: readonly AttemptRecord[],
+    where: Delivery | null,
+  ): Promise<{ records: AttemptRecord[]; delivery: Delivery }> {
+    const current = [...records];
+    const running: BatchStage = { kind: 'running' };
+    let delivery: Delivery;
+    if (where) {
+      delivery = where;
+      await notifier.updateBatch(delivery, current, running);
+    } else {
+      delivery = await notifier.publishBatch(current, running);
+    }
+    const edits = serialQueue();
+    const runnable = current.flatMap((r, index) =>
+      r.state === 'confirmed' || r.state === 'approved' ? [index] : [],
+    );
+    await mapConcurrent(runnable, settings.concurrency, async (index) => {
+      const { record } = await execute(current[index]!);
+      current[index] = record;
+      const snapshot = [...current];
+      void edits(() => notifier.updateBatch(delivery, snapshot, running));
+    });
+    const final = [...current];
+    await edits(() => notifier.updateBatch(delivery, final, { kind: 'done' }));
+    return { records: await noteDelivery(final, delivery), delivery };
+  }
+
+  /**
+   * Takes the order's lock, checks the order in WDT right before the call (an order that left editing state
+   * is not sent, and the lock is released with the reason), makes the one call and records its outcome.
+   * The check runs under the lock so that nobody can act on the order between the check and the call, and
+   * so that people who lose the race for the lock cost WDT nothing.
+   */
+  async function execute(
+    ready: AttemptRecord,
+  ): Promise<{ record: AttemptRecord; holderRequesterId?: string }> {
     const callingAt = clock.now();
-    const calling = advance(confirmed, 'calling', callingAt);
+    const calling = advance(ready, 'calling', callingAt);
     const begun = await write(() => audit.beginCall(calling, callingAt));
     if (!begun.ok) {
       const at = clock.now();
-      const failed = advance(confirmed, 'failed', at, {
-        detail: `another cancel of ${confirmed.orderNo} is in flight (attempt ${begun.holder.attemptId})`,
+      const failed = advance(ready, 'failed', at, {
+        detail: `another cancel of ${ready.orderNo} is in flight (attempt ${begun.holder.attemptId})`,
       });
       await write(() => audit.append('failed', failed, at));
-      return { kind: 'busy', record: failed, holderRequesterId: begun.holder.requesterId };
+      return { record: failed, holderRequesterId: begun.holder.requesterId };
     }
 
-    const outcome = await wdt.cancelStockin(confirmed.orderNo!);
+    const check = await checkOrder(wdt, ready.orderNo ?? '', clock.now(), settings);
+    if (!check.confirmable) {
+      const at = clock.now();
+      const failed = advance(calling, 'failed', at, {
+        statusBefore: check.status,
+        detail: checkDetail(check),
+      });
+      await recordOutcome(failed, at);
+      logger.info(
+        { attemptId: failed.attemptId, status: check.status },
+        'order left editing state; not sent',
+      );
+      return { record: failed };
+    }
+
+    const outcome = await wdt.cancelStockin(ready.orderNo!);
     const { state, patch } = stateForCancelOutcome(outcome);
     const finishedAt = clock.now();
-    const finished = advance(calling, state, finishedAt, patch);
+    const finished = advance(calling, state, finishedAt, {
+      ...patch,
+      statusBefore: check.status,
+      detail: patch.detail ?? (check.verdict === 'cancellable' ? calling.detail : checkDetail(check)),
+    });
     await recordOutcome(finished, finishedAt);
     logger.info(
       { attemptId: finished.attemptId, orderNo: finished.orderNo, state, wdtOutcome: outcome.kind },
       'cancel finished',
     );
-    const delivery = await announce(finished);
-    return { kind: 'finished', record: finished, delivery };
+    return { record: finished };
   }
 
   /**
@@ -184,22 +360,29 @@ export function createCancelService(deps: CancelServiceDeps) {
   /** Posts the outcome and records where it went; the outcome itself is already durable. */
   async function announce(record: AttemptRecord): Promise<Delivery> {
     const delivery = await notifier.publishOutcome(record);
-    const at = clock.now();
-    const noted: AttemptRecord = {
+    await noteDelivery([record], delivery);
+    return delivery;
+  }
+
+  /** Records where a message about these attempts went (best effort: the states are already durable). */
+  async function noteDelivery(
+    records: readonly AttemptRecord[],
+    delivery: Delivery,
+  ): Promise<AttemptRecord[]> {
+    const noted = records.map((record) => ({
       ...record,
       slackChannelId: delivery.channelId,
       slackTs: delivery.ts,
       notifiedVia: delivery.via,
-    };
-    try {
-      await audit.append('notified', noted, at);
-    } catch (error) {
-      logger.error(
-        { err: error, attemptId: record.attemptId },
-        'could not record where the outcome was posted',
-      );
+    }));
+    for (const record of noted) {
+      try {
+        await audit.append('notified', record, clock.now());
+      } catch (error) {
+        logger.error({ err: error, attemptId: record.attemptId }, 'could not record where the message went');
+      }
     }
-    return delivery;
+    return noted;
   }
 
   /** Closes an attempt that can never be confirmed (its dialog never opened); best effort. */
@@ -212,5 +395,5 @@ export function createCancelService(deps: CancelServiceDeps) {
     }
   }
 
-  return { request, confirm, announce, abandon };
+  return { request, preview, confirm, announce, abandon, runBatch, loadAll, write, settings };
 }

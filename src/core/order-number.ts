@@ -6,8 +6,6 @@
  */
 export const ORDER_NUMBER_PATTERN = /^RK[0-9]{6,24}$/;
 export const MAX_COMMAND_TEXT_LENGTH = 2_000;
-/** One order per command until batches (one confirmation for several orders) exist. */
-export const MAX_ORDERS_PER_COMMAND = 1;
 
 export type CommandParse =
   | { kind: 'help' }

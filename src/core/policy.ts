@@ -15,18 +15,31 @@ export interface Allowlist {
 export interface CancelPolicy {
   readonly configured: boolean;
   canRequest(userId: string, channelId: string): Promise<AccessDecision>;
+  /** May this person approve (or reject) other people's requests? Never says anything about their own. */
+  canApprove(userId: string): Promise<AccessDecision>;
 }
 
-/** Default deny: nobody may cancel unless listed directly or through a user group, in an allowed channel. */
+const isEmpty = (list: Allowlist) => list.users.length === 0 && list.usergroups.length === 0;
+
+/**
+ * Default deny: nobody may cancel unless listed directly or through a user group, in an allowed channel.
+ * Approvers default to the cancel allowlist when none are configured.
+ */
 export function createCancelPolicy(options: {
   allow: Allowlist;
+  approvers?: Allowlist;
   channels: readonly string[];
   directory: Directory;
 }): CancelPolicy {
   const { allow, channels, directory } = options;
-  const configured = allow.users.length > 0 || allow.usergroups.length > 0;
+  const configured = !isEmpty(allow);
+  const approvers = options.approvers && !isEmpty(options.approvers) ? options.approvers : allow;
   return {
     configured,
+    async canApprove(userId) {
+      if (isEmpty(approvers)) return { allowed: false, reason: 'nobody_configured' };
+      return isMember(approvers, directory, userId);
+    },
     async canRequest(userId, channelId) {
       if (!configured) return { allowed: false, reason: 'nobody_configured' };
       if (channels.length > 0 && !channels.includes(channelId)) {

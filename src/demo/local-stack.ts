@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { DestinationStream } from 'pino';
 import { type Bot, createBot } from '../app.js';
 import { type Config, loadConfig } from '../config/config.js';
+import type { Clock } from '../core/ports/clock.js';
 import { createLogger } from '../logger.js';
 import { SANDBOX_CREDENTIALS, startWdtSandbox, type WdtSandbox } from '../sandbox/server.js';
 import { DEFAULT_ACTOR } from '../standin/slack-payloads.js';
@@ -22,6 +23,8 @@ export interface LocalStackOptions {
   usergroups?: Record<string, string[]>;
   logDestination?: DestinationStream;
   logLevel?: string;
+  /** The bot's clock (e.g. to move past an approval's expiry); the sandbox and Slack keep real time. */
+  clock?: Clock;
 }
 
 export interface LocalStack {
@@ -69,7 +72,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...(options.logDestination ? { destination: options.logDestination } : {}),
     secrets: [config.SLACK_BOT_TOKEN, config.SLACK_SIGNING_SECRET, config.WDT_APP_SECRET],
   });
-  const bot = await createBot(config, { logger });
+  const bot = await createBot(config, { logger, ...(options.clock ? { clock: options.clock } : {}) });
   const { port } = await bot.start();
   const url = `http://127.0.0.1:${port}/slack/events`;
   const driver = createSlackDriver({ slack, signingSecret: config.SLACK_SIGNING_SECRET, url });

@@ -1,7 +1,10 @@
 import type { ViewOutput } from '@slack/bolt';
-import { ConfirmModal } from '../slack/ids.js';
+import { ConfirmModal, RejectModal } from '../slack/ids.js';
 import { postToBolt } from '../standin/post-to-bolt.js';
 import {
+  buildAppHomeOpenedBody,
+  buildBlockActionsPayload,
+  buildButtonAction,
   buildSlashCommandBody,
   buildViewSubmissionPayload,
   DEFAULT_ACTOR,
@@ -43,15 +46,73 @@ export function createSlackDriver(options: { slack: SlackStandin; signingSecret:
       });
       return postToBolt(url, body, { signingSecret });
     },
-    /** The view opened for a command's trigger id (the last command's by default). */
+    /**
+     * The dialog opened for a command's trigger id (the last command's by default), once the bot has shown
+     * what WDT says about the orders: it opens with "Looking up…" and is then updated with the preview.
+     */
     async openedView(triggerId = lastTriggerId): Promise<ViewOutput> {
       const call = await slack.waitFor((c) => c.method === 'views.open' && c.args.trigger_id === triggerId, {
         timeoutMs: 5_000,
       });
-      const metadata = (call.args.view as { private_metadata?: string } | undefined)?.private_metadata;
-      const view = [...slack.views.values()].find((v) => v.private_metadata === metadata);
+      const id = (call.answer?.body as { view?: { id?: string } } | undefined)?.view?.id;
+      if (!id) throw new Error('views.open did not open a view');
+      await slack.waitFor((c) => c.method === 'views.update' && c.args.view_id === id, { timeoutMs: 15_000 });
+      const view = slack.views.get(id);
       if (!view) throw new Error('the stand-in holds no view for that views.open call');
       return view;
+    },
+    /** A click on a button of a message the bot posted (e.g. Approve), as `as`. */
+    clickMessageButton(
+      message: { channel: string; ts: string; blocks: unknown },
+      actionId: string,
+      as: Person,
+    ) {
+      const button = findButton(message.blocks, actionId);
+      const payload = buildBlockActionsPayload({
+        user: { id: as.id, username: as.name, name: as.name, team_id: STANDIN_WORKSPACE.teamId },
+        channel: { id: message.channel, name: DEFAULT_CHANNEL.name },
+        message: { type: 'message', ts: message.ts, text: '' },
+        container: {
+          type: 'message',
+          message_ts: message.ts,
+          channel_id: message.channel,
+          is_ephemeral: false,
+        },
+        actions: [buildButtonAction({ action_id: actionId, block_id: button.blockId, value: button.value })],
+        response_url: slack.responseUrl(),
+      });
+      return postToBolt(url, encodeInteractivePayload(payload), { signingSecret });
+    },
+    /** A click on a button of a published App Home view, as `as`. */
+    clickHomeButton(home: ViewOutput, actionId: string, as: Person, nth = 0) {
+      const button = findButton(home.blocks, actionId, nth);
+      const payload = buildBlockActionsPayload({
+        user: { id: as.id, username: as.name, name: as.name, team_id: STANDIN_WORKSPACE.teamId },
+        view: home,
+        actions: [buildButtonAction({ action_id: actionId, block_id: button.blockId, value: button.value })],
+        response_url: '',
+      });
+      return postToBolt(url, encodeInteractivePayload(payload), { signingSecret });
+    },
+    /** Someone opening the app's Home tab (an Events API post). */
+    openHome(as: Person) {
+      return postToBolt(url, buildAppHomeOpenedBody({ user: as.id }), {
+        signingSecret,
+        contentType: 'application/json',
+      });
+    },
+    /** Submits the Reject dialog with a reason. */
+    submitRejection(view: ViewOutput, reason: string, as: Person) {
+      const payload = buildViewSubmissionPayload({
+        view,
+        user: { id: as.id, name: as.name, team_id: STANDIN_WORKSPACE.teamId },
+        values: {
+          [RejectModal.reasonBlock]: {
+            [RejectModal.reasonAction]: { type: 'plain_text_input', value: reason },
+          },
+        },
+      });
+      return postToBolt(url, encodeInteractivePayload(payload), { signingSecret });
     },
     submit(view: ViewOutput, reason: string | null, as: Person = DEFAULT_ACTOR) {
       const payload = buildViewSubmissionPayload({
@@ -72,3 +133,18 @@ export function createSlackDriver(options: { slack: SlackStandin; signingSecret:
 }
 
 export type SlackDriver = ReturnType<typeof createSlackDriver>;
+
+/** The nth button with this action id among the blocks, with its block id and value. */
+function findButton(blocks: unknown, actionId: string, nth = 0): { blockId: string; value: string } {
+  const found: { blockId: string; value: string }[] = [];
+  for (const block of Array.isArray(blocks) ? blocks : []) {
+    const { block_id: blockId, elements } = block as { block_id?: string; elements?: unknown[] };
+    for (const element of elements ?? []) {
+      const { action_id: id, value } = element as { action_id?: string; value?: string };
+      if (id === actionId) found.push({ blockId: blockId ?? '', value: value ?? '' });
+    }
+  }
+  const button = found[nth];
+  if (!button) throw new Error(`no button ${actionId} (#${nth}) in those blocks`);
+  return button;
+}

@@ -11,7 +11,21 @@ export const ResultModal = {
   callbackId: 'cancel_stockin_result',
 } as const;
 
+export const Approval = {
+  actionsBlock: 'approval_actions',
+  approveAction: 'approval_approve',
+  rejectAction: 'approval_reject',
+} as const;
+
+export const RejectModal = {
+  callbackId: 'cancel_stockin_reject',
+  reasonBlock: 'reject_reason',
+  reasonAction: 'reject_reason_input',
+} as const;
+
+export const HomeEvent = 'app_home_opened' as const;
+
 export const REASON_MAX_LENGTH = 500;
 
 /** Callback ids of every view that can be submitted; anything else is answered as unknown. */
-export const KNOWN_VIEW_CALLBACK_IDS: readonly string[] = [ConfirmModal.callbackId];
+export const KNOWN_VIEW_CALLBACK_IDS: readonly string[] = [ConfirmModal.callbackId, RejectModal.callbackId];

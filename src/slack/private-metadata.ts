@@ -2,14 +2,23 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 
 /**
- * A view's private_metadata round-trips through Slack; it carries only the attempt id, sealed with an HMAC
- * so a tampered value is refused before anything is looked up.
+ * A view's private_metadata (and an approval button's value) round-trips through Slack; it carries only the
+ * attempt ids of one batch, sealed with an HMAC so a tampered value is refused before anything is looked up.
+ * Twenty ULIDs seal to about 900 characters, well within Slack's 2000 (button) and 3000 (metadata).
  */
-const metadataSchema = z.object({ v: z.literal(1), attemptId: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/) });
-export type ViewMetadata = Omit<z.infer<typeof metadataSchema>, 'v'>;
+const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+const MAX_IDS = 50;
+const metadataSchema = z.object({
+  v: z.literal(2),
+  ids: z.array(z.string().regex(ULID)).min(1).max(MAX_IDS),
+});
+
+export interface ViewMetadata {
+  attemptIds: string[];
+}
 
 export function sealMetadata(key: string, data: ViewMetadata): string {
-  const body = Buffer.from(JSON.stringify({ v: 1, ...data })).toString('base64url');
+  const body = Buffer.from(JSON.stringify({ v: 2, ids: data.attemptIds })).toString('base64url');
   return `${body}.${mac(key, body)}`;
 }
 
@@ -22,7 +31,7 @@ export function openMetadata(key: string, sealed: unknown): ViewMetadata | null 
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
   try {
     const parsed = metadataSchema.safeParse(JSON.parse(Buffer.from(body, 'base64url').toString('utf8')));
-    return parsed.success ? { attemptId: parsed.data.attemptId } : null;
+    return parsed.success ? { attemptIds: parsed.data.ids } : null;
   } catch {
     return null;
   }

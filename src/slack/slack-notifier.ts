@@ -1,73 +1,117 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { AttemptRecord } from '../core/ports/audit.js';
-import type { Delivery, OutcomeNotifier } from '../core/ports/notifier.js';
+import type { BatchStage, Delivery, OutcomeNotifier } from '../core/ports/notifier.js';
 import type { WdtEnvironment } from '../core/ports/wdt.js';
 import { mentionChannel } from './mrkdwn.js';
+import { sealMetadata } from './private-metadata.js';
 import { slackErrorCode } from './slack-error-code.js';
 import { tellRequester } from './tell-requester.js';
 import type { Texts } from './texts/index.js';
-import { buildOutcomeMessage } from './views/outcome-message.js';
+import { buildBatchMessage } from './views/batch-message.js';
+import { buildOutcomeMessage, type OutcomeMessage } from './views/outcome-message.js';
 
 /**
- * Posts ONE outcome message in the channel where the command was typed, a copy to the audit channel, and,
- * when the channel post fails (bot not a member, archived, Slack down), tells the requester privately.
+ * Posts ONE message in the channel where the command was typed (an outcome, or a batch's message that is
+ * then edited in place), a copy of final outcomes to the audit channel, and, when the channel post fails
+ * (bot not a member, archived, Slack down), tells the requester privately.
  */
 export function createSlackNotifier(deps: {
   client: WebClient;
   texts: Texts;
   environment: WdtEnvironment;
   auditChannelId: string | undefined;
+  metadataKey: string;
+  approvalTtlMinutes: number;
   logger: Logger;
 }): OutcomeNotifier {
   const { client, texts, logger } = deps;
+
+  function batchMessage(records: readonly AttemptRecord[], stage: BatchStage): OutcomeMessage {
+    return buildBatchMessage({
+      texts,
+      records,
+      stage,
+      environment: deps.environment,
+      sealedRef: sealMetadata(deps.metadataKey, { attemptIds: records.map((r) => r.attemptId) }),
+      approvalTtlMinutes: deps.approvalTtlMinutes,
+    });
+  }
+
+  async function post(record: AttemptRecord, message: OutcomeMessage): Promise<Delivery> {
+    try {
+      const posted = await client.chat.postMessage({
+        channel: record.channelId,
+        text: message.text,
+        blocks: message.blocks,
+        unfurl_links: false,
+      });
+      return {
+        via: 'channel',
+        channelId: posted.channel ?? record.channelId,
+        ts: posted.ts ?? null,
+        channelError: null,
+      };
+    } catch (error) {
+      const channelError = slackErrorCode(error);
+      logger.warn({ slackError: channelError, attemptId: record.attemptId }, 'post to the channel failed');
+      const notice = texts.fallbackNotice(mentionChannel(record.channelId), channelError);
+      const via = await tellRequester(client, logger, {
+        channelId: record.channelId,
+        userId: record.requesterId,
+        text: `${notice}\n${message.text}`,
+      });
+      return { via, channelId: null, ts: null, channelError };
+    }
+  }
+
   return {
     async publishOutcome(record: AttemptRecord): Promise<Delivery> {
       const message = buildOutcomeMessage({ texts, record, environment: deps.environment });
       const copy = postCopy(record, message);
-      let delivery: Delivery;
-      try {
-        const posted = await client.chat.postMessage({
-          channel: record.channelId,
-          text: message.text,
-          blocks: message.blocks,
-          unfurl_links: false,
-        });
-        delivery = {
-          via: 'channel',
-          channelId: posted.channel ?? record.channelId,
-          ts: posted.ts ?? null,
-          channelError: null,
-        };
-      } catch (error) {
-        const channelError = slackErrorCode(error);
-        logger.warn(
-          { slackError: channelError, attemptId: record.attemptId },
-          'outcome post to the channel failed',
-        );
-        const notice = texts.fallbackNotice(mentionChannel(record.channelId), channelError);
-        const via = await tellRequester(client, logger, {
-          channelId: record.channelId,
-          userId: record.requesterId,
-          text: `${notice}\n${message.text}`,
-        });
-        delivery = { via, channelId: null, ts: null, channelError };
-      }
+      const delivery = await post(record, message);
       await copy;
       return delivery;
     },
+
+    publishBatch(records, stage) {
+      return post(records[0]!, batchMessage(records, stage));
+    },
+
+    async updateBatch(where, records, stage) {
+      const message = batchMessage(records, stage);
+      const first = records[0]!;
+      if (stage.kind === 'done') await postCopy(first, message);
+      if (where.channelId && where.ts) {
+        try {
+          await client.chat.update({
+            channel: where.channelId,
+            ts: where.ts,
+            text: message.text,
+            blocks: message.blocks,
+          });
+          return;
+        } catch (error) {
+          logger.warn({ slackError: slackErrorCode(error), batchId: first.batchId }, 'chat.update failed');
+        }
+      }
+      if (stage.kind === 'done') {
+        await tellRequester(client, logger, {
+          channelId: first.channelId,
+          userId: first.requesterId,
+          text: message.text,
+        });
+      }
+    },
   };
 
-  async function postCopy(
-    record: AttemptRecord,
-    message: { text: string; blocks: unknown[] },
-  ): Promise<void> {
+  async function postCopy(record: AttemptRecord, message: OutcomeMessage): Promise<void> {
     if (!deps.auditChannelId || deps.auditChannelId === record.channelId) return;
     try {
       await client.chat.postMessage({
         channel: deps.auditChannelId,
         text: message.text,
-        blocks: message.blocks as never,
+        blocks: message.blocks,
         unfurl_links: false,
       });
     } catch (error) {

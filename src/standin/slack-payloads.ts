@@ -153,3 +153,33 @@ export function buildButtonAction(
 export function encodeInteractivePayload(payload: BlockAction | ViewSubmitAction): string {
   return formEncode({ payload: JSON.stringify(payload) });
 }
+
+/** The Events API body Slack POSTs (JSON) when someone opens the app's Home tab. */
+export function buildAppHomeOpenedBody(fields: { user: string; tab?: 'home' | 'messages' }): string {
+  const now = Date.now();
+  return JSON.stringify({
+    token: VERIFICATION_TOKEN,
+    team_id: STANDIN_WORKSPACE.teamId,
+    api_app_id: STANDIN_WORKSPACE.appId,
+    event: {
+      type: 'app_home_opened',
+      user: fields.user,
+      channel: `D${fields.user.slice(1)}`,
+      tab: fields.tab ?? 'home',
+      event_ts: (now / 1000).toFixed(6),
+    },
+    type: 'event_callback',
+    event_id: `Ev${randomBytes(5).toString('hex').toUpperCase()}`,
+    event_time: Math.floor(now / 1000),
+    authorizations: [
+      {
+        enterprise_id: null,
+        team_id: STANDIN_WORKSPACE.teamId,
+        user_id: STANDIN_WORKSPACE.botUserId,
+        is_bot: true,
+        is_enterprise_install: false,
+      },
+    ],
+    is_ext_shared_channel: false,
+  });
+}

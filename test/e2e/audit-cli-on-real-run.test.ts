@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../src/demo/local-stack.js';
+import { eventually } from '../support/process-stack.js';
 
 const run = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -34,8 +35,16 @@ describe('npm run audit on a database written by a real run of the bot', () => {
     await stack.command('RK2006030008');
     await stack.submit(await stack.openedView(), '=SUM(A1) 供应商发错货 "urgent"');
     await stack.slack.waitFor('chat.postMessage');
+    // Shown in editing state, completed by someone else while the bot checks again: WDT refuses the cancel.
+    stack.wdt.orders.get('RK2006020015')!.status = 20;
     await stack.command('RK2006020015');
-    await stack.submit(await stack.openedView(), 'already completed');
+    const view = await stack.openedView();
+    const query = 'wms.stockin.Purchase.queryWithDetail';
+    const queries = stack.wdt.calls.filter((c) => c.method === query).length;
+    stack.wdt.faults.set({ answerDelayMs: 300 }, query);
+    await stack.submit(view, 'already completed');
+    await eventually(() => stack.wdt.calls.filter((c) => c.method === query).length > queries);
+    stack.wdt.orders.get('RK2006020015')!.status = 80;
     await stack.slack.waitFor(
       (c) => c.method === 'chat.postMessage' && JSON.stringify(c.args).includes('RK2006020015'),
     );

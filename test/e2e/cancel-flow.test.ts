@@ -11,6 +11,7 @@ import { SANDBOX_CREDENTIALS } from '../../src/sandbox/server.js';
 import { postToBolt } from '../../src/standin/post-to-bolt.js';
 import { buildSlashCommandBody, DEFAULT_ACTOR } from '../../src/standin/slack-payloads.js';
 import { memoryLog } from '../support/memory-log.js';
+import { eventually } from '../support/process-stack.js';
 
 const BOB = { id: 'U0BOBBUYER', name: 'bob' };
 const MALLORY = { id: 'U0MALLORY1', name: 'mallory' };
@@ -29,6 +30,7 @@ async function start(options: Parameters<typeof startLocalStack>[0] = {}): Promi
 
 /** WDT calls other than the clock reading every start makes. */
 const businessCalls = (s: LocalStack) => s.wdt.calls.filter((c) => c.method !== 'system.Core.now');
+const QUERY = 'wms.stockin.Purchase.queryWithDetail';
 const cancelCalls = (s: LocalStack) => s.wdt.calls.filter((c) => c.method === 'wms.stockin.Purchase.cancel');
 
 async function auditEntries(s: LocalStack): Promise<AuditEntry[]> {
@@ -78,7 +80,8 @@ describe('/cancel-stockin end to end over HTTP', () => {
     expect(cancelCalls(s)[0]?.body).toEqual([EDITING_ORDER]);
     expect(s.wdt.orders.get(EDITING_ORDER)?.status).toBe(10);
 
-    await s.slack.waitFor((c) => c.method === 'views.update');
+    // The first views.update is the preview; the one after the post shows the outcome in the dialog.
+    await s.slack.waitFor((c) => c.method === 'views.update' && c.seq > post.seq);
     const entries = await auditEntries(s);
     expect(entries.map((e) => e.event)).toEqual([
       'requested',
@@ -99,10 +102,16 @@ describe('/cancel-stockin end to end over HTTP', () => {
   });
 
   it('reports a WDT refusal with its status and message', async () => {
+    // The order leaves editing state between the bot's last look and its cancel: only WDT can refuse then.
     const s = await start();
-    const completed = [...s.wdt.orders.values()].find((o) => o.status === 80)!;
-    await confirmFlow(s, completed.stockinNo, 'duplicate receipt');
-    const post = await s.slack.waitFor('chat.postMessage');
+    await s.command(EDITING_ORDER);
+    const view = await s.openedView();
+    s.wdt.faults.set({ answerDelayMs: 300 }, QUERY);
+    const queriesBefore = s.wdt.calls.filter((c) => c.method === QUERY).length;
+    await s.submit(view, 'duplicate receipt');
+    await eventually(() => s.wdt.calls.filter((c) => c.method === QUERY).length > queriesBefore);
+    s.wdt.orders.get(EDITING_ORDER)!.status = 80;
+    const post = await s.slack.waitFor('chat.postMessage', { timeoutMs: 5_000 });
     const posted = JSON.stringify(post.args.blocks);
     expect(posted).toContain('Refused by WDT');
     expect(posted).toContain('入库单状态不为编辑中');

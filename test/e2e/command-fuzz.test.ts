@@ -50,7 +50,7 @@ describe(`${RUNS} generated command texts through the real app`, () => {
     for (let i = 0; i < texts.length; i += CONCURRENCY) {
       await Promise.all(
         texts.slice(i, i + CONCURRENCY).map(async (text) => {
-          const expected = parseCommandText(text, 1);
+          const expected = parseCommandText(text, stack.config.MAX_BATCH);
           const started = performance.now();
           const answer = await stack.command(text);
           slowest = Math.max(slowest, performance.now() - started);

@@ -82,8 +82,12 @@ describe('Socket Mode end to end', () => {
     const open = await slack.waitFor(
       (c) => c.method === 'views.open' && c.args.trigger_id === command.trigger_id,
     );
-    const metadata = (open.args.view as { private_metadata: string }).private_metadata;
-    const view = [...slack.views.values()].find((v) => v.private_metadata === metadata)!;
+    // The dialog opens with "Looking up…" and becomes submittable once the preview replaces it.
+    const openedId = (open.answer?.body as { view?: { id?: string } } | undefined)?.view?.id ?? '';
+    await slack.waitFor((c) => c.method === 'views.update' && c.args.view_id === openedId, {
+      timeoutMs: 10_000,
+    });
+    const view = slack.views.get(openedId)!;
 
     slack.socketMode.dropAll();
     await slack.socketMode.waitForConnectionCount(2, { timeoutMs: 20_000 });

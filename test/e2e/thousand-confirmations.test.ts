@@ -27,7 +27,7 @@ describe(`${PEOPLE} people confirming the same order at once`, () => {
       name: `p${i}`,
     }));
     stack = await startLocalStack({
-      env: { CANCEL_ALLOWED_USERS: '', CANCEL_ALLOWED_USERGROUPS: 'S0EVERYONE', WDT_TIMEOUT_MS: '10000' },
+      env: { CANCEL_ALLOWED_USERS: '', CANCEL_ALLOWED_USERGROUPS: 'S0EVERYONE', WDT_TIMEOUT_MS: '30000' },
       usergroups: { S0EVERYONE: people.map((p) => p.id) },
       logLevel: 'silent',
     });
@@ -39,7 +39,8 @@ describe(`${PEOPLE} people confirming the same order at once`, () => {
       return { person, view: await s.driver.openedView(triggerId) };
     });
 
-    s.wdt.faults.set({ latencyMs: 6_000 }, CANCEL);
+    // Long enough that every confirmation reaches the order's lock while the first cancel is still running.
+    s.wdt.faults.set({ latencyMs: 20_000 }, CANCEL);
     const answers = await Promise.all(
       views.map(({ person, view }) => s.submit(view, `me, ${person.name}`, person)),
     );

@@ -6,7 +6,7 @@ import { LIMITS } from '../../src/slack/block-kit-limits.js';
 import { ConfirmModal, REASON_MAX_LENGTH } from '../../src/slack/ids.js';
 import { sealMetadata } from '../../src/slack/private-metadata.js';
 import { LOCALES } from '../../src/slack/texts/index.js';
-import { buildConfirmModal } from '../../src/slack/views/confirm-modal.js';
+import { buildPreviewModal } from '../../src/slack/views/order-preview.js';
 import { buildOutcomeMessage } from '../../src/slack/views/outcome-message.js';
 import { buildStatusModal } from '../../src/slack/views/status-modal.js';
 import { buildUsageReply } from '../../src/slack/views/usage.js';
@@ -33,12 +33,26 @@ const allTextOf = (value: unknown): string => JSON.stringify(value);
 
 describe.each(Object.values(LOCALES))('Block Kit builders ($locale)', (texts) => {
   it('builds a confirmation modal within limits, with the shared ids and a bounded reason', () => {
-    const metadata = sealMetadata('k', { attemptId: buildAttempt().attemptId });
-    const modal = buildConfirmModal({
+    const metadata = sealMetadata('k', { attemptIds: [buildAttempt().attemptId] });
+    const modal = buildPreviewModal({
       texts,
-      attempt: buildAttempt(),
+      items: [
+        {
+          attempt: buildAttempt(),
+          check: {
+            orderNo: 'RK2006030008',
+            lookup: { kind: 'not_found', searchedDays: 30 },
+            verdict: 'lookup_failed',
+            confirmable: true,
+            status: null,
+            order: null,
+          },
+        },
+      ],
       environment: production,
+      channelId: 'COPS',
       privateMetadata: metadata,
+      settings: { lookupDays: 30, approvalMode: 'self', approvalTtlMinutes: 30 },
     });
     expect(modal.callback_id).toBe(ConfirmModal.callbackId);
     expect(Array.from(modal.title.text).length).toBeLessThanOrEqual(LIMITS.modalTitle);

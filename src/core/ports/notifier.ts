@@ -9,7 +9,20 @@ export interface Delivery {
   channelError: string | null;
 }
 
+/** Where a batch's one message stands: waiting for a second person, running, or finished. */
+export type BatchStage =
+  | { kind: 'awaiting_approval'; expiresAt: Date }
+  | { kind: 'running' }
+  | { kind: 'done' };
+
 /** Tells people how an attempt ended. Implemented by the Slack adapter; never throws. */
 export interface OutcomeNotifier {
   publishOutcome(record: AttemptRecord): Promise<Delivery>;
+  /** Posts the one message of a batch (or of an approval request), a line per order. */
+  publishBatch(records: readonly AttemptRecord[], stage: BatchStage): Promise<Delivery>;
+  /**
+   * Rewrites that message in place. When it never reached the channel, the requester is told privately
+   * once the batch is done.
+   */
+  updateBatch(where: Delivery, records: readonly AttemptRecord[], stage: BatchStage): Promise<void>;
 }

@@ -8,7 +8,7 @@ import type { InFlight } from '../../core/in-flight.js';
 import type { WdtEnvironment } from '../../core/ports/wdt.js';
 import { AuditUnavailableError, ShuttingDownError } from '../../errors.js';
 import { ConfirmModal, REASON_MAX_LENGTH } from '../ids.js';
-import { escapeMrkdwn, mentionUser } from '../mrkdwn.js';
+import { escapeMrkdwn, mentionChannel, mentionUser } from '../mrkdwn.js';
 import { openMetadata } from '../private-metadata.js';
 import { slackErrorCode } from '../slack-error-code.js';
 import { tellRequester } from '../tell-requester.js';
@@ -64,15 +64,19 @@ export function makeConfirmSubmissionHandler(deps: ConfirmSubmissionDeps) {
     });
 
     const context = { client, viewId: view.id, userId: body.user.id };
-    await deps.inFlight.track(confirmAndReport(context, metadata.attemptId, reason));
+    await deps.inFlight.track(confirmAndReport(context, metadata.attemptIds, reason));
   };
 
-  async function confirmAndReport(context: ReportContext, attemptId: string, reason: string): Promise<void> {
+  async function confirmAndReport(
+    context: ReportContext,
+    attemptIds: string[],
+    reason: string,
+  ): Promise<void> {
     let result: ConfirmResult;
     try {
-      result = await deps.cancel.confirm({ attemptId, userId: context.userId, reason });
+      result = await deps.cancel.confirm({ attemptIds, userId: context.userId, reason });
     } catch (error) {
-      logger.error({ err: error, attemptId }, 'confirmation failed');
+      logger.error({ err: error, attemptIds }, 'confirmation failed');
       const text =
         error instanceof AuditUnavailableError
           ? texts.auditUnavailable
@@ -98,6 +102,18 @@ export function makeConfirmSubmissionHandler(deps: ConfirmSubmissionDeps) {
         await showInModal(context, buildOutcomeModal(texts, message));
         return;
       }
+      case 'batch_finished':
+        await showStatus(context, texts.batchRunning(where(outcome.records[0]!.channelId, outcome.delivery)));
+        return;
+      case 'awaiting_approval':
+        await showStatus(
+          context,
+          texts.awaitingApproval(where(outcome.records[0]!.channelId, outcome.delivery)),
+        );
+        return;
+      case 'nothing_to_cancel':
+        await showStatus(context, texts.nothingToCancel);
+        return;
       case 'busy': {
         const text = texts.busy(
           escapeMrkdwn(outcome.record.orderNo ?? ''),
@@ -121,6 +137,10 @@ export function makeConfirmSubmissionHandler(deps: ConfirmSubmissionDeps) {
         await showStatus(context, texts.unknownRequest);
         return;
     }
+  }
+
+  function where(channelId: string, delivery: { channelId: string | null }): string {
+    return mentionChannel(delivery.channelId ?? channelId);
   }
 
   function showStatus(context: ReportContext, mrkdwn: string): Promise<void> {

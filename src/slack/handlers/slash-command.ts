@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { CancelService } from '../../core/cancel-service.js';
 import type { InFlight } from '../../core/in-flight.js';
 import { parseCommandText } from '../../core/order-number.js';
+import type { CancelPolicy } from '../../core/policy.js';
 import type { WdtEnvironment } from '../../core/ports/wdt.js';
 import { AuditUnavailableError } from '../../errors.js';
 import { COMMAND } from '../ids.js';
@@ -11,16 +12,19 @@ import { quoteUserText } from '../mrkdwn.js';
 import { sealMetadata } from '../private-metadata.js';
 import { slackErrorCode } from '../slack-error-code.js';
 import type { Texts } from '../texts/index.js';
-import { buildConfirmModal } from '../views/confirm-modal.js';
+import { buildHelpReply } from '../views/help-reply.js';
+import { buildLoadingModal, buildPreviewModal, type PreviewSettings } from '../views/order-preview.js';
 import { buildUsageReply } from '../views/usage.js';
 
 export interface SlashCommandDeps {
   cancel: CancelService;
+  policy: CancelPolicy;
   texts: Texts;
   environment: WdtEnvironment;
   metadataKey: string;
   maxOrders: number;
   askWhom: string;
+  preview: PreviewSettings;
   inFlight: InFlight;
   logger: Logger;
 }
@@ -31,14 +35,15 @@ type SlashCommandArgs = Pick<SlackCommandMiddlewareArgs, 'command' | 'ack' | 're
 
 /**
  * Parsing is synchronous and answered in the ack; everything that talks to the world (user groups, the audit
- * store, views.open) happens after it, inside the trigger id's 3 seconds.
+ * store, views.open) happens after it, inside the trigger id's 3 seconds. The dialog opens at once with
+ * "Looking up…", and is updated (with the view's hash) once WDT has shown each order.
  */
 export function makeSlashCommandHandler(deps: SlashCommandDeps) {
   const { texts, logger } = deps;
   return async ({ command, ack, respond, client }: SlashCommandArgs): Promise<void> => {
     const parsed = parseCommandText(command.text ?? '', deps.maxOrders);
     if (parsed.kind === 'help') {
-      await ack(buildUsageReply(texts, COMMAND));
+      await ack(await helpFor(command.user_id, command.channel_id));
       return;
     }
     if (parsed.kind === 'invalid') {
@@ -49,6 +54,22 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
     await ack();
     await deps.inFlight.track(openConfirmation({ command, respond, client }, parsed.orderNos));
   };
+
+  async function helpFor(userId: string, channelId: string) {
+    const [request, approve] = await Promise.all([
+      deps.policy.canRequest(userId, channelId),
+      deps.policy.canApprove(userId),
+    ]);
+    return buildHelpReply(texts, {
+      command: COMMAND,
+      mayRequest: request.allowed,
+      mayApprove: approve.allowed,
+      approvalMode: deps.preview.approvalMode,
+      approvalTtlMinutes: deps.preview.approvalTtlMinutes,
+      maxBatch: deps.maxOrders,
+      askWhom: deps.askWhom,
+    });
+  }
 
   async function openConfirmation(
     { command, respond, client }: Omit<SlashCommandArgs, 'ack'>,
@@ -79,22 +100,45 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
       return;
     }
 
-    const attempt = result.attempts[0]!;
+    const { attempts } = result;
+    let opened: { id: string; hash: string };
     try {
-      await client.views.open({
+      const answer = await client.views.open({
         trigger_id: command.trigger_id,
-        view: buildConfirmModal({
-          texts,
-          attempt,
-          environment: deps.environment,
-          privateMetadata: sealMetadata(deps.metadataKey, { attemptId: attempt.attemptId }),
-        }),
+        view: buildLoadingModal(texts, orderNos),
       });
+      opened = { id: answer.view?.id ?? '', hash: answer.view?.hash ?? '' };
     } catch (error) {
       const code = slackErrorCode(error);
-      logger.warn({ slackError: code, attemptId: attempt.attemptId }, 'views.open failed');
+      logger.warn({ slackError: code, batchId: attempts[0]?.batchId }, 'views.open failed');
       await ephemeral(texts.modalFailed(code));
-      await deps.cancel.abandon(attempt, `confirmation dialog could not open: ${code}`);
+      for (const attempt of attempts) {
+        await deps.cancel.abandon(attempt, `confirmation dialog could not open: ${code}`);
+      }
+      return;
+    }
+
+    let items: Awaited<ReturnType<CancelService['preview']>>;
+    try {
+      items = await deps.cancel.preview(attempts);
+    } catch (error) {
+      logger.error({ err: error, batchId: attempts[0]?.batchId }, 'preview failed');
+      await ephemeral(error instanceof AuditUnavailableError ? texts.auditUnavailable : texts.unexpected);
+      return;
+    }
+    const view = buildPreviewModal({
+      texts,
+      items,
+      environment: deps.environment,
+      channelId: command.channel_id,
+      privateMetadata: sealMetadata(deps.metadataKey, { attemptIds: attempts.map((a) => a.attemptId) }),
+      settings: deps.preview,
+    });
+    try {
+      await client.views.update({ view_id: opened.id, hash: opened.hash, view });
+    } catch (error) {
+      // Closed by the person, or a newer view already replaced it (hash_conflict): nothing to overwrite.
+      logger.info({ slackError: slackErrorCode(error), viewId: opened.id }, 'could not show the preview');
     }
   }
 }

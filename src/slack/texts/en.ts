@@ -6,8 +6,9 @@ export const en: Texts = {
   usage: (command) =>
     [
       `*Usage:* \`${command} RK2006030008\``,
-      'Give one stock-in order number (RK followed by digits). Case, spaces and a leading # do not matter;',
-      'full-width characters are accepted. A confirmation dialog shows the order before anything happens.',
+      'Give one or more stock-in order numbers (RK followed by digits), separated by spaces, commas or new',
+      'lines. Case and a leading # do not matter; full-width characters are accepted. A dialog shows each',
+      'order as WangDianTong sees it before anything happens.',
       `\`${command} help\` shows this message.`,
     ].join('\n'),
   invalid: {
@@ -92,4 +93,85 @@ export const en: Texts = {
     `Slack could not open the confirmation dialog (${error}). Nothing was cancelled; run the command again.`,
   unexpected:
     'Something went wrong inside the bot; nothing was cancelled. The operator can find details in the logs.',
+  lookingUpTitle: 'Looking up…',
+  lookingUp: (orders) => `:mag: Looking up ${orders} in WangDianTong…`,
+  previewIntroBatch: (total, cancellable) =>
+    `${cancellable} of ${total} orders can be cancelled. Orders marked :no_entry: are excluded and will not be sent to WDT.`,
+  previewPeerNote: (minutes) =>
+    `Confirming posts an approval request in the channel: another allowed person must approve within ${minutes} minutes.`,
+  labelStatus: 'Status',
+  labelWarehouse: 'Warehouse',
+  labelSupplier: 'Supplier',
+  labelPurchaseNo: 'Purchase order',
+  labelGoodsAndAmount: 'Goods · amount',
+  goodsAndAmount: (count, amount) => `${count} pcs · ¥${amount}`,
+  labelCreated: 'Created',
+  labelModified: 'Last modified',
+  labelOperator: 'Operator',
+  labelRemark: 'Remark',
+  labelDetails: 'Lines',
+  moreDetails: (count) => `…and ${count} more`,
+  notCancellable: (status) =>
+    `:no_entry: This order is in status *${status}*. Only orders in *20 编辑中 (editing)* can be cancelled, so nothing will be sent to WDT.`,
+  notFound: (days) =>
+    `:grey_question: Not found in the last ${days} days. Check the number; it cannot be confirmed without a match.`,
+  notFoundAllowed: (days) =>
+    `:warning: Not found in the last ${days} days. You may still confirm (ALLOW_UNVERIFIED); WDT refuses what it cannot cancel.`,
+  lookupFailed: (reason) =>
+    `:warning: Could not look the order up in WDT (${reason}). You may still confirm: WDT itself refuses to cancel an order that is not in editing state.`,
+  excluded: 'excluded',
+  nothingToCancel: 'None of these orders can be cancelled. Nothing will be sent to WDT.',
+  modalSubmitBatch: (count) => `Cancel ${count} orders`,
+  modalSubmitPeer: 'Request approval',
+  leftEditingBeforeCall: (status) =>
+    `Not cancelled: the order is now in status ${status}; no cancel was sent.`,
+  approvalHeadline: (count) => `:hourglass_flowing_sand: Approval needed: cancel ${count} stock-in order(s)`,
+  approvalExpires: (time) =>
+    `Expires ${time}. Only an allowed approver other than the requester may approve.`,
+  approveButton: 'Approve',
+  rejectButton: 'Reject',
+  runningHeadline: (count) => `:arrows_counterclockwise: Cancelling ${count} stock-in order(s)…`,
+  approvedBy: (who) => `Approved by ${who}.`,
+  rejectedBy: (who) => `:x: Rejected by ${who}. Nothing was sent to WDT.`,
+  expiredHeadline: (minutes) =>
+    `:alarm_clock: Expired: nobody approved within ${minutes} minutes. Nothing was sent to WDT.`,
+  doneHeadline: (summary) => `Finished: ${summary}`,
+  labelBatch: 'Batch',
+  labelOrders: 'Orders',
+  labelRejection: 'Rejection reason',
+  selfApproval:
+    'You cannot approve your own request: another allowed approver must do it. Your click was recorded.',
+  notApprover: 'You are not allowed to approve stock-in cancels. Your click was recorded.',
+  alreadyDecided: 'This request has already been decided; nothing changed.',
+  approvalExpired:
+    'This approval request has expired; nothing was sent to WDT. Ask for a new one with the command.',
+  awaitingApproval: (channel) =>
+    `Approval requested in ${channel}. The order is cancelled only once someone else approves.`,
+  batchRunning: (channel) => `Cancelling… Results are posted in ${channel}, one line per order.`,
+  rejectModalTitle: 'Reject cancel request',
+  rejectSubmit: 'Reject',
+  rejectReasonLabel: 'Why reject?',
+  rejectReasonPlaceholder: 'Shown to the requester and kept in the audit trail',
+  helpTitle: 'Cancel stock-in: what you can do',
+  helpMayRequest: ':white_check_mark: You may *request* cancels.',
+  helpMayApprove: ':white_check_mark: You may *approve or reject* other people’s requests.',
+  helpMayNothing: (ask) => `You may not request or approve stock-in cancels here. Ask ${ask} if you need to.`,
+  helpModeSelf: '*Approval mode:* self. Your own confirmation in the dialog is enough.',
+  helpModePeer: (minutes) =>
+    `*Approval mode:* peer. After you confirm, another allowed person must approve in the channel within ${minutes} minutes.`,
+  helpExamples: (command, max) =>
+    [
+      '*Examples:*',
+      `\`${command} RK2006030008\``,
+      `\`${command} RK2006030008 RK2006030009, RK2006030010\``,
+      `At most ${max} orders per command; duplicates are dropped.`,
+    ].join('\n'),
+  helpApproveHow: 'Approve or reject with the buttons on the request message, or in this app’s Home tab.',
+  homeTitle: 'Cancel stock-in',
+  homeYourRequests: 'Your recent requests',
+  homeNoRequests: 'You have made no requests yet.',
+  homePending: 'Waiting for your approval',
+  homeNoPending: 'Nothing is waiting for your approval.',
+  homeRecentCancellations: 'Last 20 cancellations in this workspace',
+  homeNoCancellations: 'No cancellations yet.',
 };

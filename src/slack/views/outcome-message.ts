@@ -1,13 +1,14 @@
 import type { KnownBlock } from '@slack/types';
+import { statusLabel } from '../../core/order-status.js';
 import type { AttemptRecord, AttemptState } from '../../core/ports/audit.js';
 import type { WdtEnvironment } from '../../core/ports/wdt.js';
 import { LIMITS, truncate } from '../block-kit-limits.js';
 import { formatUtcAndShanghai } from '../format-time.js';
 import { escapeMrkdwn, mentionUser, quoteUserText } from '../mrkdwn.js';
 import type { Texts } from '../texts/index.js';
-import { environmentLabel } from './confirm-modal.js';
+import { environmentLabel } from './text-objects.js';
 
-const STATE_EMOJI: Partial<Record<AttemptState, string>> = {
+export const STATE_EMOJI: Partial<Record<AttemptState, string>> = {
   cancelled: ':white_check_mark:',
   reconciled_cancelled: ':white_check_mark:',
   refused: ':no_entry:',
@@ -15,6 +16,8 @@ const STATE_EMOJI: Partial<Record<AttemptState, string>> = {
   unknown: ':warning:',
   reconciled_not_cancelled: ':information_source:',
   denied: ':lock:',
+  rejected: ':x:',
+  expired: ':alarm_clock:',
 };
 
 // WDT statuses that mean the bot is misconfigured, not that the user did something wrong.
@@ -45,6 +48,9 @@ export function buildOutcomeMessage(args: {
     explanation.push(`*${t.labelWdtAnswer}:* ${parts.join(' · ')}`);
   }
   if (record.wdtOutcome === 'rate_limited') explanation.push(t.rateLimitedAdvice);
+  if (record.state === 'failed' && record.statusBefore !== null && record.statusBefore !== 20) {
+    explanation.push(t.leftEditingBeforeCall(escapeMrkdwn(statusLabel(record.statusBefore))));
+  }
   if (record.wdtStatus !== null && OPERATOR_STATUSES.has(record.wdtStatus))
     explanation.push(t.operatorProblem);
 
@@ -55,6 +61,9 @@ export function buildOutcomeMessage(args: {
     `*${t.labelDuration}*\n${record.durationMs === null ? '—' : `${record.durationMs} ms`}`,
     `*${t.labelAuditId}*\n\`${escapeMrkdwn(record.attemptId)}\``,
   ];
+  if (record.statusBefore !== null) {
+    fields.push(`*${t.labelStatus}*\n${escapeMrkdwn(statusLabel(record.statusBefore))}`);
+  }
   if (record.approverIds.length > 0) {
     fields.push(`*${t.labelApprovers}*\n${record.approverIds.map(mentionUser).join(', ')}`);
   }

@@ -2,8 +2,8 @@ import type { ModalView } from '@slack/types';
 import { LIMITS, truncate } from '../block-kit-limits.js';
 import { ResultModal } from '../ids.js';
 import type { Texts } from '../texts/index.js';
-import { plain } from './confirm-modal.js';
 import type { OutcomeMessage } from './outcome-message.js';
+import { plain } from './text-objects.js';
 
 /** A modal with no inputs: "Cancelling…" while the call runs, then the outcome or an explanation. */
 export function buildStatusModal(args: { texts: Texts; title: string; mrkdwn: string }): ModalView {

@@ -1,0 +1,211 @@
+import type { Logger } from 'pino';
+import { advance, newAttempt } from './attempt.js';
+import { type CancelService, isAwaitingApproval } from './cancel-service.js';
+import type { InFlight } from './in-flight.js';
+import type { AccessDecision, CancelPolicy } from './policy.js';
+import type { AttemptRecord, AttemptState, AuditStore } from './ports/audit.js';
+import type { Clock } from './ports/clock.js';
+import type { Delivery, OutcomeNotifier } from './ports/notifier.js';
+
+export interface ApprovalServiceDeps {
+  cancel: CancelService;
+  audit: AuditStore;
+  policy: CancelPolicy;
+  notifier: OutcomeNotifier;
+  clock: Clock;
+  newId: () => string;
+  inFlight: InFlight;
+  logger: Logger;
+}
+
+export interface DecisionInput {
+  /** The attempts the approval request was posted for (sealed in its buttons). */
+  attemptIds: readonly string[];
+  actorId: string;
+}
+
+export type Refusal =
+  | { kind: 'unknown_request' }
+  | { kind: 'already_decided'; records: AttemptRecord[] }
+  | { kind: 'expired'; records: AttemptRecord[] }
+  | { kind: 'self_approval'; records: AttemptRecord[] }
+  | { kind: 'not_approver'; records: AttemptRecord[]; decision: Extract<AccessDecision, { allowed: false }> };
+
+export type DecisionResult = Refusal | { kind: 'decided'; records: AttemptRecord[] };
+
+export type ApprovalService = ReturnType<typeof createApprovalService>;
+
+/**
+ * Four-eyes approval of a confirmed batch. A decision is bound to exactly the attempts that were posted for
+ * approval and is taken at most once (`decide:<batchId>` across every replica): a second click, a second
+ * approver, or the expiry sweep racing a click change nothing after the first.
+ */
+export function createApprovalService(deps: ApprovalServiceDeps) {
+  const { cancel, audit, policy, notifier, clock, newId, inFlight, logger } = deps;
+  const ttlMs = cancel.settings.approvalTtlMs;
+
+  const expiresAt = (records: readonly AttemptRecord[]) => {
+    const confirmedAt =
+      records.find((r) => r.stateTimes.confirmed)?.stateTimes.confirmed ?? clock.now().toISOString();
+    return new Date(Date.parse(confirmedAt) + ttlMs);
+  };
+
+  const deliveryOf = (record: AttemptRecord): Delivery => ({
+    via: record.slackTs ? 'channel' : 'none',
+    channelId: record.slackChannelId,
+    ts: record.slackTs,
+    channelError: null,
+  });
+
+  /** Who may decide, without deciding: used before the Reject dialog opens and by every decision. */
+  async function screen(
+    input: DecisionInput,
+  ): Promise<Refusal | { kind: 'may_decide'; records: AttemptRecord[] }> {
+    const records = await cancel.loadAll(input.attemptIds);
+    if (!records) return { kind: 'unknown_request' };
+    if (!records.some(isAwaitingApproval)) return { kind: 'already_decided', records };
+    if (clock.now().getTime() >= expiresAt(records).getTime()) {
+      await expire(records);
+      return { kind: 'expired', records };
+    }
+    const requesterId = records[0]!.requesterId;
+    if (input.actorId === requesterId) {
+      await recordRefusedClick(records, input.actorId, 'self-approval refused: the requester cannot approve');
+      return { kind: 'self_approval', records };
+    }
+    const decision = await policy.canApprove(input.actorId);
+    if (!decision.allowed) {
+      await recordRefusedClick(records, input.actorId, `approval refused: ${decision.reason}`);
+      return { kind: 'not_approver', records, decision };
+    }
+    return { kind: 'may_decide', records };
+  }
+
+  /** A click that changes nothing is still audited, as its own denied record in the same batch. */
+  async function recordRefusedClick(
+    records: AttemptRecord[],
+    actorId: string,
+    detail: string,
+  ): Promise<void> {
+    const first = records[0]!;
+    const at = clock.now();
+    const record = newAttempt({
+      attemptId: newId(),
+      batchId: first.batchId,
+      teamId: first.teamId,
+      channelId: first.channelId,
+      requesterId: actorId,
+      orderNo: records
+        .map((r) => r.orderNo)
+        .join(' ')
+        .slice(0, 600),
+      wdtHost: first.wdtHost,
+      state: 'denied',
+      at,
+      detail,
+    });
+    await cancel.write(() => audit.append('denied', record, at));
+  }
+
+  async function approve(input: DecisionInput): Promise<DecisionResult> {
+    return inFlight.track(
+      decide(input, async (records) => {
+        const approved = await transition(records, 'approved', { approverIds: [input.actorId] });
+        const { records: finished } = await cancel.runBatch(approved, deliveryOf(approved[0]!));
+        return finished;
+      }),
+    );
+  }
+
+  async function reject(input: DecisionInput & { reason: string }): Promise<DecisionResult> {
+    return decide(input, async (records) => {
+      const rejected = await transition(records, 'rejected', {
+        approverIds: [input.actorId],
+        // The rejecter is in approverIds; the detail is their reason, as they wrote it.
+        detail: input.reason,
+      });
+      await notifier.updateBatch(deliveryOf(rejected[0]!), rejected, { kind: 'done' });
+      return rejected;
+    });
+  }
+
+  async function decide(
+    input: DecisionInput,
+    act: (records: AttemptRecord[]) => Promise<AttemptRecord[]>,
+  ): Promise<DecisionResult> {
+    const screened = await screen(input);
+    if (screened.kind !== 'may_decide') return screened;
+    const batchId = screened.records[0]!.batchId;
+    if (!(await cancel.write(() => audit.claimOnce(`decide:${batchId}`, clock.now())))) {
+      return { kind: 'already_decided', records: screened.records };
+    }
+    return { kind: 'decided', records: await act(screened.records) };
+  }
+
+  /** Moves the batch's waiting attempts to `state`; the others (closed by a check) are kept as they are. */
+  async function transition(
+    records: readonly AttemptRecord[],
+    state: AttemptState,
+    patch: Partial<AttemptRecord>,
+  ): Promise<AttemptRecord[]> {
+    const next: AttemptRecord[] = [];
+    for (const record of records) {
+      if (!isAwaitingApproval(record)) {
+        next.push(record);
+        continue;
+      }
+      const at = clock.now();
+      const moved = advance(record, state, at, patch);
+      await cancel.write(() => audit.append(state, moved, at));
+      next.push(moved);
+    }
+    return next;
+  }
+
+  /** Marks a batch expired, once, and says so on its message. */
+  async function expire(records: AttemptRecord[]): Promise<boolean> {
+    const batchId = records[0]!.batchId;
+    if (!(await cancel.write(() => audit.claimOnce(`decide:${batchId}`, clock.now())))) return false;
+    const expired = await transition(records, 'expired', {
+      detail: `nobody approved within ${Math.round(ttlMs / 60_000)} minutes`,
+    });
+    await notifier.updateBatch(deliveryOf(expired[0]!), expired, { kind: 'done' });
+    logger.info({ batchId, orders: expired.length }, 'approval request expired');
+    return true;
+  }
+
+  /** Approval requests still waiting, grouped by batch, oldest first. */
+  async function pending(): Promise<{ records: AttemptRecord[]; expiresAt: Date }[]> {
+    const waiting = (await audit.recentAttempts({ states: ['confirmed'], limit: 1_000 })).filter(
+      isAwaitingApproval,
+    );
+    const batches = new Map<string, AttemptRecord[]>();
+    for (const record of [...waiting].reverse()) {
+      const list = batches.get(record.batchId) ?? [];
+      list.push(record);
+      batches.set(record.batchId, list);
+    }
+    return [...batches.values()].map((records) => ({ records, expiresAt: expiresAt(records) }));
+  }
+
+  /** The periodic sweep: every request past its time is marked expired and its message updated. */
+  async function expireDue(): Promise<number> {
+    let count = 0;
+    const now = clock.now().getTime();
+    for (const batch of await pending()) {
+      if (batch.expiresAt.getTime() <= now && (await expire(batch.records))) count += 1;
+    }
+    return count;
+  }
+
+  /** Requests this person may act on now: not their own, not expired, and only if they may approve. */
+  async function pendingFor(userId: string): Promise<{ records: AttemptRecord[]; expiresAt: Date }[]> {
+    if (!(await policy.canApprove(userId)).allowed) return [];
+    const now = clock.now().getTime();
+    return (await pending()).filter(
+      (batch) => batch.records[0]!.requesterId !== userId && batch.expiresAt.getTime() > now,
+    );
+  }
+
+  return { screen, approve, reject, expireDue, pendingFor, expiresAt };
+}

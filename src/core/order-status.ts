@@ -1,0 +1,22 @@
+import { STOCKIN_STATUS } from './ports/wdt.js';
+
+/** WDT's stock-in statuses with the vendor's Chinese name and an English one; both are shown to people. */
+export const STOCKIN_STATUS_NAMES: Readonly<Record<number, { zh: string; en: string }>> = {
+  [STOCKIN_STATUS.cancelled]: { zh: '已取消', en: 'cancelled' },
+  [STOCKIN_STATUS.editing]: { zh: '编辑中', en: 'editing' },
+  [STOCKIN_STATUS.pendingReview]: { zh: '待审核', en: 'pending review' },
+  [STOCKIN_STATUS.pendingQc]: { zh: '待质检', en: 'pending QC' },
+  [STOCKIN_STATUS.qcConfirmed]: { zh: '质检确认', en: 'QC confirmed' },
+  [STOCKIN_STATUS.completed]: { zh: '已完成', en: 'completed' },
+};
+
+/** `20 编辑中 (editing)`; an unknown status is shown as its number. */
+export function statusLabel(status: number): string {
+  const names = STOCKIN_STATUS_NAMES[status];
+  return names ? `${status} ${names.zh} (${names.en})` : String(status);
+}
+
+/** WDT cancels only an order in editing state; there is no force flag. */
+export function isCancellable(status: number): boolean {
+  return status === STOCKIN_STATUS.editing;
+}

@@ -1,0 +1,58 @@
+import type { BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import type { ApprovalService, DecisionResult } from '../../core/approval-service.js';
+import { AuditUnavailableError } from '../../errors.js';
+import type { HomePublisher } from '../home-publisher.js';
+import { openMetadata } from '../private-metadata.js';
+import type { Texts } from '../texts/index.js';
+import { clickOrigin, tellActor } from './decision-context.js';
+import { refusalText } from './decision-refusal.js';
+
+export interface ApproveActionDeps {
+  approvals: ApprovalService;
+  publishHome: HomePublisher;
+  texts: Texts;
+  metadataKey: string;
+  logger: Logger;
+}
+
+type ActionArgs = Pick<SlackActionMiddlewareArgs<BlockAction<ButtonAction>>, 'ack' | 'body' | 'action'> & {
+  client: WebClient;
+};
+
+/**
+ * Approve: acked at once; the decision, the cancels and every edit of the request message follow. A click
+ * that changes nothing gets an explanation only its author sees (and is audited by the core).
+ */
+export function makeApproveActionHandler(deps: ApproveActionDeps) {
+  const { texts, logger } = deps;
+  return async ({ ack, body, action, client }: ActionArgs): Promise<void> => {
+    await ack();
+    const origin = clickOrigin(body);
+    const ref = openMetadata(deps.metadataKey, action.value);
+    if (!ref) {
+      await tellActor(client, logger, origin, texts.unknownRequest);
+      return;
+    }
+    let result: DecisionResult;
+    try {
+      result = await deps.approvals.approve({ attemptIds: ref.attemptIds, actorId: origin.userId });
+    } catch (error) {
+      logger.error({ err: error, userId: origin.userId }, 'approval failed');
+      const text = error instanceof AuditUnavailableError ? texts.auditUnavailable : texts.unexpected;
+      await tellActor(client, logger, origin, text);
+      return;
+    }
+    if (result.kind !== 'decided') {
+      const records = 'records' in result ? result.records : undefined;
+      await tellActor(
+        client,
+        logger,
+        { ...origin, ...(records ? { records } : {}) },
+        refusalText(texts, result),
+      );
+    }
+    if (origin.fromHome) await deps.publishHome(client, origin.userId);
+  };
+}

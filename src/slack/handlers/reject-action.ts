@@ -1,0 +1,58 @@
+import type { BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import type { ApprovalService } from '../../core/approval-service.js';
+import { openMetadata, sealMetadata } from '../private-metadata.js';
+import { slackErrorCode } from '../slack-error-code.js';
+import type { Texts } from '../texts/index.js';
+import { buildRejectModal } from '../views/reject-modal.js';
+import { clickOrigin, tellActor } from './decision-context.js';
+import { refusalText } from './decision-refusal.js';
+
+type ActionArgs = Pick<SlackActionMiddlewareArgs<BlockAction<ButtonAction>>, 'ack' | 'body' | 'action'> & {
+  client: WebClient;
+};
+
+/** Reject: only someone who may decide gets the small dialog asking why; anyone else is told privately. */
+export function makeRejectActionHandler(deps: {
+  approvals: ApprovalService;
+  texts: Texts;
+  metadataKey: string;
+  logger: Logger;
+}) {
+  const { texts, logger } = deps;
+  return async ({ ack, body, action, client }: ActionArgs): Promise<void> => {
+    await ack();
+    const origin = clickOrigin(body);
+    const ref = openMetadata(deps.metadataKey, action.value);
+    if (!ref) {
+      await tellActor(client, logger, origin, texts.unknownRequest);
+      return;
+    }
+    const screened = await deps.approvals.screen({ attemptIds: ref.attemptIds, actorId: origin.userId });
+    if (screened.kind !== 'may_decide') {
+      const records = 'records' in screened ? screened.records : undefined;
+      await tellActor(
+        client,
+        logger,
+        { ...origin, ...(records ? { records } : {}) },
+        refusalText(texts, screened),
+      );
+      return;
+    }
+    try {
+      await client.views.open({
+        trigger_id: origin.triggerId,
+        view: buildRejectModal(texts, sealMetadata(deps.metadataKey, ref)),
+      });
+    } catch (error) {
+      logger.warn({ slackError: slackErrorCode(error) }, 'could not open the reject dialog');
+      await tellActor(
+        client,
+        logger,
+        { ...origin, records: screened.records },
+        texts.modalFailed(slackErrorCode(error)),
+      );
+    }
+  };
+}

@@ -1,0 +1,71 @@
+import type { SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { ApprovalService, DecisionResult } from '../../core/approval-service.js';
+import { AuditUnavailableError } from '../../errors.js';
+import { REASON_MAX_LENGTH, RejectModal } from '../ids.js';
+import { openMetadata } from '../private-metadata.js';
+import type { Texts } from '../texts/index.js';
+import { tellActor } from './decision-context.js';
+import { refusalText } from './decision-refusal.js';
+
+type SubmitArgs = Pick<SlackViewMiddlewareArgs<ViewSubmitAction>, 'ack' | 'body' | 'view'> & {
+  client: WebClient;
+};
+
+const reasonSchema = z.object({
+  [RejectModal.reasonBlock]: z.object({
+    [RejectModal.reasonAction]: z.object({ value: z.string().nullable().optional() }),
+  }),
+});
+
+/** The reject dialog's submit: a reason is required; the decision is then taken (at most once). */
+export function makeRejectSubmissionHandler(deps: {
+  approvals: ApprovalService;
+  texts: Texts;
+  metadataKey: string;
+  logger: Logger;
+}) {
+  const { texts, logger } = deps;
+  return async ({ ack, body, view, client }: SubmitArgs): Promise<void> => {
+    const ref = openMetadata(deps.metadataKey, view.private_metadata);
+    const state = reasonSchema.safeParse(view.state?.values);
+    const reason = state.success
+      ? (state.data[RejectModal.reasonBlock][RejectModal.reasonAction].value ?? '').trim()
+      : '';
+    if (!ref || reason.length === 0 || Array.from(reason).length > REASON_MAX_LENGTH) {
+      const error = !ref
+        ? texts.unknownRequest
+        : reason
+          ? texts.reasonTooLong(REASON_MAX_LENGTH)
+          : texts.reasonRequired;
+      await ack({ response_action: 'errors', errors: { [RejectModal.reasonBlock]: error } });
+      return;
+    }
+    await ack();
+    const actor = { userId: body.user.id, channelId: null };
+    let result: DecisionResult;
+    try {
+      result = await deps.approvals.reject({ attemptIds: ref.attemptIds, actorId: body.user.id, reason });
+    } catch (error) {
+      logger.error({ err: error, userId: body.user.id }, 'rejection failed');
+      await tellActor(
+        client,
+        logger,
+        actor,
+        error instanceof AuditUnavailableError ? texts.auditUnavailable : texts.unexpected,
+      );
+      return;
+    }
+    if (result.kind !== 'decided') {
+      const records = 'records' in result ? result.records : undefined;
+      await tellActor(
+        client,
+        logger,
+        { ...actor, ...(records ? { records } : {}) },
+        refusalText(texts, result),
+      );
+    }
+  };
+}

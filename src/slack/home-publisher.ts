@@ -1,0 +1,37 @@
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import type { ApprovalService } from '../core/approval-service.js';
+import { homeSummary } from '../core/home-summary.js';
+import type { AuditStore } from '../core/ports/audit.js';
+import { sealMetadata } from './private-metadata.js';
+import { slackErrorCode } from './slack-error-code.js';
+import type { Texts } from './texts/index.js';
+import { buildHomeView } from './views/home-view.js';
+
+export type HomePublisher = (client: WebClient, userId: string) => Promise<void>;
+
+/** Builds one person's App Home from the audit trail and publishes it; logs and carries on if Slack refuses. */
+export function makeHomePublisher(deps: {
+  audit: AuditStore;
+  approvals: ApprovalService;
+  texts: Texts;
+  metadataKey: string;
+  logger: Logger;
+}): HomePublisher {
+  return async (client, userId) => {
+    const summary = await homeSummary(deps, userId);
+    const view = buildHomeView(deps.texts, {
+      mine: summary.mine,
+      recentCancellations: summary.recentCancellations,
+      pending: summary.pending.map((batch) => ({
+        ...batch,
+        sealedRef: sealMetadata(deps.metadataKey, { attemptIds: batch.records.map((r) => r.attemptId) }),
+      })),
+    });
+    try {
+      await client.views.publish({ user_id: userId, view });
+    } catch (error) {
+      deps.logger.warn({ slackError: slackErrorCode(error), userId }, 'could not publish the App Home');
+    }
+  };
+}
