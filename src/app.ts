@@ -179,7 +179,9 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
   });
 
   // The longest one cancel can take: three rate-limit attempts and a clock resync, each up to twice the timeout.
-  const longestCallMs = 8 * config.WDT_TIMEOUT_MS + 8_000;
+  // Under the lock the order's status is looked up first (one query per 30-day window), then cancelled.
+  const lookupCalls = Math.ceil(config.LOOKUP_DAYS / 30) + 1;
+  const longestCallMs = (8 + 2 * lookupCalls) * config.WDT_TIMEOUT_MS + 8_000;
   let reconciling: Promise<unknown> | null = null;
   const reconcile = () => {
     reconciling ??= reconcileStuckCalls({
