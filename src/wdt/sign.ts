@@ -23,14 +23,13 @@ export function splitAppSecret(appSecret: string): AppSecretParts {
  * the query parameters except `sign` plus `body`, whose value is the exact JSON text that is posted.
  */
 export function signRequest(secret: string, params: Readonly<Record<string, string>>, body: string): string {
-  const pairs = Object.entries(params).filter(([key]) => key !== 'sign' && key !== 'body');
-  pairs.push(['body', body]);
-  pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const hash = createHash('md5');
-  hash.update(secret, 'utf8');
-  for (const [key, value] of pairs) hash.update(key + value, 'utf8');
-  hash.update(secret, 'utf8');
-  return hash.digest('hex');
+  const keys = Object.keys(params).filter((key) => key !== 'sign' && key !== 'body');
+  keys.push('body');
+  keys.sort();
+  // One string, one hash update: several updates per request cost more than the md5 itself.
+  let text = secret;
+  for (const key of keys) text += key + (key === 'body' ? body : params[key]);
+  return createHash('md5').update(text + secret, 'utf8').digest('hex');
 }
 
 /** WDT's `timestamp`: whole seconds since 2012-01-01 00:00:00 Beijing time. */
