@@ -25,6 +25,7 @@ import { registerEvents } from './slack/register-events.js';
 import { registerViews } from './slack/register-views.js';
 import { createSlackDirectory } from './slack/slack-directory.js';
 import { createSlackNotifier } from './slack/slack-notifier.js';
+import { createSlackViewsClient } from './slack/slack-views-client.js';
 import { textsFor } from './slack/texts/index.js';
 import { createWdtClient } from './wdt/client.js';
 import { resyncOnTimestampRefusal } from './wdt/resync-on-timestamp-refusal.js';
@@ -137,6 +138,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     logger,
   });
   const metadataKey = config.SLACK_SIGNING_SECRET;
+  const views = createSlackViewsClient({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL });
   const publishHome = makeHomePublisher({ audit, approvals, texts, metadataKey, logger });
 
   registerCommands(app, {
@@ -153,6 +155,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
         approvalMode: config.APPROVAL_MODE,
         approvalTtlMinutes: config.APPROVAL_TTL_MINUTES,
       },
+      views,
       inFlight,
       logger,
     }),
@@ -160,6 +163,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
   registerViews(app, {
     confirm: makeConfirmSubmissionHandler({
       cancel,
+      views,
       inFlight,
       texts,
       environment: wdt.environment,
@@ -245,6 +249,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       await app
         .stop()
         .catch((error: unknown) => logger.warn({ err: error }, 'Slack receiver did not stop cleanly'));
+      await views.close();
       await wdt.close();
       await audit.close();
       return { drained };

@@ -11,6 +11,7 @@ import { ConfirmModal, REASON_MAX_LENGTH } from '../ids.js';
 import { escapeMrkdwn, mentionChannel, mentionUser } from '../mrkdwn.js';
 import { openMetadata } from '../private-metadata.js';
 import { slackErrorCode } from '../slack-error-code.js';
+import type { SlackViews } from '../slack-views-client.js';
 import { tellRequester } from '../tell-requester.js';
 import type { Texts } from '../texts/index.js';
 import { buildOutcomeMessage } from '../views/outcome-message.js';
@@ -18,6 +19,7 @@ import { buildOutcomeModal, buildStatusModal } from '../views/status-modal.js';
 
 export interface ConfirmSubmissionDeps {
   cancel: CancelService;
+  views: SlackViews;
   inFlight: InFlight;
   texts: Texts;
   environment: WdtEnvironment;
@@ -149,7 +151,7 @@ export function makeConfirmSubmissionHandler(deps: ConfirmSubmissionDeps) {
 
   async function showInModal(context: ReportContext, modal: ModalView): Promise<void> {
     try {
-      await context.client.views.update({ view_id: context.viewId, view: modal });
+      await deps.views.update({ viewId: context.viewId, view: modal });
     } catch (error) {
       // The person may have closed the modal; the outcome still reaches the channel through the notifier.
       logger.info(

@@ -1,5 +1,4 @@
 import type { SlackCommandMiddlewareArgs } from '@slack/bolt';
-import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { CancelService } from '../../core/cancel-service.js';
 import type { InFlight } from '../../core/in-flight.js';
@@ -11,6 +10,7 @@ import { COMMAND } from '../ids.js';
 import { quoteUserText } from '../mrkdwn.js';
 import { sealMetadata } from '../private-metadata.js';
 import { slackErrorCode } from '../slack-error-code.js';
+import type { SlackViews } from '../slack-views-client.js';
 import type { Texts } from '../texts/index.js';
 import { buildHelpReply } from '../views/help-reply.js';
 import { buildLoadingModal, buildPreviewModal, type PreviewSettings } from '../views/order-preview.js';
@@ -25,13 +25,12 @@ export interface SlashCommandDeps {
   maxOrders: number;
   askWhom: string;
   preview: PreviewSettings;
+  views: SlackViews;
   inFlight: InFlight;
   logger: Logger;
 }
 
-type SlashCommandArgs = Pick<SlackCommandMiddlewareArgs, 'command' | 'ack' | 'respond'> & {
-  client: WebClient;
-};
+type SlashCommandArgs = Pick<SlackCommandMiddlewareArgs, 'command' | 'ack' | 'respond'>;
 
 /**
  * Parsing is synchronous and answered in the ack; everything that talks to the world (user groups, the audit
@@ -40,7 +39,7 @@ type SlashCommandArgs = Pick<SlackCommandMiddlewareArgs, 'command' | 'ack' | 're
  */
 export function makeSlashCommandHandler(deps: SlashCommandDeps) {
   const { texts, logger } = deps;
-  return async ({ command, ack, respond, client }: SlashCommandArgs): Promise<void> => {
+  return async ({ command, ack, respond }: SlashCommandArgs): Promise<void> => {
     const parsed = parseCommandText(command.text ?? '', deps.maxOrders);
     if (parsed.kind === 'help') {
       await ack(await helpFor(command.user_id, command.channel_id));
@@ -52,7 +51,7 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
       return;
     }
     await ack();
-    await deps.inFlight.track(openConfirmation({ command, respond, client }, parsed.orderNos));
+    await deps.inFlight.track(openConfirmation({ command, respond }, parsed.orderNos));
   };
 
   async function helpFor(userId: string, channelId: string) {
@@ -72,7 +71,7 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
   }
 
   async function openConfirmation(
-    { command, respond, client }: Omit<SlashCommandArgs, 'ack'>,
+    { command, respond }: Omit<SlashCommandArgs, 'ack'>,
     orderNos: string[],
   ): Promise<void> {
     const ephemeral = (text: string) =>
@@ -103,11 +102,7 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
     const { attempts } = result;
     let opened: { id: string; hash: string };
     try {
-      const answer = await client.views.open({
-        trigger_id: command.trigger_id,
-        view: buildLoadingModal(texts, orderNos),
-      });
-      opened = { id: answer.view?.id ?? '', hash: answer.view?.hash ?? '' };
+      opened = await deps.views.open(command.trigger_id, buildLoadingModal(texts, orderNos));
     } catch (error) {
       const code = slackErrorCode(error);
       logger.warn({ slackError: code, batchId: attempts[0]?.batchId }, 'views.open failed');
@@ -135,7 +130,7 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
       settings: deps.preview,
     });
     try {
-      await client.views.update({ view_id: opened.id, hash: opened.hash, view });
+      await deps.views.update({ viewId: opened.id, hash: opened.hash, view });
     } catch (error) {
       // Closed by the person, or a newer view already replaced it (hash_conflict): nothing to overwrite.
       logger.info({ slackError: slackErrorCode(error), viewId: opened.id }, 'could not show the preview');
