@@ -71,7 +71,7 @@ export async function runBench(plan: BenchPlan, log: (line: string) => void): Pr
     });
 
     log('command and confirm paths: bot and floor each in a child process…');
-    const bot = await startBot(services.botEnv, workDir);
+    const bot = await startBot(services.botEnv, workDir, 'dist');
     const floor = await startFloor(services.botEnv, workDir);
     let commandPath: CommandPathLevel[];
     let confirmPath: ConfirmPathLevel[];
