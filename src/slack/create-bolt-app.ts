@@ -47,6 +47,8 @@ export function createBoltApp(options: BoltAppOptions): {
     token: options.botToken,
     receiver,
     logger,
+    // The bot keeps no conversation state in Bolt: its state is the audit store. Skips a middleware per request.
+    convoStore: false,
     clientOptions: {
       ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
       retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 2_000, randomize: true },
