@@ -32,6 +32,8 @@ import { resyncOnTimestampRefusal } from './wdt/resync-on-timestamp-refusal.js';
 import { SkewClock } from './wdt/skew-clock.js';
 
 const RECONCILE_EVERY_MS = 60_000;
+/** Commands shed (with a "too busy" reply) past this much queued work or this close to the trigger's 3 s. */
+const OVERLOAD = { maxPending: 256, triggerBudgetMs: 2_500 };
 const CLOCK_SYNC_MS = 5 * 60_000;
 const EXPIRY_SWEEP_MS = 60_000;
 /** WDT calls in flight at once for one batch: well inside the vendor's per-minute limits. */
@@ -40,6 +42,8 @@ const BATCH_CONCURRENCY = 2;
 export interface BotOverrides {
   logger: Logger;
   clock?: Clock;
+  /** When to shed commands under load (tests tighten it to see the shedding). */
+  overload?: { maxPending: number; triggerBudgetMs: number };
 }
 
 export interface Bot {
@@ -157,6 +161,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       },
       views,
       inFlight,
+      overload: overrides.overload ?? OVERLOAD,
       logger,
     }),
   });

@@ -25,6 +25,7 @@ export interface LocalStackOptions {
   logLevel?: string;
   /** The bot's clock (e.g. to move past an approval's expiry); the sandbox and Slack keep real time. */
   clock?: Clock;
+  overload?: { maxPending: number; triggerBudgetMs: number };
 }
 
 export interface LocalStack {
@@ -72,7 +73,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...(options.logDestination ? { destination: options.logDestination } : {}),
     secrets: [config.SLACK_BOT_TOKEN, config.SLACK_SIGNING_SECRET, config.WDT_APP_SECRET],
   });
-  const bot = await createBot(config, { logger, ...(options.clock ? { clock: options.clock } : {}) });
+  const bot = await createBot(config, {
+    logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.overload ? { overload: options.overload } : {}),
+  });
   const { port } = await bot.start();
   const url = `http://127.0.0.1:${port}/slack/events`;
   const driver = createSlackDriver({ slack, signingSecret: config.SLACK_SIGNING_SECRET, url });

@@ -27,6 +27,8 @@ export interface SlashCommandDeps {
   preview: PreviewSettings;
   views: SlackViews;
   inFlight: InFlight;
+  /** Back-pressure: past this much queued work, or this long after the command arrived, shed it. */
+  overload: { maxPending: number; triggerBudgetMs: number };
   logger: Logger;
 }
 
@@ -50,8 +52,9 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
       await ack(buildUsageReply(texts, COMMAND, problem));
       return;
     }
+    const receivedAt = performance.now();
     await ack();
-    await deps.inFlight.track(openConfirmation({ command, respond }, parsed.orderNos));
+    await deps.inFlight.track(openConfirmation({ command, respond }, parsed.orderNos, receivedAt));
   };
 
   async function helpFor(userId: string, channelId: string) {
@@ -73,11 +76,22 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
   async function openConfirmation(
     { command, respond }: Omit<SlashCommandArgs, 'ack'>,
     orderNos: string[],
+    receivedAt: number,
   ): Promise<void> {
     const ephemeral = (text: string) =>
       respond({ response_type: 'ephemeral', replace_original: false, text });
     if (!deps.inFlight.accepting) {
       await ephemeral(texts.shuttingDown);
+      return;
+    }
+    // Slack's trigger id dies 3 s after the command: a dialog that cannot open in time is not worth queueing.
+    const late = () => performance.now() - receivedAt > deps.overload.triggerBudgetMs;
+    if (deps.inFlight.size > deps.overload.maxPending || late()) {
+      logger.warn(
+        { pending: deps.inFlight.size, userId: command.user_id },
+        'overloaded: command shed before any work',
+      );
+      await ephemeral(texts.tooBusy);
       return;
     }
 
@@ -100,6 +114,12 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
     }
 
     const { attempts } = result;
+    if (late()) {
+      await ephemeral(texts.tooBusy);
+      for (const attempt of attempts)
+        await deps.cancel.abandon(attempt, 'shed: the dialog could not open in time');
+      return;
+    }
     let opened: { id: string; hash: string };
     try {
       opened = await deps.views.open(command.trigger_id, buildLoadingModal(texts, orderNos));

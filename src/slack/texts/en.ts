@@ -89,6 +89,7 @@ export const en: Texts = {
   auditUnavailable:
     'The bot cannot write its audit record right now, so nothing was cancelled. Try again shortly.',
   shuttingDown: 'The bot is restarting; nothing was cancelled. Try again in a minute.',
+  tooBusy: 'The bot is too busy to open the dialog in time; nothing was done. Run the command again.',
   modalFailed: (error) =>
     `Slack could not open the confirmation dialog (${error}). Nothing was cancelled; run the command again.`,
   unexpected:

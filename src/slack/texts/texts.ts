@@ -46,6 +46,7 @@ export interface Texts {
   busy: (orderNo: string, holder: string) => string;
   auditUnavailable: string;
   shuttingDown: string;
+  tooBusy: string;
   modalFailed: (error: string) => string;
   unexpected: string;
   // Preview

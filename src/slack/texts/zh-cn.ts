@@ -81,6 +81,7 @@ export const zhCN: Texts = {
   busy: (orderNo, holder) => `${orderNo} 正在被取消（由 ${holder} 发起），本次未做任何操作。`,
   auditUnavailable: '机器人暂时无法写入审计记录，因此没有取消任何单据。请稍后再试。',
   shuttingDown: '机器人正在重启，没有取消任何单据。请一分钟后再试。',
+  tooBusy: '机器人太忙，无法及时打开确认窗口；没有执行任何操作。请重新执行命令。',
   modalFailed: (error) => `Slack 无法打开确认窗口（${error}）。没有取消任何单据，请重新执行命令。`,
   unexpected: '机器人内部出错，没有取消任何单据。管理员可在日志中查看详情。',
   lookingUpTitle: '正在查询…',
