@@ -4,9 +4,10 @@ import {
   type AttemptState,
   type AuditEntry,
   type AuditEvent,
+  type ChainVerdict,
 } from '../core/ports/audit.js';
 import { canonicalJson } from './canonical-json.js';
-import { entryHashOverRecordJson, type StoredEntry } from './hash-chain.js';
+import { entryHashOverRecordJson, type StoredEntry, verifyEntries } from './hash-chain.js';
 
 /** One row of `audit_entries`, the same on both backends (Postgres BIGINT seq is converted on read). */
 export interface EntryRow {
@@ -123,4 +124,12 @@ function findColumnDefect(row: EntryRow, record: unknown): string | undefined {
   if (row.attempt_id !== attemptId) return 'column attempt_id disagrees with the hashed record';
   if (row.order_no !== (orderNo ?? null)) return 'column order_no disagrees with the hashed record';
   return undefined;
+}
+
+/** Walks stored rows in chain order and names the first bad one; shared by both backends. */
+export function verifyRows(rows: AsyncIterable<EntryRow>): Promise<ChainVerdict> {
+  const stored = async function* () {
+    for await (const row of rows) yield rowToStoredEntry(row);
+  };
+  return verifyEntries(stored());
 }

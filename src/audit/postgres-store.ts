@@ -17,9 +17,9 @@ import {
   buildEntry,
   type EntryRow,
   rowToEntry,
-  rowToStoredEntry,
+  verifyRows,
 } from './entry-row.js';
-import { GENESIS_HASH, verifyEntries } from './hash-chain.js';
+import { GENESIS_HASH } from './hash-chain.js';
 
 export interface PostgresAuditStoreOptions {
   connectionString: string;
@@ -353,10 +353,7 @@ class PostgresAuditStore implements AuditStore {
   }
 
   async verifyChain(): Promise<ChainVerdict> {
-    const stored = async function* (rows: AsyncIterable<EntryRow>) {
-      for await (const row of rows) yield rowToStoredEntry(row);
-    };
-    return verifyEntries(stored(this.rows({})));
+    return verifyRows(this.rows({}));
   }
 
   async ping(): Promise<void> {

@@ -20,9 +20,9 @@ import {
   type ChainHead,
   type EntryRow,
   rowToEntry,
-  rowToStoredEntry,
+  verifyRows,
 } from './entry-row.js';
-import { GENESIS_HASH, verifyEntries } from './hash-chain.js';
+import { GENESIS_HASH } from './hash-chain.js';
 
 export interface SqliteAuditStoreOptions {
   /** File path; the parent directory and the file are created on first open. */
@@ -354,10 +354,7 @@ class SqliteAuditStore implements AuditStore {
   }
 
   async verifyChain(): Promise<ChainVerdict> {
-    const stored = async function* (rows: AsyncIterable<EntryRow>) {
-      for await (const row of rows) yield rowToStoredEntry(row);
-    };
-    return verifyEntries(stored(this.rows({})));
+    return verifyRows(this.rows({}));
   }
 
   async ping(): Promise<void> {
