@@ -29,7 +29,9 @@ export function signRequest(secret: string, params: Readonly<Record<string, stri
   // One string, one hash update: several updates per request cost more than the md5 itself.
   let text = secret;
   for (const key of keys) text += key + (key === 'body' ? body : params[key]);
-  return createHash('md5').update(text + secret, 'utf8').digest('hex');
+  return createHash('md5')
+    .update(text + secret, 'utf8')
+    .digest('hex');
 }
 
 /** WDT's `timestamp`: whole seconds since 2012-01-01 00:00:00 Beijing time. */
