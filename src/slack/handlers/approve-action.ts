@@ -7,7 +7,7 @@ import type { HomePublisher } from '../home-publisher.js';
 import { openMetadata } from '../private-metadata.js';
 import type { Texts } from '../texts/index.js';
 import { clickOrigin, tellActor } from './decision-context.js';
-import { refusalText } from './decision-refusal.js';
+import { tellRefusal } from './decision-refusal.js';
 
 export interface ApproveActionDeps {
   approvals: ApprovalService;
@@ -44,15 +44,7 @@ export function makeApproveActionHandler(deps: ApproveActionDeps) {
       await tellActor(client, logger, origin, text);
       return;
     }
-    if (result.kind !== 'decided') {
-      const records = 'records' in result ? result.records : undefined;
-      await tellActor(
-        client,
-        logger,
-        { ...origin, ...(records ? { records } : {}) },
-        refusalText(texts, result),
-      );
-    }
+    if (result.kind !== 'decided') await tellRefusal(client, logger, origin, texts, result);
     if (origin.fromHome) await deps.publishHome(client, origin.userId);
   };
 }

@@ -7,7 +7,7 @@ import { slackErrorCode } from '../slack-error-code.js';
 import type { Texts } from '../texts/index.js';
 import { buildRejectModal } from '../views/reject-modal.js';
 import { clickOrigin, tellActor } from './decision-context.js';
-import { refusalText } from './decision-refusal.js';
+import { tellRefusal } from './decision-refusal.js';
 
 type ActionArgs = Pick<SlackActionMiddlewareArgs<BlockAction<ButtonAction>>, 'ack' | 'body' | 'action'> & {
   client: WebClient;
@@ -31,13 +31,7 @@ export function makeRejectActionHandler(deps: {
     }
     const screened = await deps.approvals.screen({ attemptIds: ref.attemptIds, actorId: origin.userId });
     if (screened.kind !== 'may_decide') {
-      const records = 'records' in screened ? screened.records : undefined;
-      await tellActor(
-        client,
-        logger,
-        { ...origin, ...(records ? { records } : {}) },
-        refusalText(texts, screened),
-      );
+      await tellRefusal(client, logger, origin, texts, screened);
       return;
     }
     try {

@@ -8,7 +8,7 @@ import { REASON_MAX_LENGTH, RejectModal } from '../ids.js';
 import { openMetadata } from '../private-metadata.js';
 import type { Texts } from '../texts/index.js';
 import { tellActor } from './decision-context.js';
-import { refusalText } from './decision-refusal.js';
+import { tellRefusal } from './decision-refusal.js';
 
 type SubmitArgs = Pick<SlackViewMiddlewareArgs<ViewSubmitAction>, 'ack' | 'body' | 'view'> & {
   client: WebClient;
@@ -58,14 +58,6 @@ export function makeRejectSubmissionHandler(deps: {
       );
       return;
     }
-    if (result.kind !== 'decided') {
-      const records = 'records' in result ? result.records : undefined;
-      await tellActor(
-        client,
-        logger,
-        { ...actor, ...(records ? { records } : {}) },
-        refusalText(texts, result),
-      );
-    }
+    if (result.kind !== 'decided') await tellRefusal(client, logger, actor, texts, result);
   };
 }
