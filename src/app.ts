@@ -10,6 +10,7 @@ import { InFlight } from './core/in-flight.js';
 import { createCancelPolicy } from './core/policy.js';
 import { type Clock, systemClock } from './core/ports/clock.js';
 import { reconcileStuckCalls } from './core/reconcile.js';
+import { CommandAdmission } from './slack/command-admission.js';
 import { createBoltApp } from './slack/create-bolt-app.js';
 import { makeAppHomeOpenedHandler } from './slack/handlers/app-home-opened.js';
 import { makeApproveActionHandler } from './slack/handlers/approve-action.js';
@@ -32,8 +33,8 @@ import { resyncOnTimestampRefusal } from './wdt/resync-on-timestamp-refusal.js';
 import { SkewClock } from './wdt/skew-clock.js';
 
 const RECONCILE_EVERY_MS = 60_000;
-/** Commands shed (with a "too busy" reply) past this much queued work or this close to the trigger's 3 s. */
-const OVERLOAD = { maxPending: 256, triggerBudgetMs: 2_500 };
+/** A command whose dialog has not started opening this close to the trigger id's 3 s is shed. */
+const TRIGGER_BUDGET_MS = 2_500;
 const CLOCK_SYNC_MS = 5 * 60_000;
 const EXPIRY_SWEEP_MS = 60_000;
 /** WDT calls in flight at once for one batch: well inside the vendor's per-minute limits. */
@@ -42,8 +43,8 @@ const BATCH_CONCURRENCY = 2;
 export interface BotOverrides {
   logger: Logger;
   clock?: Clock;
-  /** When to shed commands under load (tests tighten it to see the shedding). */
-  overload?: { maxPending: number; triggerBudgetMs: number };
+  /** Shed commands this long after arrival (tests set it below zero to see the late shedding). */
+  triggerBudgetMs?: number;
 }
 
 export interface Bot {
@@ -161,7 +162,15 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       },
       views,
       inFlight,
-      overload: overrides.overload ?? OVERLOAD,
+      admission: new CommandAdmission(
+        {
+          perSecond: config.COMMANDS_PER_SECOND,
+          burst: config.COMMAND_BURST,
+          maxInFlight: config.COMMANDS_IN_FLIGHT,
+        },
+        logger,
+      ),
+      triggerBudgetMs: overrides.triggerBudgetMs ?? TRIGGER_BUDGET_MS,
       logger,
     }),
   });

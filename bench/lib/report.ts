@@ -19,7 +19,18 @@ export function formatReport(results: BenchResults): string {
   out.push('');
   out.push('Command path (medians over rounds; ms)');
   const rows = [
-    ['c', 'target', 'ack p50', 'ack p99', 'ack max', 'req/s', 'views.open p50', 'views.open p99'],
+    [
+      'c',
+      'target',
+      'ack p50',
+      'ack p99',
+      'ack max',
+      'req/s',
+      'admitted/s',
+      'shed',
+      'views.open p50',
+      'views.open p99',
+    ],
   ];
   for (const level of results.details.commandPath) {
     const f = level.floor.median;
@@ -33,6 +44,8 @@ export function formatReport(results: BenchResults): string {
       fmt(f.requestsPerSec, 0),
       '',
       '',
+      '',
+      '',
     ]);
     rows.push([
       String(level.concurrency),
@@ -41,6 +54,8 @@ export function formatReport(results: BenchResults): string {
       fmt(b.ack.p99),
       fmt(b.ack.max),
       fmt(b.requestsPerSec, 0),
+      fmt(b.admittedPerSec, 0),
+      `${fmt(b.shedShare * 100, 1)} %`,
       fmt(level.bot.viewsOpen.p50),
       fmt(level.bot.viewsOpen.p99),
     ]);
@@ -51,6 +66,8 @@ export function formatReport(results: BenchResults): string {
       fmt(level.ackP99Ratio, 3),
       '',
       fmt(level.throughputRatio, 3),
+      '',
+      '',
       '',
       '',
     ]);

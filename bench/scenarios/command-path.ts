@@ -10,6 +10,10 @@ import { viewsOpenDelays } from '../lib/views-open-delays.js';
 export interface CommandRun {
   ack: LatencySummary;
   requestsPerSec: number;
+  /** Commands that got a dialog (the rest were answered "too busy" in the ack), per second. */
+  admittedPerSec: number;
+  /** Share of acks that turned the command away. */
+  shedShare: number;
   errors: number;
 }
 
@@ -46,6 +50,7 @@ async function runCommands(
 ) {
   const sentAt = new Map<string, number>();
   const fromCallIndex = services.slack.calls.length;
+  let shed = 0;
   const result = await runClosedLoop({
     origin: target.origin,
     path: '/slack/events',
@@ -57,16 +62,23 @@ async function runCommands(
         ? { ...request, onSend: (at: number) => sentAt.set(request.triggerId, at) }
         : request;
     },
+    // The bot's back-pressure answers in the ack body; an admitted command's ack is empty.
+    onAnswer: (_index, body) => {
+      if (body.includes('"response_type":"ephemeral"')) shed++;
+    },
   });
+  const admitted = result.completed - shed;
   const run: CommandRun = {
     ack: summarize(result.latenciesMs),
     requestsPerSec: result.requestsPerSec,
+    admittedPerSec: (admitted / result.elapsedMs) * 1000,
+    shedShare: result.completed === 0 ? 0 : shed / result.completed,
     errors: result.errors,
   };
   if (result.errors > 0)
     throw new Error(`command run had ${result.errors} errors: ${result.errorSamples.join(' | ')}`);
   const views = trackViewsOpen
-    ? await viewsOpenDelays(services.slack, fromCallIndex, sentAt, result.completed)
+    ? await viewsOpenDelays(services.slack, fromCallIndex, sentAt, admitted)
     : { delaysMs: [], missing: 0, failed: 0 };
   return { run, views };
 }
@@ -112,7 +124,7 @@ export async function benchCommandPath(
           slot.failed += views.failed;
         }
         options.log(
-          `  round ${roundNo + 1} c=${concurrency} ${which.padEnd(5)} ack p50 ${run.ack.p50.toFixed(2)} ms, p99 ${run.ack.p99.toFixed(2)} ms, ${run.requestsPerSec.toFixed(0)} req/s`,
+          `  round ${roundNo + 1} c=${concurrency} ${which.padEnd(5)} ack p50 ${run.ack.p50.toFixed(2)} ms, p99 ${run.ack.p99.toFixed(2)} ms, ${run.requestsPerSec.toFixed(0)} req/s${which === 'bot' ? `, ${run.admittedPerSec.toFixed(0)}/s admitted (${(run.shedShare * 100).toFixed(1)} % shed)` : ''}`,
         );
         await sleep(200);
       }
@@ -123,6 +135,8 @@ export async function benchCommandPath(
     const medianRun = (runs: CommandRun[]): CommandRun => ({
       ack: medianSummary(runs.map((r) => r.ack)),
       requestsPerSec: median(runs.map((r) => r.requestsPerSec)),
+      admittedPerSec: median(runs.map((r) => r.admittedPerSec)),
+      shedShare: median(runs.map((r) => r.shedShare)),
       errors: runs.reduce((sum, r) => sum + r.errors, 0),
     });
     levels.push({

@@ -21,7 +21,10 @@ export interface ConfirmPathLevel {
   missing: number;
 }
 
-/** Opens one confirmation view per order (commands at modest concurrency) and returns them by order. */
+/**
+ * Opens one confirmation view per order (commands at modest concurrency) and returns them by order. A command
+ * the bot turns away as too busy is sent again a little later, as a person would.
+ */
 async function openViews(
   services: BenchServices,
   target: ServerProcess,
@@ -29,19 +32,30 @@ async function openViews(
 ): Promise<Map<string, ViewOutput>> {
   const triggerToOrder = new Map<string, string>();
   const fromCallIndex = services.slack.calls.length;
-  const result = await runClosedLoop({
-    origin: target.origin,
-    path: '/slack/events',
-    concurrency: 10,
-    maxRequests: orderNos.length,
-    prepare: (index) => {
-      const orderNo = orderNos[index]!;
-      const request = slashCommandRequest(services.slack, BENCH_SIGNING_SECRET, orderNo);
-      triggerToOrder.set(request.triggerId, orderNo);
-      return request;
-    },
-  });
-  if (result.errors > 0) throw new Error(`opening views failed: ${result.errorSamples.join(' | ')}`);
+  let toSend = [...orderNos];
+  for (let pass = 0; toSend.length > 0; pass++) {
+    if (pass === 100) throw new Error(`${toSend.length} commands were still turned away after 100 passes`);
+    if (pass > 0) await sleep(250);
+    const batch = toSend;
+    const turnedAway: string[] = [];
+    const result = await runClosedLoop({
+      origin: target.origin,
+      path: '/slack/events',
+      concurrency: 10,
+      maxRequests: batch.length,
+      prepare: (index) => {
+        const orderNo = batch[index]!;
+        const request = slashCommandRequest(services.slack, BENCH_SIGNING_SECRET, orderNo);
+        triggerToOrder.set(request.triggerId, orderNo);
+        return request;
+      },
+      onAnswer: (index, body) => {
+        if (body.includes('"response_type":"ephemeral"')) turnedAway.push(batch[index]!);
+      },
+    });
+    if (result.errors > 0) throw new Error(`opening views failed: ${result.errorSamples.join(' | ')}`);
+    toSend = turnedAway;
+  }
   // The dialog may open as a placeholder and be updated into the confirmation: follow the view id.
   const viewIdToOrder = new Map<string, string>();
   const views = new Map<string, ViewOutput>();

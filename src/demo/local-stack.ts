@@ -25,7 +25,8 @@ export interface LocalStackOptions {
   logLevel?: string;
   /** The bot's clock (e.g. to move past an approval's expiry); the sandbox and Slack keep real time. */
   clock?: Clock;
-  overload?: { maxPending: number; triggerBudgetMs: number };
+  /** See BotOverrides.triggerBudgetMs. */
+  triggerBudgetMs?: number;
 }
 
 export interface LocalStack {
@@ -76,7 +77,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const bot = await createBot(config, {
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.overload ? { overload: options.overload } : {}),
+    ...(options.triggerBudgetMs === undefined ? {} : { triggerBudgetMs: options.triggerBudgetMs }),
   });
   const { port } = await bot.start();
   const url = `http://127.0.0.1:${port}/slack/events`;

@@ -37,7 +37,11 @@ const commandText = fc.oneof(
 describe(`${RUNS} generated command texts through the real app`, () => {
   let stack: LocalStack;
   beforeAll(async () => {
-    stack = await startLocalStack({ logLevel: 'silent' });
+    // About parsing, not back-pressure: let every valid command in.
+    stack = await startLocalStack({
+      logLevel: 'silent',
+      env: { COMMANDS_PER_SECOND: '1000', COMMAND_BURST: '1000', COMMANDS_IN_FLIGHT: '1000' },
+    });
   });
   afterAll(async () => {
     await stack.stop();

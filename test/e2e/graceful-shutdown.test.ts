@@ -24,9 +24,9 @@ describe('SIGTERM while a cancel is in flight', () => {
 
     bot.child.kill('SIGTERM');
     await eventually(async () => (await fetch(`http://127.0.0.1:${bot.port}/readyz`)).status === 503);
-    await bot.driver.command('RK2006030009');
-    const refused = await s.slack.waitFor('response_url');
-    expect(String(refused.args.text)).toContain('restarting');
+    const refused = await bot.driver.command('RK2006030009');
+    expect(refused.json).toMatchObject({ response_type: 'ephemeral' });
+    expect(JSON.stringify(refused.json)).toContain('restarting');
 
     const exit = await bot.exited;
     expect(exit.code).toBe(0);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
 import { type LocalStack, startLocalStack } from '../../src/demo/local-stack.js';
+import { WDT_METHOD } from '../../src/wdt/methods.js';
 
 let stack: LocalStack | undefined;
 afterEach(async () => {
@@ -8,30 +9,67 @@ afterEach(async () => {
   stack = undefined;
 });
 
+async function expectNothingHappened(s: LocalStack) {
+  expect(s.slack.callsTo('views.open')).toHaveLength(0);
+  expect(s.wdt.calls.filter((c) => c.method !== 'system.Core.now')).toHaveLength(0);
+  const store = openSqliteAuditStore({ path: s.auditDbPath });
+  try {
+    expect(await store.orderHistory('RK2006030008')).toEqual([]);
+  } finally {
+    await store.close();
+  }
+}
+
 describe('back-pressure', () => {
-  it.each([
-    { name: 'too much queued work', overload: { maxPending: -1, triggerBudgetMs: 2_500 } },
-    { name: 'too late for the trigger id', overload: { maxPending: 256, triggerBudgetMs: -1 } },
+  it.each<{ name: string; env: Record<string, string> }>([
+    { name: 'the admitted rate is used up', env: { COMMANDS_PER_SECOND: '1', COMMAND_BURST: '1' } },
+    { name: 'too many dialogs are being prepared', env: { COMMANDS_IN_FLIGHT: '1' } },
   ])(
-    'sheds a command when there is $name: a clear reply, no dialog, nothing recorded or cancelled',
-    async ({ overload }) => {
-      stack = await startLocalStack({ overload });
+    'turns a command away in its ack when $name: no dialog, nothing recorded or cancelled',
+    async ({ env }) => {
+      stack = await startLocalStack({ env });
       const s = stack;
-      const ack = await s.command('RK2006030008');
-      expect(ack.statusCode).toBe(200);
-      const reply = await s.slack.waitFor('response_url');
-      expect(reply.args).toMatchObject({ response_type: 'ephemeral' });
-      expect(String(reply.args.text)).toContain('too busy');
-      expect(s.slack.callsTo('views.open')).toHaveLength(0);
-      expect(s.wdt.calls.filter((c) => c.method !== 'system.Core.now')).toHaveLength(0);
+      // The first command's preview lookup is held back, so its dialog is still being prepared.
+      s.wdt.faults.set({ answerDelayMs: 400 }, WDT_METHOD.queryStockin);
+      const first = await s.command('RK2006030009');
+      expect(first.statusCode).toBe(200);
+      expect(first.json).toBeUndefined();
+      const second = await s.command('RK2006030008');
+      expect(second.statusCode).toBe(200);
+      expect(second.json).toMatchObject({ response_type: 'ephemeral' });
+      expect(String((second.json as { text: string }).text)).toContain('too busy');
+      await s.slack.waitFor('views.update');
+      expect(s.slack.callsTo('views.open')).toHaveLength(1);
+      expect(s.slack.callsTo('response_url')).toHaveLength(0);
       const store = openSqliteAuditStore({ path: s.auditDbPath });
       try {
         expect(await store.orderHistory('RK2006030008')).toEqual([]);
+        expect(await store.orderHistory('RK2006030009')).not.toEqual([]);
       } finally {
         await store.close();
       }
     },
   );
+
+  it('admits again once the bucket has refilled', async () => {
+    stack = await startLocalStack({ env: { COMMANDS_PER_SECOND: '20', COMMAND_BURST: '1' } });
+    expect((await stack.command('RK2006030009')).json).toBeUndefined();
+    expect((await stack.command('RK2006030009')).json).toMatchObject({ response_type: 'ephemeral' });
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect((await stack.command('RK2006030008')).json).toBeUndefined();
+    expect((await stack.openedView()).callback_id).toBeTruthy();
+  });
+
+  it('sheds a command whose dialog could not start before the trigger id dies: a clear reply, nothing else', async () => {
+    stack = await startLocalStack({ triggerBudgetMs: -1 });
+    const s = stack;
+    const ack = await s.command('RK2006030008');
+    expect(ack.statusCode).toBe(200);
+    const reply = await s.slack.waitFor('response_url');
+    expect(reply.args).toMatchObject({ response_type: 'ephemeral' });
+    expect(String(reply.args.text)).toContain('too busy');
+    await expectNothingHappened(s);
+  });
 
   it('does not shed under normal load', async () => {
     stack = await startLocalStack();

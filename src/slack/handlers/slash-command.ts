@@ -6,6 +6,7 @@ import { parseCommandText } from '../../core/order-number.js';
 import type { CancelPolicy } from '../../core/policy.js';
 import type { WdtEnvironment } from '../../core/ports/wdt.js';
 import { AuditUnavailableError } from '../../errors.js';
+import type { CommandAdmission } from '../command-admission.js';
 import { COMMAND } from '../ids.js';
 import { quoteUserText } from '../mrkdwn.js';
 import { sealMetadata } from '../private-metadata.js';
@@ -27,17 +28,21 @@ export interface SlashCommandDeps {
   preview: PreviewSettings;
   views: SlackViews;
   inFlight: InFlight;
-  /** Back-pressure: past this much queued work, or this long after the command arrived, shed it. */
-  overload: { maxPending: number; triggerBudgetMs: number };
+  /** Back-pressure at ack time: a command beyond the admitted rate is turned away in the ack. */
+  admission: CommandAdmission;
+  /** A command whose dialog could not open this long after it arrived is shed (its trigger id dies at 3 s). */
+  triggerBudgetMs: number;
   logger: Logger;
 }
+
+const ephemeralReply = (text: string) => ({ response_type: 'ephemeral' as const, text });
 
 type SlashCommandArgs = Pick<SlackCommandMiddlewareArgs, 'command' | 'ack' | 'respond'>;
 
 /**
- * Parsing is synchronous and answered in the ack; everything that talks to the world (user groups, the audit
- * store, views.open) happens after it, inside the trigger id's 3 seconds. The dialog opens at once with
- * "Looking up…", and is updated (with the view's hash) once WDT has shown each order.
+ * Parsing and admission are synchronous and answered in the ack; everything that talks to the world (user
+ * groups, the audit store, views.open) happens after it, inside the trigger id's 3 seconds. The dialog opens
+ * at once with "Looking up…", and is updated (with the view's hash) once WDT has shown each order.
  */
 export function makeSlashCommandHandler(deps: SlashCommandDeps) {
   const { texts, logger } = deps;
@@ -53,6 +58,14 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
       return;
     }
     const receivedAt = performance.now();
+    if (!deps.inFlight.accepting) {
+      await ack(ephemeralReply(texts.shuttingDown));
+      return;
+    }
+    if (!deps.admission.admit(deps.inFlight.size)) {
+      await ack(ephemeralReply(texts.tooBusy));
+      return;
+    }
     await ack();
     await deps.inFlight.track(openConfirmation({ command, respond }, parsed.orderNos, receivedAt));
   };
@@ -78,19 +91,11 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
     orderNos: string[],
     receivedAt: number,
   ): Promise<void> {
-    const ephemeral = (text: string) =>
-      respond({ response_type: 'ephemeral', replace_original: false, text });
-    if (!deps.inFlight.accepting) {
-      await ephemeral(texts.shuttingDown);
-      return;
-    }
-    // Slack's trigger id dies 3 s after the command: a dialog that cannot open in time is not worth queueing.
-    const late = () => performance.now() - receivedAt > deps.overload.triggerBudgetMs;
-    if (deps.inFlight.size > deps.overload.maxPending || late()) {
-      logger.warn(
-        { pending: deps.inFlight.size, userId: command.user_id },
-        'overloaded: command shed before any work',
-      );
+    const ephemeral = (text: string) => respond({ ...ephemeralReply(text), replace_original: false });
+    // Slack's trigger id dies 3 s after the command: a dialog that cannot open in time is not worth opening.
+    const late = () => performance.now() - receivedAt > deps.triggerBudgetMs;
+    if (late()) {
+      logger.warn({ pending: deps.inFlight.size, userId: command.user_id }, 'overloaded: command shed late');
       await ephemeral(texts.tooBusy);
       return;
     }
