@@ -4,6 +4,7 @@
  * rejections, and whether every accepted confirmation reached a final, recorded outcome. Exits 1 if not.
  */
 import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { openSqliteAuditStore } from '../src/audit/sqlite-store.js';
 import { FINAL_STATES } from '../src/core/attempt.js';
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
   }, 500);
   const confirmed = new Set<string>();
   let invalid = 0;
+  let turnedAway = 0;
   let n = 0;
   const stopAt = Date.now() + durationMs;
 
@@ -89,7 +91,13 @@ async function main(): Promise<void> {
       const order = seedOrder(n);
       stack.wdt.orders.set(order.stockinNo, order);
       const triggerId = `${Date.now()}.${n}.soak`;
-      await bot.driver.command(order.stockinNo, undefined, undefined, triggerId);
+      const ack = await bot.driver.command(order.stockinNo, undefined, undefined, triggerId);
+      if (ack.json !== undefined) {
+        // Back-pressure: "too busy" in the ack. Try again shortly, as a person would.
+        turnedAway += 1;
+        await sleep(100);
+        continue;
+      }
       const view = await bot.driver.openedView(triggerId);
       const answer = await bot.driver.submit(view, `soak ${n}`);
       if (answer.statusCode !== 200) throw new Error(`submission answered ${answer.statusCode}`);
@@ -120,6 +128,7 @@ async function main(): Promise<void> {
     minutes: Number(values.minutes),
     confirmations: confirmed.size,
     invalidCommands: invalid,
+    commandsTurnedAway: turnedAway,
     wdtCalls: stack.wdt.calls.length,
     rssMb: { start: +rss.start.toFixed(1), peak: +rss.peak.toFixed(1), end: +rss.end.toFixed(1) },
     unhandledRejections: unhandled,
