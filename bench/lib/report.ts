@@ -103,7 +103,12 @@ export function formatReport(results: BenchResults): string {
   const modes = Object.entries(audit.sqliteSyncModesInsertsPerSec)
     .map(([mode, rate]) => `${mode} ${fmt(rate, 0)}/s`)
     .join(', ');
-  out.push(`Audit appends: SQLite durable ${fmt(audit.sqlite.appendsPerSec, 0)}/s (bare inserts: ${modes})`);
+  out.push(
+    `Audit appends: SQLite durable, as the bot runs it (thread, group commit, 8 in flight) ${fmt(audit.sqliteAsTheBotRunsIt.appendsPerSec, 0)}/s`,
+  );
+  out.push(
+    `               SQLite durable, sequential in-process ${fmt(audit.sqlite.appendsPerSec, 0)}/s (bare inserts: ${modes})`,
+  );
   const pg = audit.postgres;
   out.push(
     pg.reachable

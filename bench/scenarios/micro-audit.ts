@@ -5,7 +5,9 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { openPostgresAuditStore } from '../../src/audit/postgres-store.js';
 import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
+import { openThreadedSqliteAuditStore } from '../../src/audit/sqlite-thread/threaded-sqlite-store.js';
 import type { AuditStore } from '../../src/core/ports/audit.js';
+import { createLogger } from '../../src/logger.js';
 import { requestedAttempt } from '../lib/attempt-records.js';
 
 export interface AppendRate {
@@ -36,6 +38,27 @@ export async function benchSqliteAppends(workDir: string, durationMs: number): P
   try {
     await appendFor(store, Math.min(200, durationMs / 4), 1);
     return await appendFor(store, durationMs, 1);
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * The SQLite store exactly as the bot runs it: on its own thread, where writes that queue up while an fsync
+ * runs share the next commit (group commit), with `concurrency` appenders in flight, as confirmations are.
+ */
+export async function benchThreadedSqliteAppends(
+  workDir: string,
+  durationMs: number,
+  concurrency: number,
+): Promise<AppendRate> {
+  const store = await openThreadedSqliteAuditStore({
+    path: join(workDir, `micro-audit-thread-${Date.now()}.db`),
+    logger: createLogger({ level: 'silent' }),
+  });
+  try {
+    await appendFor(store, Math.min(200, durationMs / 4), concurrency);
+    return await appendFor(store, durationMs, concurrency);
   } finally {
     await store.close();
   }

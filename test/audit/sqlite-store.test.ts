@@ -40,6 +40,29 @@ describe('SQLite audit store', () => {
     raw.close();
   });
 
+  it('group commit keeps every write of the group, or none when the group itself fails', async () => {
+    const store = openSqliteAuditStore({ path: join(dir, 'group-commit', 'audit.db') });
+    try {
+      const at = new Date('2024-05-01T04:00:00.000Z');
+      const kept = await Promise.all(
+        store.groupCommit(() => [1, 2, 3].map(() => store.append('requested', buildRecord(), at))),
+      );
+      expect(kept.map((e) => e.seq)).toEqual([1, 2, 3]);
+      expect(() =>
+        store.groupCommit(() => {
+          void store.append('requested', buildRecord({ orderNo: 'RK2006030008' }), at);
+          throw new Error('disk gave up before COMMIT');
+        }),
+      ).toThrow('disk gave up');
+      expect(await store.orderHistory('RK2006030008')).toEqual([]);
+      expect(await store.verifyChain()).toMatchObject({ ok: true, entries: 3 });
+      await store.append('requested', buildRecord(), at);
+      expect(await store.verifyChain()).toMatchObject({ ok: true, entries: 4 });
+    } finally {
+      await store.close();
+    }
+  });
+
   it('refuses UPDATE and DELETE of audit entries at the database level', async () => {
     const path = join(dir, 'guarded', 'audit.db');
     const store = openSqliteAuditStore({ path });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openThreadedSqliteAuditStore } from '../../src/audit/sqlite-thread/threaded-sqlite-store.js';
 import { createLogger } from '../../src/logger.js';
+import { buildRecord } from '../support/audit-fixtures.js';
 import { auditStoreContract } from './store-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'audit-sqlite-thread-'));
@@ -24,6 +25,32 @@ describe('SQLite audit store on a worker thread', () => {
       return openThreadedSqliteAuditStore({ path: currentPath, logger });
     },
   }));
+
+  it('commits writes that queued together as one group, where a write that fails fails alone', async () => {
+    const store = await openThreadedSqliteAuditStore({ path: join(dir, 'group', 'audit.db'), logger });
+    try {
+      const at = new Date('2024-05-01T04:00:00.000Z');
+      const writes = Array.from({ length: 60 }, (_, i) =>
+        i === 30
+          ? // The record says cancelled, the event says requested: refused, between 30 good writes and 29 more.
+            store.append('requested', buildRecord({ state: 'cancelled' }), at)
+          : store.append('requested', buildRecord(), at),
+      );
+      const settled = await Promise.allSettled(writes);
+      expect(settled.filter((r) => r.status === 'rejected')).toHaveLength(1);
+      expect(settled[30]).toMatchObject({ status: 'rejected' });
+      expect(await store.verifyChain()).toMatchObject({ ok: true, entries: 59 });
+      // A read queued behind writes sees them: it is served after their COMMIT.
+      const lastId = buildRecord().attemptId;
+      const [, found] = await Promise.all([
+        store.append('requested', buildRecord({ attemptId: lastId }), at),
+        store.findAttempt(lastId),
+      ]);
+      expect(found?.attemptId).toBe(lastId);
+    } finally {
+      await store.close();
+    }
+  });
 
   it('rejects the open, naming the cause, when the path cannot be created', async () => {
     const blocker = join(dir, 'a-file');
