@@ -91,7 +91,14 @@ export function createCancelService(deps: CancelServiceDeps) {
     }
   }
 
-  async function request(input: RequestInput): Promise<RequestResult> {
+  /**
+   * Decides whether this person may ask, and records the request (or the refusal) durably. `onAllowed` runs
+   * once the answer is yes, before the records are written: the caller can start what needs no record yet.
+   */
+  async function request(
+    input: RequestInput,
+    hooks: { onAllowed?: () => void } = {},
+  ): Promise<RequestResult> {
     const decision = await policy.canRequest(input.userId, input.channelId);
     const batchId = newId();
     const base = {
@@ -114,6 +121,7 @@ export function createCancelService(deps: CancelServiceDeps) {
       await write(() => audit.append('denied', record, at));
       return { kind: 'denied', decision, record };
     }
+    hooks.onAllowed?.();
     const attempts: AttemptRecord[] = [];
     for (const [index, orderNo] of input.orderNos.entries()) {
       const at = clock.now();

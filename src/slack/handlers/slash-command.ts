@@ -15,6 +15,7 @@ import type { SlackViews } from '../slack-views-client.js';
 import type { Texts } from '../texts/index.js';
 import { buildHelpReply } from '../views/help-reply.js';
 import { buildLoadingModal, buildPreviewModal, type PreviewSettings } from '../views/order-preview.js';
+import { buildStatusModal } from '../views/status-modal.js';
 import { buildUsageReply } from '../views/usage.js';
 
 export interface SlashCommandDeps {
@@ -86,6 +87,22 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
     });
   }
 
+  /** Best effort: a dialog left saying "Looking up…" after a failure would mislead; say what happened. */
+  async function showInDialog(
+    opening: Promise<{ id: string; hash: string }> | undefined,
+    title: string,
+    text: string,
+  ): Promise<void> {
+    try {
+      const opened = await opening;
+      if (!opened) return;
+      const view = buildStatusModal({ texts, title, mrkdwn: text });
+      await deps.views.update({ viewId: opened.id, hash: opened.hash, view });
+    } catch (error) {
+      logger.info({ slackError: slackErrorCode(error) }, 'could not show the problem in the dialog');
+    }
+  }
+
   async function openConfirmation(
     { command, respond }: Omit<SlashCommandArgs, 'ack'>,
     orderNos: string[],
@@ -100,17 +117,23 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
       return;
     }
 
+    // The "Looking up…" dialog offers no button, so it needs no record: it opens while the request is written.
+    let opening: Promise<{ id: string; hash: string }> | undefined;
+    const openLoading = () => {
+      opening = deps.views.open(command.trigger_id, buildLoadingModal(texts, orderNos));
+      opening.catch(() => {}); // handled below, once the request is recorded
+    };
     let result: Awaited<ReturnType<CancelService['request']>>;
     try {
-      result = await deps.cancel.request({
-        teamId: command.team_id ?? null,
-        channelId: command.channel_id,
-        userId: command.user_id,
-        orderNos,
-      });
+      result = await deps.cancel.request(
+        { teamId: command.team_id ?? null, channelId: command.channel_id, userId: command.user_id, orderNos },
+        { onAllowed: openLoading },
+      );
     } catch (error) {
       logger.error({ err: error, userId: command.user_id }, 'cancel request failed before the dialog');
-      await ephemeral(error instanceof AuditUnavailableError ? texts.auditUnavailable : texts.unexpected);
+      const text = error instanceof AuditUnavailableError ? texts.auditUnavailable : texts.unexpected;
+      await ephemeral(text);
+      await showInDialog(opening, texts.modalTitle, text);
       return;
     }
     if (result.kind === 'denied') {
@@ -119,15 +142,9 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
     }
 
     const { attempts } = result;
-    if (late()) {
-      await ephemeral(texts.tooBusy);
-      for (const attempt of attempts)
-        await deps.cancel.abandon(attempt, 'shed: the dialog could not open in time');
-      return;
-    }
     let opened: { id: string; hash: string };
     try {
-      opened = await deps.views.open(command.trigger_id, buildLoadingModal(texts, orderNos));
+      opened = await opening!;
     } catch (error) {
       const code = slackErrorCode(error);
       logger.warn({ slackError: code, batchId: attempts[0]?.batchId }, 'views.open failed');
@@ -143,7 +160,9 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
       items = await deps.cancel.preview(attempts);
     } catch (error) {
       logger.error({ err: error, batchId: attempts[0]?.batchId }, 'preview failed');
-      await ephemeral(error instanceof AuditUnavailableError ? texts.auditUnavailable : texts.unexpected);
+      const text = error instanceof AuditUnavailableError ? texts.auditUnavailable : texts.unexpected;
+      await ephemeral(text);
+      await showInDialog(Promise.resolve(opened), texts.modalTitle, text);
       return;
     }
     const view = buildPreviewModal({
