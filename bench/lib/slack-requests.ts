@@ -49,3 +49,11 @@ export function confirmSubmissionRequest(
   const body = encodeInteractivePayload(payload);
   return { body, headers: signedForm(signingSecret, body) };
 }
+
+/**
+ * A valid command's ack: empty when the bot admitted it, an ephemeral "too busy" reply when its
+ * back-pressure turned it away.
+ */
+export function turnedAway(ackBody: string): boolean {
+  return ackBody.includes('"response_type":"ephemeral"');
+}

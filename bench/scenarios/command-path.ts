@@ -3,7 +3,7 @@ import { runClosedLoop } from '../lib/load-generator.js';
 import type { ServerProcess } from '../lib/node-process.js';
 import type { BenchServices } from '../lib/services.js';
 import { BENCH_SIGNING_SECRET, COMMAND_ORDER_NO } from '../lib/services.js';
-import { slashCommandRequest } from '../lib/slack-requests.js';
+import { slashCommandRequest, turnedAway } from '../lib/slack-requests.js';
 import { type LatencySummary, median, medianSummary, summarize } from '../lib/stats.js';
 import { viewsOpenDelays } from '../lib/views-open-delays.js';
 
@@ -64,7 +64,7 @@ async function runCommands(
     },
     // The bot's back-pressure answers in the ack body; an admitted command's ack is empty.
     onAnswer: (_index, body) => {
-      if (body.includes('"response_type":"ephemeral"')) shed++;
+      if (turnedAway(body)) shed++;
     },
   });
   const admitted = result.completed - shed;

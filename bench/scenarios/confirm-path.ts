@@ -6,7 +6,7 @@ import { epochMsOf } from '../lib/clock.js';
 import { runClosedLoop } from '../lib/load-generator.js';
 import type { ServerProcess } from '../lib/node-process.js';
 import { BENCH_SIGNING_SECRET, type BenchServices, benchOrders } from '../lib/services.js';
-import { confirmSubmissionRequest, slashCommandRequest } from '../lib/slack-requests.js';
+import { confirmSubmissionRequest, slashCommandRequest, turnedAway } from '../lib/slack-requests.js';
 import { type LatencySummary, summarize } from '../lib/stats.js';
 
 export interface ConfirmPathLevel {
@@ -37,7 +37,7 @@ async function openViews(
     if (pass === 100) throw new Error(`${toSend.length} commands were still turned away after 100 passes`);
     if (pass > 0) await sleep(250);
     const batch = toSend;
-    const turnedAway: string[] = [];
+    const refused: string[] = [];
     const result = await runClosedLoop({
       origin: target.origin,
       path: '/slack/events',
@@ -50,11 +50,11 @@ async function openViews(
         return request;
       },
       onAnswer: (index, body) => {
-        if (body.includes('"response_type":"ephemeral"')) turnedAway.push(batch[index]!);
+        if (turnedAway(body)) refused.push(batch[index]!);
       },
     });
     if (result.errors > 0) throw new Error(`opening views failed: ${result.errorSamples.join(' | ')}`);
-    toSend = turnedAway;
+    toSend = refused;
   }
   // The dialog may open as a placeholder and be updated into the confirmation: follow the view id.
   const viewIdToOrder = new Map<string, string>();
