@@ -24,7 +24,9 @@ async function main(): Promise<void> {
     say('\n   #stock-ops now shows:');
     say(renderBlocks(first.args.blocks));
 
-    say('\n2) They try the same order again: the dialog shows it is no longer in 编辑中 and offers no Confirm.');
+    say(
+      '\n2) They try the same order again: the dialog shows it is no longer in 编辑中 and offers no Confirm.',
+    );
     await stack.command('RK2006030008');
     const again = await stack.openedView();
     if (again.submit) throw new Error('the dialog offered to confirm an order that is already cancelled');
