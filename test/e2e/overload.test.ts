@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
 import { type LocalStack, startLocalStack } from '../../src/demo/local-stack.js';
 import { WDT_METHOD } from '../../src/wdt/methods.js';
+import { eventually } from '../support/process-stack.js';
 
 let stack: LocalStack | undefined;
 afterEach(async () => {
@@ -50,6 +51,19 @@ describe('back-pressure', () => {
       }
     },
   );
+
+  it('does not count a running cancel against the cap on dialogs being prepared', async () => {
+    stack = await startLocalStack({ env: { COMMANDS_IN_FLIGHT: '1' } });
+    const s = stack;
+    await s.command('RK2006030008');
+    const view = await s.openedView();
+    s.wdt.faults.set({ latencyMs: 1_000 }, WDT_METHOD.cancelStockin);
+    await s.submit(view, 'slow cancel');
+    // The cancel is running (its WDT answer is held back) when the next command arrives.
+    await eventually(() => s.wdt.calls.some((c) => c.method === WDT_METHOD.cancelStockin));
+    expect((await s.command('RK2006030009')).json).toBeUndefined();
+    expect((await s.openedView()).callback_id).toBeTruthy();
+  });
 
   it('admits again once the bucket has refilled', async () => {
     stack = await startLocalStack({ env: { COMMANDS_PER_SECOND: '20', COMMAND_BURST: '1' } });

@@ -47,6 +47,8 @@ type SlashCommandArgs = Pick<SlackCommandMiddlewareArgs, 'command' | 'ack' | 're
  */
 export function makeSlashCommandHandler(deps: SlashCommandDeps) {
   const { texts, logger } = deps;
+  // Dialogs being prepared: the admission cap counts these, not cancels (a slow WDT call may run for minutes).
+  let preparing = 0;
   return async ({ command, ack, respond }: SlashCommandArgs): Promise<void> => {
     const parsed = parseCommandText(command.text ?? '', deps.maxOrders);
     if (parsed.kind === 'help') {
@@ -63,12 +65,17 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
       await ack(ephemeralReply(texts.shuttingDown));
       return;
     }
-    if (!deps.admission.admit(deps.inFlight.size)) {
+    if (!deps.admission.admit(preparing)) {
       await ack(ephemeralReply(texts.tooBusy));
       return;
     }
     await ack();
-    await deps.inFlight.track(openConfirmation({ command, respond }, parsed.orderNos, receivedAt));
+    preparing++;
+    try {
+      await deps.inFlight.track(openConfirmation({ command, respond }, parsed.orderNos, receivedAt));
+    } finally {
+      preparing--;
+    }
   };
 
   async function helpFor(userId: string, channelId: string) {
