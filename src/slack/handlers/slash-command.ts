@@ -97,13 +97,12 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
   /** Best effort: a dialog left saying "Looking up…" after a failure would mislead; say what happened. */
   async function showInDialog(
     opening: Promise<{ id: string; hash: string }> | undefined,
-    title: string,
     text: string,
   ): Promise<void> {
     try {
       const opened = await opening;
       if (!opened) return;
-      const view = buildStatusModal({ texts, title, mrkdwn: text });
+      const view = buildStatusModal({ texts, title: texts.modalTitle, mrkdwn: text });
       await deps.views.update({ viewId: opened.id, hash: opened.hash, view });
     } catch (error) {
       logger.info({ slackError: slackErrorCode(error) }, 'could not show the problem in the dialog');
@@ -140,7 +139,7 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
       logger.error({ err: error, userId: command.user_id }, 'cancel request failed before the dialog');
       const text = error instanceof AuditUnavailableError ? texts.auditUnavailable : texts.unexpected;
       await ephemeral(text);
-      await showInDialog(opening, texts.modalTitle, text);
+      await showInDialog(opening, text);
       return;
     }
     if (result.kind === 'denied') {
@@ -169,7 +168,7 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
       logger.error({ err: error, batchId: attempts[0]?.batchId }, 'preview failed');
       const text = error instanceof AuditUnavailableError ? texts.auditUnavailable : texts.unexpected;
       await ephemeral(text);
-      await showInDialog(Promise.resolve(opened), texts.modalTitle, text);
+      await showInDialog(opening, text);
       return;
     }
     const view = buildPreviewModal({
