@@ -1,8 +1,5 @@
 import type { AuditStore } from '../core/ports/audit.js';
 import type { Logger } from '../logger.js';
-import { openPostgresAuditStore } from './postgres-store.js';
-import { openSqliteAuditStore } from './sqlite-store.js';
-import { openThreadedSqliteAuditStore } from './sqlite-thread/threaded-sqlite-store.js';
 
 /** True when `target` names a PostgreSQL database rather than a SQLite file. */
 export function isPostgresUrl(target: string | undefined): target is string {
@@ -20,11 +17,16 @@ export async function openAuditStore(options: {
   logger: Logger;
   sqliteOnThread?: boolean;
 }): Promise<AuditStore> {
+  // Imported on demand: a bot on SQLite never loads `pg`, and on its thread never loads SQLite in the main
+  // isolate (each is ~10 MB of resident memory).
   if (isPostgresUrl(options.databaseUrl)) {
+    const { openPostgresAuditStore } = await import('./postgres-store.js');
     return openPostgresAuditStore({ connectionString: options.databaseUrl, logger: options.logger });
   }
   if (options.sqliteOnThread) {
+    const { openThreadedSqliteAuditStore } = await import('./sqlite-thread/threaded-sqlite-store.js');
     return openThreadedSqliteAuditStore({ path: options.sqlitePath, logger: options.logger });
   }
+  const { openSqliteAuditStore } = await import('./sqlite-store.js');
   return openSqliteAuditStore({ path: options.sqlitePath, logger: options.logger });
 }
