@@ -1,8 +1,10 @@
 import { createBot } from './app.js';
 import { ConfigError, loadConfig } from './config/config.js';
 import { createLogger } from './logger.js';
+import { boundMemory } from './memory-flags.js';
 
 async function main(): Promise<void> {
+  boundMemory();
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();

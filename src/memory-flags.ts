@@ -1,0 +1,21 @@
+import { setFlagsFromString } from 'node:v8';
+
+/**
+ * V8 settings that keep the bot's resident memory near the framework's own (measured in BENCHMARKS.md):
+ * - `--liftoff-only`: undici parses HTTP with WebAssembly, and V8 re-compiles that parser with TurboFan in
+ *   the background a moment after the first outbound call, taking ~50 MB of native memory for it. The bot
+ *   reads a few responses a second; the baseline compiler's code is fast enough.
+ * - `--heap-growing-percent=20`: after each major GC the old generation may grow by 20 %, not by up to
+ *   4×. A burst of acks promotes short-lived request objects; they are collected sooner, not hoarded.
+ * Both are read when used (the parser is compiled on undici's first connection), so setting them before the
+ * bot makes its first call is enough. Best effort: a runtime that refuses a flag runs as before.
+ */
+export function boundMemory(): void {
+  for (const flag of ['--liftoff-only', '--heap-growing-percent=20']) {
+    try {
+      setFlagsFromString(flag);
+    } catch {
+      // not fatal: the bot works the same, with a higher peak
+    }
+  }
+}
