@@ -15,7 +15,10 @@ export function toBoltLogger(logger: Logger): BoltLogger {
   const join = (msg: unknown[]) =>
     msg.map((part) => (typeof part === 'string' ? part : safeJson(part))).join(' ');
   return {
-    debug: (...msg) => child.debug(join(msg)),
+    // Bolt logs at debug on every request: join (and JSON-encode) only when the line will be written.
+    debug: (...msg) => {
+      if (child.isLevelEnabled('debug')) child.debug(join(msg));
+    },
     info: (...msg) => child.info(join(msg)),
     warn: (...msg) => child.warn(join(msg)),
     error: (...msg) => child.error(join(msg)),
