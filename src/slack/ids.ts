@@ -26,6 +26,3 @@ export const RejectModal = {
 export const HomeEvent = 'app_home_opened' as const;
 
 export const REASON_MAX_LENGTH = 500;
-
-/** Callback ids of every view that can be submitted; anything else is answered as unknown. */
-export const KNOWN_VIEW_CALLBACK_IDS: readonly string[] = [ConfirmModal.callbackId, RejectModal.callbackId];

@@ -2,12 +2,13 @@ import type { App, ViewSubmitAction } from '@slack/bolt';
 import type { makeConfirmSubmissionHandler } from './handlers/confirm-submission.js';
 import type { makeRejectSubmissionHandler } from './handlers/reject-submission.js';
 import type { makeUnknownViewHandler } from './handlers/unknown-view.js';
-import { ConfirmModal, KNOWN_VIEW_CALLBACK_IDS, RejectModal } from './ids.js';
+import { ConfirmModal, RejectModal } from './ids.js';
 
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** Every callback id this app does not register, so such a submission gets an answer instead of a timeout. */
-const UNKNOWN_CALLBACK_ID = new RegExp(`^(?!(?:${KNOWN_VIEW_CALLBACK_IDS.map(escapeRegExp).join('|')})$)`);
-
+/**
+ * One listener for every view submission, dispatched on the callback id; anything this app does not know
+ * gets an answer instead of a timeout. One listener, not one per view: Bolt runs every listener's matching
+ * chain for every request, slash commands included, so each extra listener is paid on every ack.
+ */
 export function registerViews(
   app: App,
   handlers: {
@@ -16,13 +17,14 @@ export function registerViews(
     unknown: ReturnType<typeof makeUnknownViewHandler>;
   },
 ): void {
-  app.view<ViewSubmitAction>(
-    { callback_id: ConfirmModal.callbackId, type: 'view_submission' },
-    handlers.confirm,
-  );
-  app.view<ViewSubmitAction>(
-    { callback_id: RejectModal.callbackId, type: 'view_submission' },
-    handlers.reject,
-  );
-  app.view<ViewSubmitAction>({ callback_id: UNKNOWN_CALLBACK_ID, type: 'view_submission' }, handlers.unknown);
+  app.view<ViewSubmitAction>({ type: 'view_submission' }, (args) => {
+    switch (args.view.callback_id) {
+      case ConfirmModal.callbackId:
+        return handlers.confirm(args);
+      case RejectModal.callbackId:
+        return handlers.reject(args);
+      default:
+        return handlers.unknown(args);
+    }
+  });
 }
