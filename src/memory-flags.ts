@@ -5,13 +5,14 @@ import { setFlagsFromString } from 'node:v8';
  * - `--liftoff-only`: undici parses HTTP with WebAssembly, and V8 re-compiles that parser with TurboFan in
  *   the background a moment after the first outbound call, taking ~50 MB of native memory for it. The bot
  *   reads a few responses a second; the baseline compiler's code is fast enough.
- * - `--heap-growing-percent=20`: after each major GC the old generation may grow by 20 %, not by up to
+ * - `--heap-growing-percent=50`: after each major GC the old generation may grow by half, not by up to
  *   4×. A burst of acks promotes short-lived request objects; they are collected sooner, not hoarded.
+ *   Measured at c = 200: peak 211 → 168 MB for 1.1 points more of the CPU in GC (20 % gave 165 MB for 1.9).
  * Both are read when used (the parser is compiled on undici's first connection), so setting them before the
  * bot makes its first call is enough. Best effort: a runtime that refuses a flag runs as before.
  */
 export function boundMemory(): void {
-  for (const flag of ['--liftoff-only', '--heap-growing-percent=20']) {
+  for (const flag of ['--liftoff-only', '--heap-growing-percent=50']) {
     try {
       setFlagsFromString(flag);
     } catch {
