@@ -17,9 +17,12 @@ export type InvalidInputProblem = 'too_long' | 'bad_characters' | 'not_an_order_
 // Controls, zero-width and bidirectional overrides have no business in an order list and can disguise one.
 const HIDDEN_CHARACTERS = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
 const SEPARATORS = /[\s,，、;；]+/u;
+// NFKC leaves printable ASCII as it is; skipping it there spares every typed command an ICU pass.
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+const nfkc = (text: string) => (PRINTABLE_ASCII.test(text) ? text : text.normalize('NFKC'));
 
 export function normaliseOrderToken(token: string): string {
-  return token.normalize('NFKC').trim().replace(/^#/, '').toUpperCase();
+  return nfkc(token).trim().replace(/^#/, '').toUpperCase();
 }
 
 export function parseCommandText(raw: string, maxOrders: number): CommandParse {
@@ -27,7 +30,7 @@ export function parseCommandText(raw: string, maxOrders: number): CommandParse {
   const withoutLineBreaks = raw.replace(/\r?\n/g, ' ').replace(/\t/g, ' ');
   if (HIDDEN_CHARACTERS.test(withoutLineBreaks)) return { kind: 'invalid', problem: 'bad_characters' };
 
-  const tokens = withoutLineBreaks.normalize('NFKC').split(SEPARATORS).filter(Boolean);
+  const tokens = nfkc(withoutLineBreaks).split(SEPARATORS).filter(Boolean);
   if (tokens.length === 0) return { kind: 'help' };
   if (tokens.length === 1 && /^(help|帮助|\?|？)$/i.test(tokens[0]!)) return { kind: 'help' };
 

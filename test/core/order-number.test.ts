@@ -30,6 +30,15 @@ describe('parseCommandText', () => {
     expect(parseCommandText(text, 20)).toMatchObject({ kind: 'invalid', problem });
   });
 
+  it('skips NFKC only where it changes nothing: every printable ASCII character is already NFKC', () => {
+    const printable = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i));
+    expect(printable.filter((c) => c.normalize('NFKC') !== c)).toEqual([]);
+    expect(parseCommandText('ＲＫ２００６０３０００８，rk2006030009', 20)).toEqual({
+      kind: 'orders',
+      orderNos: ['RK2006030008', 'RK2006030009'],
+    });
+  });
+
   it('refuses text longer than the bound before looking at it', () => {
     expect(parseCommandText('R'.repeat(MAX_COMMAND_TEXT_LENGTH + 1), 20)).toEqual({
       kind: 'invalid',
