@@ -1,4 +1,11 @@
-import { createHash } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
+
+// `crypto.hash` (Node ≥ 20.12) hashes in one call, twice as fast as a Hash object at this size; older 20.x
+// lacks it, and a namespace import lets the code ask instead of failing to load.
+const md5Hex: (text: string) => string =
+  typeof nodeCrypto.hash === 'function'
+    ? (text) => nodeCrypto.hash('md5', text, 'hex')
+    : (text) => nodeCrypto.createHash('md5').update(text, 'utf8').digest('hex');
 
 /** 2012-01-01 00:00:00 Beijing time, the epoch of WDT's `timestamp` parameter. */
 const WDT_EPOCH_SECONDS = 1_325_347_200;
@@ -29,9 +36,7 @@ export function signRequest(secret: string, params: Readonly<Record<string, stri
   // One string, one hash update: several updates per request cost more than the md5 itself.
   let text = secret;
   for (const key of keys) text += key + (key === 'body' ? body : params[key]);
-  return createHash('md5')
-    .update(text + secret, 'utf8')
-    .digest('hex');
+  return md5Hex(text + secret);
 }
 
 /** WDT's `timestamp`: whole seconds since 2012-01-01 00:00:00 Beijing time. */
