@@ -40,7 +40,7 @@ export interface BenchResults extends Headline {
     confirmPath: ConfirmPathLevel[];
     startup: StartupResult;
     rss: { botIdleMb: number; botPeakMb: number; floorIdleMb: number; floorPeakMb: number };
-    signing: { signsPerSec: number; signs: number };
+    signing: { signsPerSec: number; signs: number; perRepeat: number[] };
     audit: {
       sqlite: { appendsPerSec: number; appends: number };
       sqliteAsTheBotRunsIt: { appendsPerSec: number; appends: number; concurrency: number };
