@@ -142,7 +142,7 @@ export async function runBench(plan: BenchPlan, log: (line: string) => void): Pr
       source: sourceInfo(),
       method: {
         layout:
-          'bench process: undici closed-loop load generator + Slack Web API stand-in + WDT sandbox; bot and floor each in their own child process (node --import tsx), alive side by side, loaded one at a time',
+          'bench process: undici closed-loop load generator + Slack Web API stand-in + WDT sandbox; bot (node dist/src/main.js) and floor (compiled to dist/bench/floor/main.js) each in their own child process under plain node, alive side by side, loaded one at a time',
         commandPath: `${plan.rounds} round(s) × concurrency ${plan.concurrencies.join('/')} × ${plan.durationMs} ms each, bot and floor alternating (order flips every pair); ratios are medians of per-round bot/floor ratios`,
         ackLatency: 'request handed to undici → whole HTTP response read, 2xx only',
         viewsOpen: 'request handed to undici → views.open arriving at the stand-in (same process clock)',
