@@ -20,7 +20,7 @@ export interface ClosedLoopOptions {
   maxRequests?: number;
   prepare: (index: number) => PreparedRequest | undefined;
   /** Sees the body of each 2xx answer (e.g. to count commands the bot turned away in the ack). */
-  onAnswer?: (index: number, body: string) => void;
+  onAnswer?: (index: number, body: string, latencyMs: number) => void;
   /** Awaited after each answer before the worker sends again (e.g. until the request's effects are seen). */
   afterResponse?: (index: number) => Promise<void>;
 }
@@ -87,7 +87,7 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedL
         const doneAt = performance.now();
         if (response.statusCode >= 200 && response.statusCode < 300) {
           latenciesMs.push(doneAt - sentAt);
-          options.onAnswer?.(index, text);
+          options.onAnswer?.(index, text, doneAt - sentAt);
           await options.afterResponse?.(index);
         } else {
           errors++;

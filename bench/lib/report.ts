@@ -1,3 +1,4 @@
+import { QUIET_DISTANCE } from './ack-neighbours.js';
 import type { BenchResults } from './run-bench.js';
 import { judge } from './targets.js';
 
@@ -73,6 +74,13 @@ export function formatReport(results: BenchResults): string {
     ]);
   }
   out.push(table(rows));
+  for (const level of results.details.commandPath) {
+    const n = level.bot.median.neighbours;
+    if (!n) continue;
+    out.push(
+      `c=${level.concurrency} bot acks by distance from the last admitted command: the next one p50 ${fmt(n.afterAdmittedP50)} ms; ${QUIET_DISTANCE}+ requests later p99 ${fmt(n.undisturbedP99)} ms (floor p99 ${fmt(level.floor.median.ack.p99)}); ${fmt(n.nearAdmittedShare * 100, 1)} % of acks came sooner`,
+    );
+  }
   out.push('');
   out.push('Confirm path (ms)');
   const confirmRows = [

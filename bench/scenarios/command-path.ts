@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type AckNeighbours, ackNeighbours } from '../lib/ack-neighbours.js';
 import { runClosedLoop } from '../lib/load-generator.js';
 import type { ServerProcess } from '../lib/node-process.js';
 import type { BenchServices } from '../lib/services.js';
@@ -15,6 +16,8 @@ export interface CommandRun {
   /** Share of acks that turned the command away. */
   shedShare: number;
   errors: number;
+  /** At c = 1 only: the bot's acks split by how soon after an admitted command they came. */
+  neighbours?: AckNeighbours;
 }
 
 export interface CommandPathLevel {
@@ -51,6 +54,7 @@ async function runCommands(
   const sentAt = new Map<string, number>();
   const fromCallIndex = services.slack.calls.length;
   let shed = 0;
+  const answers: Array<{ latencyMs: number; admitted: boolean }> = [];
   const result = await runClosedLoop({
     origin: target.origin,
     path: '/slack/events',
@@ -63,8 +67,10 @@ async function runCommands(
         : request;
     },
     // The bot's back-pressure answers in the ack body; an admitted command's ack is empty.
-    onAnswer: (_index, body) => {
-      if (turnedAway(body)) shed++;
+    onAnswer: (index, body, latencyMs) => {
+      const admitted = !turnedAway(body);
+      if (!admitted) shed++;
+      answers[index] = { latencyMs, admitted };
     },
   });
   const admitted = result.completed - shed;
@@ -74,6 +80,7 @@ async function runCommands(
     admittedPerSec: (admitted / result.elapsedMs) * 1000,
     shedShare: result.completed === 0 ? 0 : shed / result.completed,
     errors: result.errors,
+    ...(trackViewsOpen && concurrency === 1 ? { neighbours: ackNeighbours(answers) } : {}),
   };
   if (result.errors > 0)
     throw new Error(`command run had ${result.errors} errors: ${result.errorSamples.join(' | ')}`);
@@ -138,6 +145,7 @@ export async function benchCommandPath(
       admittedPerSec: median(runs.map((r) => r.admittedPerSec)),
       shedShare: median(runs.map((r) => r.shedShare)),
       errors: runs.reduce((sum, r) => sum + r.errors, 0),
+      ...medianNeighbours(runs),
     });
     levels.push({
       concurrency,
@@ -155,4 +163,16 @@ export async function benchCommandPath(
     });
   }
   return levels;
+}
+
+function medianNeighbours(runs: readonly CommandRun[]): { neighbours?: AckNeighbours } {
+  const all = runs.flatMap((run) => (run.neighbours ? [run.neighbours] : []));
+  if (all.length === 0) return {};
+  return {
+    neighbours: {
+      afterAdmittedP50: median(all.map((n) => n.afterAdmittedP50)),
+      undisturbedP99: median(all.map((n) => n.undisturbedP99)),
+      nearAdmittedShare: median(all.map((n) => n.nearAdmittedShare)),
+    },
+  };
 }

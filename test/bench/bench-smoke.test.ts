@@ -37,6 +37,18 @@ describe('npm run bench -- --smoke', () => {
     expect(Number.isFinite(results[key])).toBe(true);
   });
 
+  it('places the bot acks at c=1 by their distance from the last admitted command', () => {
+    type Level = { concurrency: number; bot: { median: Run }; floor: { median: Run } };
+    type Run = { neighbours?: Record<string, number> };
+    const levels = (results.details as { commandPath: Level[] }).commandPath;
+    const c1 = levels.find((level) => level.concurrency === 1);
+    expect(c1?.bot.median.neighbours).toMatchObject({
+      undisturbedP99: expect.any(Number),
+      nearAdmittedShare: expect.any(Number),
+    });
+    expect(c1?.floor.median.neighbours).toBeUndefined();
+  });
+
   it('says which machine and which code the numbers come from', () => {
     expect(results).toMatchObject({
       mode: 'smoke',
