@@ -116,8 +116,7 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
   ): Promise<void> {
     const ephemeral = (text: string) => respond({ ...ephemeralReply(text), replace_original: false });
     // Slack's trigger id dies 3 s after the command: a dialog that cannot open in time is not worth opening.
-    const late = () => performance.now() - receivedAt > deps.triggerBudgetMs;
-    if (late()) {
+    if (performance.now() - receivedAt > deps.triggerBudgetMs) {
       logger.warn({ pending: deps.inFlight.size, userId: command.user_id }, 'overloaded: command shed late');
       await ephemeral(texts.tooBusy);
       return;
