@@ -46,6 +46,10 @@ function call(request: ThreadRequest): Promise<unknown> {
   return (store[request.method] as (...args: unknown[]) => Promise<unknown>).apply(store, request.args);
 }
 
+function success(id: number, value: unknown): ThreadResponse {
+  return { id, ok: true, value };
+}
+
 function failure(id: number, error: unknown): ThreadResponse {
   const failed = error instanceof Error ? error : new Error(String(error));
   return { id, ok: false, error: { name: failed.name, message: failed.message } };
@@ -53,7 +57,7 @@ function failure(id: number, error: unknown): ThreadResponse {
 
 async function serveOne(request: ThreadRequest): Promise<void> {
   try {
-    port.postMessage({ id: request.id, ok: true, value: await call(request) } satisfies ThreadResponse);
+    port.postMessage(success(request.id, await call(request)));
   } catch (error) {
     port.postMessage(failure(request.id, error));
   }
@@ -73,9 +77,7 @@ async function serveGroup(requests: ThreadRequest[]): Promise<void> {
   for (const [index, request] of requests.entries()) {
     const result = results[index]!;
     port.postMessage(
-      result.status === 'fulfilled'
-        ? ({ id: request.id, ok: true, value: result.value } satisfies ThreadResponse)
-        : failure(request.id, result.reason),
+      result.status === 'fulfilled' ? success(request.id, result.value) : failure(request.id, result.reason),
     );
   }
 }
