@@ -49,11 +49,10 @@ async function runCommands(
   target: ServerProcess,
   concurrency: number,
   durationMs: number,
-  trackViewsOpen: boolean,
+  isBot: boolean,
 ) {
   const sentAt = new Map<string, number>();
   const fromCallIndex = services.slack.calls.length;
-  let shed = 0;
   const answers: Array<{ latencyMs: number; admitted: boolean }> = [];
   const result = await runClosedLoop({
     origin: target.origin,
@@ -62,17 +61,14 @@ async function runCommands(
     durationMs,
     prepare: () => {
       const request = slashCommandRequest(services.slack, BENCH_SIGNING_SECRET, COMMAND_ORDER_NO);
-      return trackViewsOpen
-        ? { ...request, onSend: (at: number) => sentAt.set(request.triggerId, at) }
-        : request;
+      return isBot ? { ...request, onSend: (at: number) => sentAt.set(request.triggerId, at) } : request;
     },
     // The bot's back-pressure answers in the ack body; an admitted command's ack is empty.
     onAnswer: (index, body, latencyMs) => {
-      const admitted = !turnedAway(body);
-      if (!admitted) shed++;
-      answers[index] = { latencyMs, admitted };
+      answers[index] = { latencyMs, admitted: !turnedAway(body) };
     },
   });
+  const shed = answers.filter((answer) => !answer.admitted).length;
   const admitted = result.completed - shed;
   const run: CommandRun = {
     ack: summarize(result.latenciesMs),
@@ -80,11 +76,11 @@ async function runCommands(
     admittedPerSec: (admitted / result.elapsedMs) * 1000,
     shedShare: result.completed === 0 ? 0 : shed / result.completed,
     errors: result.errors,
-    ...(trackViewsOpen && concurrency === 1 ? { neighbours: ackNeighbours(answers) } : {}),
+    ...(isBot && concurrency === 1 ? { neighbours: ackNeighbours(answers) } : {}),
   };
   if (result.errors > 0)
     throw new Error(`command run had ${result.errors} errors: ${result.errorSamples.join(' | ')}`);
-  const views = trackViewsOpen
+  const views = isBot
     ? await viewsOpenDelays(services.slack, fromCallIndex, sentAt, admitted)
     : { delaysMs: [], missing: 0, failed: 0 };
   return { run, views };
