@@ -32,12 +32,21 @@ async function appendFor(store: AuditStore, durationMs: number, concurrency: num
   return { appendsPerSec: (next / elapsed) * 1000, appends: next, concurrency };
 }
 
+/** A short warm-up (prepared statements, JIT, the file's first pages), then the measured run. */
+async function warmedAppendRate(
+  store: AuditStore,
+  durationMs: number,
+  concurrency: number,
+): Promise<AppendRate> {
+  await appendFor(store, Math.min(200, durationMs / 4), concurrency);
+  return appendFor(store, durationMs, concurrency);
+}
+
 /** The SQLite store as the bot opens it (WAL, synchronous=FULL), on a fresh file in `workDir`. */
 export async function benchSqliteAppends(workDir: string, durationMs: number): Promise<AppendRate> {
   const store = openSqliteAuditStore({ path: join(workDir, `micro-audit-${Date.now()}.db`) });
   try {
-    await appendFor(store, Math.min(200, durationMs / 4), 1);
-    return await appendFor(store, durationMs, 1);
+    return await warmedAppendRate(store, durationMs, 1);
   } finally {
     await store.close();
   }
@@ -57,8 +66,7 @@ export async function benchThreadedSqliteAppends(
     logger: createLogger({ level: 'silent' }),
   });
   try {
-    await appendFor(store, Math.min(200, durationMs / 4), concurrency);
-    return await appendFor(store, durationMs, concurrency);
+    return await warmedAppendRate(store, durationMs, concurrency);
   } finally {
     await store.close();
   }
@@ -119,8 +127,7 @@ export async function benchPostgresAppends(durationMs: number): Promise<Postgres
     url.pathname = `/${name}`;
     const store = await openPostgresAuditStore({ connectionString: url.toString() });
     try {
-      await appendFor(store, Math.min(200, durationMs / 4), 1);
-      const sequential = await appendFor(store, durationMs, 1);
+      const sequential = await warmedAppendRate(store, durationMs, 1);
       const concurrent = await appendFor(store, durationMs, 8);
       const fsync = await admin.query<{ fsync: string; synchronous_commit: string }>(
         "SELECT current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS synchronous_commit",
