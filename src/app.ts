@@ -1,7 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { monotonicFactory } from 'ulid';
 import { openAuditStoreWhenReady } from './audit/open-store-when-ready.js';
 import type { Config } from './config/config.js';
 import { createApprovalService } from './core/approval-service.js';
@@ -10,6 +9,7 @@ import { InFlight } from './core/in-flight.js';
 import { createCancelPolicy } from './core/policy.js';
 import { type Clock, systemClock } from './core/ports/clock.js';
 import { reconcileStuckCalls } from './core/reconcile.js';
+import { idFactory } from './ids.js';
 import { CommandAdmission } from './slack/command-admission.js';
 import { createBoltApp } from './slack/create-bolt-app.js';
 import { makeAppHomeOpenedHandler } from './slack/handlers/app-home-opened.js';
@@ -59,7 +59,7 @@ export interface Bot {
 export async function createBot(config: Config, overrides: BotOverrides): Promise<Bot> {
   const { logger } = overrides;
   const clock = overrides.clock ?? systemClock;
-  const newId = monotonicFactory();
+  const newId = idFactory();
   const texts = textsFor(config.BOT_LOCALE);
 
   const audit = await openAuditStoreWhenReady({

@@ -1,5 +1,4 @@
 import { Pool, type PoolClient } from 'pg';
-import { monotonicFactory } from 'ulid';
 import type {
   AttemptRecord,
   AttemptState,
@@ -10,6 +9,7 @@ import type {
   ChainVerdict,
   EntryRange,
 } from '../core/ports/audit.js';
+import { idFactory } from '../ids.js';
 import { createLogger, type Logger } from '../logger.js';
 import {
   assertAppendable,
@@ -131,7 +131,7 @@ export async function openPostgresAuditStore(options: PostgresAuditStoreOptions)
     throw error;
   }
   logger.info({ backend: 'postgres' }, 'audit store opened');
-  return new PostgresAuditStore(pool, logger, options.ids ?? monotonicFactory());
+  return new PostgresAuditStore(pool, logger, options.ids ?? idFactory());
 }
 
 async function migrate(pool: Pool, logger: Logger): Promise<void> {

@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { monotonicFactory } from 'ulid';
 import type {
   AttemptRecord,
   AttemptState,
@@ -12,6 +11,7 @@ import type {
   ChainVerdict,
   EntryRange,
 } from '../core/ports/audit.js';
+import { idFactory } from '../ids.js';
 import { createLogger, type Logger } from '../logger.js';
 import {
   assertAppendable,
@@ -142,7 +142,7 @@ export function openSqliteAuditStore(options: SqliteAuditStoreOptions): SqliteAu
     throw error;
   }
   logger.info({ backend: 'sqlite', path: options.path }, 'audit store opened');
-  return new SqliteAuditStore(db, logger, options.ids ?? monotonicFactory());
+  return new SqliteAuditStore(db, logger, options.ids ?? idFactory());
 }
 
 function applyMigrations(db: Database.Database, logger: Logger): void {
