@@ -1,26 +1,5 @@
 import type { AuditEntry } from '../../core/ports/audit.js';
-
-const SHANGHAI = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Asia/Shanghai',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hourCycle: 'h23',
-});
-
-/** `2024-05-01 12:00:05` in Asia/Shanghai, where the warehouse team reads the clock. */
-function shanghaiTime(at: Date): string {
-  const part = (type: Intl.DateTimeFormatPartTypes) =>
-    SHANGHAI.formatToParts(at).find((p) => p.type === type)?.value ?? '??';
-  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}:${part('second')}`;
-}
-
-function utcTime(at: Date): string {
-  return `${at.toISOString().slice(0, 19).replace('T', ' ')}Z`;
-}
+import { shanghaiTime, utcTime } from '../../shanghai-time.js';
 
 /**
  * Text from users and WDT is shown with control characters escaped: one entry stays one line, and a
@@ -45,7 +24,7 @@ function rawHistoryLine(entry: AuditEntry): string {
   if (r.approverIds.length > 0) who.push(`approved by ${r.approverIds.join(', ')}`);
   return [
     `#${entry.seq}`,
-    `${utcTime(at)} (${shanghaiTime(at)} Asia/Shanghai)`,
+    `${utcTime(at)}Z (${shanghaiTime(at)} Asia/Shanghai)`,
     entry.event.padEnd(12),
     who.join(', '),
     describeOutcome(entry),
