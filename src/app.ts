@@ -20,10 +20,7 @@ import { makeRejectSubmissionHandler } from './slack/handlers/reject-submission.
 import { makeSlashCommandHandler } from './slack/handlers/slash-command.js';
 import { makeUnknownViewHandler } from './slack/handlers/unknown-view.js';
 import { makeHomePublisher } from './slack/home-publisher.js';
-import { registerActions } from './slack/register-actions.js';
-import { registerCommands } from './slack/register-commands.js';
-import { registerEvents } from './slack/register-events.js';
-import { registerViews } from './slack/register-views.js';
+import { routeSlackRequests } from './slack/route-requests.js';
 import { createSlackDirectory } from './slack/slack-directory.js';
 import { createSlackNotifier } from './slack/slack-notifier.js';
 import { createSlackViewsClient } from './slack/slack-views-client.js';
@@ -146,7 +143,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
   const views = createSlackViewsClient({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL });
   const publishHome = makeHomePublisher({ audit, approvals, texts, metadataKey, logger });
 
-  registerCommands(app, {
+  routeSlackRequests(app, {
     cancelStockin: makeSlashCommandHandler({
       cancel,
       policy,
@@ -173,8 +170,6 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       triggerBudgetMs: overrides.triggerBudgetMs ?? TRIGGER_BUDGET_MS,
       logger,
     }),
-  });
-  registerViews(app, {
     confirm: makeConfirmSubmissionHandler({
       cancel,
       views,
@@ -185,13 +180,11 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       logger,
     }),
     reject: makeRejectSubmissionHandler({ approvals, texts, metadataKey, logger }),
-    unknown: makeUnknownViewHandler({ texts, logger }),
-  });
-  registerActions(app, {
+    unknownView: makeUnknownViewHandler({ texts, logger }),
     approve: makeApproveActionHandler({ approvals, publishHome, texts, metadataKey, logger }),
-    reject: makeRejectActionHandler({ approvals, texts, metadataKey, logger }),
+    rejectClick: makeRejectActionHandler({ approvals, texts, metadataKey, logger }),
+    homeOpened: makeAppHomeOpenedHandler({ publishHome }),
   });
-  registerEvents(app, { homeOpened: makeAppHomeOpenedHandler({ publishHome }) });
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
