@@ -1,6 +1,6 @@
 /** China has kept UTC+8 without daylight saving since 1992; Intl (slow: ~50 µs a call) only before that. */
 const FIXED_OFFSET_SINCE = Date.UTC(1992, 0, 1);
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
+export const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 
 let historic: Intl.DateTimeFormat | undefined;
 
@@ -24,8 +24,12 @@ export function utcTime(at: Date): string {
   return at.toISOString().slice(0, 19).replace('T', ' ');
 }
 
+/** `2026-11-28 21:05:09` at UTC+8 for any instant: WDT writes every date this way. */
+export function utcPlus8Time(at: Date): string {
+  return utcTime(new Date(at.getTime() + SHANGHAI_OFFSET_MS));
+}
+
 /** `2026-11-28 21:05:09`: the same instant on the clock the warehouse team reads (Asia/Shanghai). */
 export function shanghaiTime(at: Date): string {
-  const ms = at.getTime();
-  return ms >= FIXED_OFFSET_SINCE ? utcTime(new Date(ms + SHANGHAI_OFFSET_MS)) : byTimeZoneDatabase(at);
+  return at.getTime() >= FIXED_OFFSET_SINCE ? utcPlus8Time(at) : byTimeZoneDatabase(at);
 }

@@ -1,11 +1,11 @@
-/** China has kept UTC+8 without daylight saving since 1991, so a fixed offset is exact for WDT's dates. */
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
+import { SHANGHAI_OFFSET_MS, utcPlus8Time } from '../shanghai-time.js';
+
+// China has kept UTC+8 without daylight saving since 1991, so a fixed offset is exact for WDT's dates.
 const WDT_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
 
 /** `yyyy-MM-dd HH:mm:ss` in Asia/Shanghai, the format of every WDT date parameter. */
 export function formatShanghai(date: Date): string {
-  const iso = new Date(date.getTime() + SHANGHAI_OFFSET_MS).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+  return utcPlus8Time(date);
 }
 
 /** Parses `yyyy-MM-dd HH:mm:ss` read as Asia/Shanghai; null for anything else, including `0000-00-00 00:00:00`. */
