@@ -44,6 +44,23 @@ export function assertAppendable(event: AuditEvent, record: AttemptRecord, at: D
   }
 }
 
+/** `calling` must be the same attempt as `confirmed`, one step on, with an order to lock. */
+export function assertConfirmAndCall(
+  claimKey: string,
+  confirmed: AttemptRecord,
+  calling: AttemptRecord,
+  at: Date,
+): string {
+  if (typeof claimKey !== 'string' || claimKey === '') throw new TypeError('audit: a claim key is required');
+  assertAppendable('confirmed', confirmed, at);
+  assertAppendable('calling', calling, at);
+  if (calling.attemptId !== confirmed.attemptId) {
+    throw new TypeError('audit: confirmed and calling must be the same attempt');
+  }
+  if (!calling.orderNo) throw new TypeError('audit: beginCall needs record.orderNo to lock');
+  return calling.orderNo;
+}
+
 export function assertFinishEvent(event: AttemptState): void {
   if (event === 'calling') throw new TypeError('audit: finishCall needs an outcome state, not calling');
 }

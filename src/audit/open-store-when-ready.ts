@@ -55,6 +55,8 @@ export async function openAuditStoreWhenReady(options: {
     append: (event, record, at) => use((s) => s.append(event, record, at)),
     claimOnce: (key, at) => use((s) => s.claimOnce(key, at)),
     beginCall: (record, at) => use((s) => s.beginCall(record, at)),
+    confirmAndBeginCall: (claimKey, confirmed, calling, at) =>
+      use((s) => s.confirmAndBeginCall(claimKey, confirmed, calling, at)),
     finishCall: (event, record, at) => use((s) => s.finishCall(event, record, at)),
     findAttempt: (attemptId) => use((s) => s.findAttempt(attemptId)),
     findStuckCalling: () => use((s) => s.findStuckCalling()),

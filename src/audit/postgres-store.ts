@@ -7,12 +7,14 @@ import type {
   AuditStore,
   BeginCallResult,
   ChainVerdict,
+  ConfirmCallResult,
   EntryRange,
 } from '../core/ports/audit.js';
 import { idFactory } from '../ids.js';
 import { createLogger, type Logger } from '../logger.js';
 import {
   assertAppendable,
+  assertConfirmAndCall,
   assertFinishEvent,
   buildEntry,
   type EntryRow,
@@ -255,32 +257,34 @@ class PostgresAuditStore implements AuditStore {
     assertAppendable('calling', record, at);
     const orderNo = record.orderNo;
     if (!orderNo) throw new TypeError('audit: beginCall needs record.orderNo to lock');
-    const result = await this.write(async (client): Promise<BeginCallResult> => {
-      const taken = await client.query(
-        `INSERT INTO order_locks (order_no, attempt_id, requester_id, acquired_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (order_no) DO NOTHING`,
-        [orderNo, record.attemptId, record.requesterId, at],
-      );
-      if (taken.rowCount === 0) {
-        const { rows } = await client.query<{ attempt_id: string; requester_id: string; acquired_at: Date }>(
-          'SELECT attempt_id, requester_id, acquired_at FROM order_locks WHERE order_no = $1',
-          [orderNo],
-        );
-        const holder = rows[0];
-        if (!holder) throw new Error(`audit: order lock for ${orderNo} vanished inside a transaction`);
-        return {
-          ok: false,
-          holder: {
-            attemptId: holder.attempt_id,
-            requesterId: holder.requester_id,
-            since: holder.acquired_at.toISOString(),
-          },
-        };
-      }
-      return { ok: true, entry: await this.appendInTransaction(client, 'calling', record, at) };
-    });
+    const result = await this.write((client) => this.lockAndAppendCalling(client, record, orderNo, at));
     if (!result.ok) {
       this.logger.info({ orderNo, attemptId: record.attemptId, holder: result.holder }, 'order locked');
+    }
+    return result;
+  }
+
+  async confirmAndBeginCall(
+    claimKey: string,
+    confirmed: AttemptRecord,
+    calling: AttemptRecord,
+    at: Date,
+  ): Promise<ConfirmCallResult> {
+    const orderNo = assertConfirmAndCall(claimKey, confirmed, calling, at);
+    const result = await this.write(async (client): Promise<ConfirmCallResult> => {
+      const claimed = await client.query(
+        'INSERT INTO claims (key, at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING',
+        [claimKey, at],
+      );
+      if (claimed.rowCount !== 1) return { kind: 'already_claimed' };
+      const confirmedEntry = await this.appendInTransaction(client, 'confirmed', confirmed, at);
+      const begun = await this.lockAndAppendCalling(client, calling, orderNo, at);
+      return begun.ok
+        ? { kind: 'begun', confirmed: confirmedEntry, calling: begun.entry }
+        : { kind: 'locked', confirmed: confirmedEntry, holder: begun.holder };
+    });
+    if (result.kind === 'locked') {
+      this.logger.info({ orderNo, attemptId: calling.attemptId, holder: result.holder }, 'order locked');
     }
     return result;
   }
@@ -398,6 +402,37 @@ class PostgresAuditStore implements AuditStore {
       await client.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK_KEY]);
       return work(client);
     });
+  }
+
+  /** Takes the order's lock and appends `calling`, or names the attempt that holds the lock. */
+  private async lockAndAppendCalling(
+    client: PoolClient,
+    record: AttemptRecord,
+    orderNo: string,
+    at: Date,
+  ): Promise<BeginCallResult> {
+    const taken = await client.query(
+      `INSERT INTO order_locks (order_no, attempt_id, requester_id, acquired_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (order_no) DO NOTHING`,
+      [orderNo, record.attemptId, record.requesterId, at],
+    );
+    if (taken.rowCount === 0) {
+      const { rows } = await client.query<{ attempt_id: string; requester_id: string; acquired_at: Date }>(
+        'SELECT attempt_id, requester_id, acquired_at FROM order_locks WHERE order_no = $1',
+        [orderNo],
+      );
+      const holder = rows[0];
+      if (!holder) throw new Error(`audit: order lock for ${orderNo} vanished inside a transaction`);
+      return {
+        ok: false,
+        holder: {
+          attemptId: holder.attempt_id,
+          requesterId: holder.requester_id,
+          since: holder.acquired_at.toISOString(),
+        },
+      };
+    }
+    return { ok: true, entry: await this.appendInTransaction(client, 'calling', record, at) };
   }
 
   private async appendInTransaction(

@@ -9,12 +9,14 @@ import type {
   AuditStore,
   BeginCallResult,
   ChainVerdict,
+  ConfirmCallResult,
   EntryRange,
 } from '../core/ports/audit.js';
 import { idFactory } from '../ids.js';
 import { createLogger, type Logger } from '../logger.js';
 import {
   assertAppendable,
+  assertConfirmAndCall,
   assertFinishEvent,
   buildEntry,
   type ChainHead,
@@ -195,6 +197,7 @@ export class SqliteAuditStore implements AuditStore {
   private readonly stmts;
   private readonly appendTx;
   private readonly beginCallTx;
+  private readonly confirmAndBeginCallTx;
   private readonly finishCallTx;
 
   constructor(
@@ -271,6 +274,17 @@ export class SqliteAuditStore implements AuditStore {
       }
       return { ok: true, entry: this.appendInTransaction('calling', record, at) };
     });
+    this.confirmAndBeginCallTx = db.transaction(
+      (claimKey: string, confirmed: AttemptRecord, calling: AttemptRecord, orderNo: string, at: Date) => {
+        const claimed = this.stmts.claim.run(claimKey, at.toISOString()).changes === 1;
+        if (!claimed) return { kind: 'already_claimed' } satisfies ConfirmCallResult;
+        const confirmedEntry = this.appendInTransaction('confirmed', confirmed, at);
+        const begun: BeginCallResult = this.beginCallTx(calling, orderNo, at);
+        return begun.ok
+          ? ({ kind: 'begun', confirmed: confirmedEntry, calling: begun.entry } satisfies ConfirmCallResult)
+          : ({ kind: 'locked', confirmed: confirmedEntry, holder: begun.holder } satisfies ConfirmCallResult);
+      },
+    );
     this.finishCallTx = db.transaction((event: AttemptState, record: AttemptRecord, at: Date) => {
       const entry = this.appendInTransaction(event, record, at);
       const released = record.orderNo
@@ -307,6 +321,27 @@ export class SqliteAuditStore implements AuditStore {
         { orderNo: record.orderNo, attemptId: record.attemptId, holder: result.holder },
         'order locked',
       );
+    }
+    return result;
+  }
+
+  async confirmAndBeginCall(
+    claimKey: string,
+    confirmed: AttemptRecord,
+    calling: AttemptRecord,
+    at: Date,
+  ): Promise<ConfirmCallResult> {
+    this.assertOpen();
+    const orderNo = assertConfirmAndCall(claimKey, confirmed, calling, at);
+    const result: ConfirmCallResult = this.confirmAndBeginCallTx.immediate(
+      claimKey,
+      confirmed,
+      calling,
+      orderNo,
+      at,
+    );
+    if (result.kind === 'locked') {
+      this.logger.info({ orderNo, attemptId: calling.attemptId, holder: result.holder }, 'order locked');
     }
     return result;
   }

@@ -7,7 +7,7 @@ import type { InFlight } from './in-flight.js';
 import { checkDetail, checkOrder, type OrderCheck, type OrderCheckSettings } from './order-check.js';
 import { stateForCancelOutcome } from './outcome-state.js';
 import type { AccessDecision, CancelPolicy } from './policy.js';
-import type { AttemptRecord, AuditStore } from './ports/audit.js';
+import type { AttemptRecord, AuditStore, LockHolder } from './ports/audit.js';
 import type { Clock } from './ports/clock.js';
 import type { BatchStage, Delivery, OutcomeNotifier } from './ports/notifier.js';
 import type { WdtPort } from './ports/wdt.js';
@@ -186,11 +186,14 @@ export function createCancelService(deps: CancelServiceDeps) {
     const stranger = records.find((r) => r.requesterId !== input.userId);
     if (stranger) return { kind: 'not_requester', record: stranger };
     if (!records.some((r) => r.state === 'requested')) return { kind: 'duplicate', record: first };
+
+    const decision = await policy.canRequest(input.userId, first.channelId);
+    if (decision.allowed && settings.approvalMode === 'self' && records.length === 1) {
+      return confirmSingle(first, input.reason);
+    }
     if (!(await write(() => audit.claimOnce(`confirm:${first.batchId}`, clock.now())))) {
       return { kind: 'duplicate', record: first };
     }
-
-    const decision = await policy.canRequest(input.userId, first.channelId);
     if (!decision.allowed) {
       let denied = first;
       for (const record of records.filter((r) => r.state === 'requested')) {
@@ -217,9 +220,29 @@ export function createCancelService(deps: CancelServiceDeps) {
       await write(() => audit.append('confirmed', next, at));
       confirmed.push(next);
     }
-    if (confirmed.length === 1) return runSingle(confirmed[0]!);
     const { records: finished, delivery } = await runBatch(confirmed, null);
     return { kind: 'batch_finished', records: finished, delivery };
+  }
+
+  /**
+   * The common case, one order confirmed by its requester: the claim, the confirmation and the order's lock
+   * are one durable write, then the call runs as in `execute`.
+   */
+  async function confirmSingle(requested: AttemptRecord, reason: string): Promise<ConfirmResult> {
+    const at = clock.now();
+    const confirmed = advance(requested, 'confirmed', at, { reason });
+    const calling = advance(confirmed, 'calling', at);
+    const begun = await write(() =>
+      audit.confirmAndBeginCall(`confirm:${requested.batchId}`, confirmed, calling, at),
+    );
+    if (begun.kind === 'already_claimed') return { kind: 'duplicate', record: requested };
+    if (begun.kind === 'locked') {
+      const failed = await recordLocked(confirmed, begun.holder);
+      return { kind: 'busy', record: failed, holderRequesterId: begun.holder.requesterId };
+    }
+    const record = await callWdt(calling);
+    const delivery = await announce(record);
+    return { kind: 'finished', record, delivery };
   }
 
   /**
@@ -249,15 +272,6 @@ export function createCancelService(deps: CancelServiceDeps) {
     return { kind: 'awaiting_approval', records: noted, delivery };
   }
 
-  async function runSingle(confirmed: AttemptRecord): Promise<ConfirmResult> {
-    const executed = await execute(confirmed);
-    if (executed.holderRequesterId !== undefined) {
-      return { kind: 'busy', record: executed.record, holderRequesterId: executed.holderRequesterId };
-    }
-    const delivery = await announce(executed.record);
-    return { kind: 'finished', record: executed.record, delivery };
-  }
-
   /**
    * Cancels the runnable orders of a batch a few at a time and keeps its one message up to date, line by
    * line, as results arrive. `where` is the approval request message in peer mode; null posts a new one.
@@ -280,8 +294,7 @@ export function createCancelService(deps: CancelServiceDeps) {
       r.state === 'confirmed' || r.state === 'approved' ? [index] : [],
     );
     await mapConcurrent(runnable, settings.concurrency, async (index) => {
-      const { record } = await execute(current[index]!);
-      current[index] = record;
+      current[index] = await execute(current[index]!);
       const snapshot = [...current];
       void edits(() => notifier.updateBatch(delivery, snapshot, running));
     });
@@ -296,22 +309,26 @@ export function createCancelService(deps: CancelServiceDeps) {
    * The check runs under the lock so that nobody can act on the order between the check and the call, and
    * so that people who lose the race for the lock cost WDT nothing.
    */
-  async function execute(
-    ready: AttemptRecord,
-  ): Promise<{ record: AttemptRecord; holderRequesterId?: string }> {
+  async function execute(ready: AttemptRecord): Promise<AttemptRecord> {
     const callingAt = clock.now();
     const calling = advance(ready, 'calling', callingAt);
     const begun = await write(() => audit.beginCall(calling, callingAt));
-    if (!begun.ok) {
-      const at = clock.now();
-      const failed = advance(ready, 'failed', at, {
-        detail: `another cancel of ${ready.orderNo} is in flight (attempt ${begun.holder.attemptId})`,
-      });
-      await write(() => audit.append('failed', failed, at));
-      return { record: failed, holderRequesterId: begun.holder.requesterId };
-    }
+    return begun.ok ? callWdt(calling) : recordLocked(ready, begun.holder);
+  }
 
-    const check = await checkOrder(wdt, ready.orderNo ?? '', clock.now(), settings);
+  /** Closes an attempt that lost the race for its order's lock; nothing was sent. */
+  async function recordLocked(ready: AttemptRecord, holder: LockHolder): Promise<AttemptRecord> {
+    const at = clock.now();
+    const failed = advance(ready, 'failed', at, {
+      detail: `another cancel of ${ready.orderNo} is in flight (attempt ${holder.attemptId})`,
+    });
+    await write(() => audit.append('failed', failed, at));
+    return failed;
+  }
+
+  /** Under the order's lock: checks the order, makes the one call unless it left editing state, records. */
+  async function callWdt(calling: AttemptRecord): Promise<AttemptRecord> {
+    const check = await checkOrder(wdt, calling.orderNo ?? '', clock.now(), settings);
     if (!check.confirmable) {
       const at = clock.now();
       const failed = advance(calling, 'failed', at, {
@@ -323,10 +340,10 @@ export function createCancelService(deps: CancelServiceDeps) {
         { attemptId: failed.attemptId, status: check.status },
         'order left editing state; not sent',
       );
-      return { record: failed };
+      return failed;
     }
 
-    const outcome = await wdt.cancelStockin(ready.orderNo!);
+    const outcome = await wdt.cancelStockin(calling.orderNo!);
     const { state, patch } = stateForCancelOutcome(outcome);
     const finishedAt = clock.now();
     const finished = advance(calling, state, finishedAt, {
@@ -339,7 +356,7 @@ export function createCancelService(deps: CancelServiceDeps) {
       { attemptId: finished.attemptId, orderNo: finished.orderNo, state, wdtOutcome: outcome.kind },
       'cancel finished',
     );
-    return { record: finished };
+    return finished;
   }
 
   /**

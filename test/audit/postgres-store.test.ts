@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresAuditStore } from '../../src/audit/postgres-store.js';
 import { buildRecord } from '../support/audit-fixtures.js';
 import { createTestDatabase, postgresUnavailableReason, type TestDatabase } from './postgres-test-db.js';
-import { auditStoreContract } from './store-contract.js';
+import { auditStoreContract, expectNothingKeptWhenTheCallingEntryFails } from './store-contract.js';
 
 const unavailable = await postgresUnavailableReason();
 if (unavailable) {
@@ -42,6 +42,24 @@ describe.skipIf(unavailable !== null && !process.env.CI)('PostgreSQL audit store
     await Promise.all(stores.map((store) => store.close()));
 
     expect(rows).toEqual([{ version: 1 }]);
+  });
+
+  it('confirmAndBeginCall is all or nothing: when the calling entry cannot be written, the claim is not kept', async () => {
+    await db.reset();
+    const store = await openPostgresAuditStore({ connectionString: db.url });
+    const client = await db.connect();
+    try {
+      await client.query(`CREATE FUNCTION test_refuse_calling() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'disk refused the calling entry'; END $$`);
+      await client.query(`CREATE TRIGGER test_refuse_calling BEFORE INSERT ON audit_entries
+        FOR EACH ROW WHEN (NEW.event = 'calling') EXECUTE FUNCTION test_refuse_calling()`);
+      await expectNothingKeptWhenTheCallingEntryFails(store, /disk refused/);
+    } finally {
+      await client.query('DROP TRIGGER IF EXISTS test_refuse_calling ON audit_entries');
+      await client.query('DROP FUNCTION IF EXISTS test_refuse_calling()');
+      await client.end();
+      await store.close();
+    }
   });
 
   it('refuses UPDATE, DELETE and TRUNCATE of audit entries at the database level', async () => {

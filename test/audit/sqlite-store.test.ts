@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
 import { buildRecord } from '../support/audit-fixtures.js';
-import { auditStoreContract } from './store-contract.js';
+import { auditStoreContract, expectNothingKeptWhenTheCallingEntryFails } from './store-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'audit-sqlite-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -58,6 +58,21 @@ describe('SQLite audit store', () => {
       expect(await store.verifyChain()).toMatchObject({ ok: true, entries: 3 });
       await store.append('requested', buildRecord(), at);
       expect(await store.verifyChain()).toMatchObject({ ok: true, entries: 4 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('confirmAndBeginCall is all or nothing: when the calling entry cannot be written, the claim is not kept', async () => {
+    const path = join(dir, 'confirm-atomic', 'audit.db');
+    openSqliteAuditStore({ path }).close();
+    const raw = new Database(path);
+    raw.exec(`CREATE TRIGGER test_refuse_calling BEFORE INSERT ON audit_entries WHEN NEW.event = 'calling'
+              BEGIN SELECT RAISE(ABORT, 'disk refused the calling entry'); END`);
+    raw.close();
+    const store = openSqliteAuditStore({ path });
+    try {
+      await expectNothingKeptWhenTheCallingEntryFails(store, /disk refused/);
     } finally {
       await store.close();
     }

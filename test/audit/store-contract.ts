@@ -32,6 +32,20 @@ function expectLinearChain(entries: AuditEntry[]): void {
   }
 }
 
+/**
+ * For a store whose database has been rigged to refuse `calling` entries: confirmAndBeginCall fails with
+ * `error` and leaves no trace, not even its claim.
+ */
+export async function expectNothingKeptWhenTheCallingEntryFails(store: AuditStore, error: RegExp) {
+  const confirmed = buildRecord({ state: 'confirmed' });
+  await expect(store.confirmAndBeginCall('confirm:Z', confirmed, calling(confirmed), at(0))).rejects.toThrow(
+    error,
+  );
+  expect(await store.verifyChain()).toMatchObject({ ok: true, entries: 0 });
+  expect(await store.findAttempt(confirmed.attemptId)).toBeNull();
+  expect(await store.claimOnce('confirm:Z', at(1))).toBe(true);
+}
+
 /** The behaviour every AuditStore backend must have; call inside a describe that owns the harness. */
 export function auditStoreContract(harness: () => StoreHarness): void {
   const opened: AuditStore[] = [];
@@ -122,6 +136,60 @@ export function auditStoreContract(harness: () => StoreHarness): void {
     });
     expect(await store.findAttempt(rival.attemptId)).toEqual(rival);
     expect(await store.verifyChain()).toMatchObject({ ok: true, entries: 2 });
+  });
+
+  it('confirmAndBeginCall claims, confirms and takes the lock in one write; the same key again writes nothing', async () => {
+    const store = await fresh();
+    const confirmed = buildRecord({ state: 'confirmed', reason: '供应商重复入库' });
+    const result = await store.confirmAndBeginCall('confirm:X', confirmed, calling(confirmed), at(1));
+
+    expect(result).toMatchObject({
+      kind: 'begun',
+      confirmed: { seq: 1, event: 'confirmed', record: confirmed },
+      calling: { seq: 2, event: 'calling', record: calling(confirmed) },
+    });
+    expect(await store.findStuckCalling()).toEqual([calling(confirmed)]);
+    expect(await store.claimOnce('confirm:X', at(2))).toBe(false);
+
+    const again = await store.confirmAndBeginCall('confirm:X', confirmed, calling(confirmed), at(3));
+    expect(again).toEqual({ kind: 'already_claimed' });
+    expect(await store.verifyChain()).toMatchObject({ ok: true, entries: 2 });
+  });
+
+  it('confirmAndBeginCall on a locked order keeps the claim and the confirmation, and names the holder', async () => {
+    const store = await fresh();
+    const holder = buildRecord({ orderNo: 'RK2024050100044', requesterId: 'U0ALICE' });
+    await store.beginCall(calling(holder), at(1));
+    const rival = buildRecord({ orderNo: 'RK2024050100044', requesterId: 'U0BOB', state: 'confirmed' });
+
+    const result = await store.confirmAndBeginCall('confirm:rival', rival, calling(rival), at(2));
+
+    expect(result).toMatchObject({
+      kind: 'locked',
+      confirmed: { seq: 2, event: 'confirmed', record: rival },
+      holder: { attemptId: holder.attemptId, requesterId: 'U0ALICE', since: '2024-05-01T04:01:00.000Z' },
+    });
+    expect(await store.findAttempt(rival.attemptId)).toEqual(rival);
+    expect(await store.claimOnce('confirm:rival', at(3))).toBe(false);
+    expect(await store.verifyChain()).toMatchObject({ ok: true, entries: 2 });
+  });
+
+  it('confirmAndBeginCall refuses records that do not fit together, and takes no claim', async () => {
+    const store = await fresh();
+    const confirmed = buildRecord({ state: 'confirmed' });
+    const stranger = calling(buildRecord());
+    await expect(store.confirmAndBeginCall('confirm:Y', confirmed, stranger, at(1))).rejects.toThrow(
+      /same attempt/,
+    );
+    await expect(
+      store.confirmAndBeginCall('confirm:Y', confirmed, { ...calling(confirmed), orderNo: null }, at(1)),
+    ).rejects.toThrow(/orderNo/);
+    await expect(
+      store.confirmAndBeginCall('confirm:Y', calling(confirmed), calling(confirmed), at(1)),
+    ).rejects.toThrow(/record\.state is calling/);
+
+    expect(await store.verifyChain()).toEqual({ ok: true, entries: 0, headHash: GENESIS_HASH });
+    expect(await store.claimOnce('confirm:Y', at(2))).toBe(true);
   });
 
   it('finishCall appends the outcome and releases the lock so a later attempt can begin', async () => {
@@ -313,6 +381,21 @@ export function auditStoreContract(harness: () => StoreHarness): void {
       Array.from({ length: 50 }, (_, i) => (i % 2 ? one : two).claimOnce('confirm:race', at(0))),
     );
     expect(claims.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('lets exactly one of many confirmAndBeginCall calls on one key win, across two stores', async () => {
+    const one = await fresh();
+    const two = await another();
+    const confirmed = buildRecord({ state: 'confirmed', orderNo: 'RK2024050100098' });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 ? one : two).confirmAndBeginCall('confirm:twice', confirmed, calling(confirmed), at(i)),
+      ),
+    );
+
+    expect(results.filter((r) => r.kind === 'begun')).toHaveLength(1);
+    expect(results.filter((r) => r.kind === 'already_claimed')).toHaveLength(19);
+    expect(await one.verifyChain()).toMatchObject({ ok: true, entries: 2 });
   });
 
   it('ping resolves while the store can write and rejects once it is closed', async () => {

@@ -65,6 +65,8 @@ export async function openThreadedSqliteAuditStore(options: {
     append: (event, record, at) => call('append', event, record, at),
     claimOnce: (key, at) => call('claimOnce', key, at),
     beginCall: (record, at) => call('beginCall', record, at),
+    confirmAndBeginCall: (claimKey, confirmed, calling, at) =>
+      call('confirmAndBeginCall', claimKey, confirmed, calling, at),
     finishCall: (event, record, at) => call('finishCall', event, record, at),
     findAttempt: (attemptId) => call('findAttempt', attemptId),
     findStuckCalling: () => call('findStuckCalling'),

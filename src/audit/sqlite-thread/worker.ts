@@ -20,7 +20,13 @@ const init = workerData as ThreadInit;
 const store = openSqliteAuditStore({ path: init.path, logger: createLogger({ level: init.logLevel }) });
 const port = parentPort!;
 const cursors = new Map<string, AsyncIterator<AuditEntry>>();
-const GROUP_COMMITTED = new Set<ThreadMethod>(['append', 'claimOnce', 'beginCall', 'finishCall']);
+const GROUP_COMMITTED = new Set<ThreadMethod>([
+  'append',
+  'claimOnce',
+  'beginCall',
+  'confirmAndBeginCall',
+  'finishCall',
+]);
 
 async function entriesPage(cursorId: string, range: EntryRange | undefined): Promise<AuditEntry[]> {
   let cursor = cursors.get(cursorId);

@@ -69,9 +69,19 @@ export interface AuditEntry {
   hash: string;
 }
 
-export type BeginCallResult =
-  | { ok: true; entry: AuditEntry }
-  | { ok: false; holder: { attemptId: string; requesterId: string; since: string } };
+/** The attempt holding an order's lock: its call to WDT has begun and its outcome is not recorded yet. */
+export interface LockHolder {
+  attemptId: string;
+  requesterId: string;
+  since: string;
+}
+
+export type BeginCallResult = { ok: true; entry: AuditEntry } | { ok: false; holder: LockHolder };
+
+export type ConfirmCallResult =
+  | { kind: 'already_claimed' }
+  | { kind: 'begun'; confirmed: AuditEntry; calling: AuditEntry }
+  | { kind: 'locked'; confirmed: AuditEntry; holder: LockHolder };
 
 export interface EntryRange {
   since?: Date;
@@ -93,6 +103,18 @@ export interface AuditStore {
    * another attempt holds the lock for the same order.
    */
   beginCall(record: AttemptRecord, at: Date): Promise<BeginCallResult>;
+  /**
+   * One order's confirmation and the start of its call, in one transaction: takes `claimKey` (when it was
+   * taken before, nothing is written), appends `confirmed`, then takes the order lock and appends `calling`.
+   * When another attempt holds the lock, the claim and the confirmation are kept and the holder returned.
+   * One durable write where three separate ones left a crash window between each.
+   */
+  confirmAndBeginCall(
+    claimKey: string,
+    confirmed: AttemptRecord,
+    calling: AttemptRecord,
+    at: Date,
+  ): Promise<ConfirmCallResult>;
   /** Appends the outcome entry and releases the order lock held by this attempt, atomically. */
   finishCall(event: AttemptState, record: AttemptRecord, at: Date): Promise<AuditEntry>;
   /** Current snapshot of one attempt, or null. */
