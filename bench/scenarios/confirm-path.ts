@@ -79,30 +79,15 @@ async function openViews(
 }
 
 /**
- * Outcome posts by order, scanning only the stand-in's new calls: its `waitFor` scans every call recorded so
- * far, and after the command runs that is hundreds of thousands, which made the bench, not the bot, the
- * bottleneck.
+ * Resolves once the outcome post for `orderNo` has been answered by the stand-in. Event-driven, and scanning
+ * only the calls since `fromIndex`: a poll per worker every few ms took a fifth of the bench process's CPU,
+ * which the bot then did not have.
  */
-function watchOutcomes(services: BenchServices, fromCallIndex: number) {
-  const seen = new Set<string>();
-  let next = fromCallIndex;
-  const scan = () => {
-    for (; next < services.slack.calls.length; next++) {
-      const call = services.slack.calls[next]!;
-      if (call.method !== 'chat.postMessage') continue;
-      const orderNo = /RK9[0-9]{9}/.exec(String(call.args.text ?? ''))?.[0];
-      if (orderNo !== undefined) seen.add(orderNo);
-    }
-  };
-  return {
-    async arrival(orderNo: string): Promise<void> {
-      const deadline = Date.now() + 30_000;
-      for (scan(); !seen.has(orderNo); scan()) {
-        if (Date.now() > deadline) throw new Error(`no outcome message for ${orderNo} within 30 s`);
-        await sleep(2);
-      }
-    },
-  };
+function outcomeArrival(services: BenchServices, orderNo: string, fromIndex: number): Promise<unknown> {
+  return services.slack.waitFor(
+    (call) => call.method === 'chat.postMessage' && String(call.args.text ?? '').includes(orderNo),
+    { timeoutMs: 30_000, fromIndex },
+  );
 }
 
 /** Waits for every order's cancel call at the sandbox and outcome post at the stand-in (or the wait ends). */
@@ -157,7 +142,6 @@ export async function benchConfirmPath(
 
     const sentAtPerf = new Map<string, number>();
     const fromCallIndex = services.slack.calls.length;
-    const outcomes = watchOutcomes(services, fromCallIndex);
     const result = await runClosedLoop({
       origin: bot.origin,
       path: '/slack/events',
@@ -173,7 +157,9 @@ export async function benchConfirmPath(
         return { ...request, onSend: (at) => sentAtPerf.set(orderNo, at) };
       },
       // Concurrency is end to end: a worker's next submission waits for this one's outcome message.
-      afterResponse: async (index) => outcomes.arrival(orderNos[index]!),
+      afterResponse: async (index) => {
+        await outcomeArrival(services, orderNos[index]!, fromCallIndex);
+      },
     });
     if (result.errors > 0) throw new Error(`submissions failed: ${result.errorSamples.join(' | ')}`);
     const { toWdtAt, outcomeAt } = await collectArrivals(services, orderNos, fromCallIndex);

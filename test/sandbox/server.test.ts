@@ -251,6 +251,21 @@ describe('wms.stockin.Purchase.cancel', () => {
 });
 
 describe('wms.stockin.Purchase.queryWithDetail', () => {
+  it('finds by number only the order with that number, and only inside the time window', async () => {
+    const s = await start();
+    const total = async (filter: Record<string, unknown>) =>
+      ((await query(s, filter, { calc_total: '1' })).json?.data as { total_count: number }).total_count;
+    expect(await total({ ...lastDays(7), stockin_no: 'RK2006030008' })).toBe(1);
+    expect(await total({ ...lastDays(7), stockin_no: 'RK2006039999' })).toBe(0);
+    const seeded = s.orders.get('RK2006030008')!;
+    const before = new Date(seeded.modifiedAt.getTime() - 60_000);
+    const window = {
+      start_time: formatShanghai(new Date(before.getTime() - DAY_MS)),
+      end_time: formatShanghai(before),
+    };
+    expect(await total({ ...window, stockin_no: 'RK2006030008' })).toBe(0);
+  });
+
   it('returns orders with vendor field names and epoch-millisecond times', async () => {
     const s = await start();
     const answer = await query(s, { ...lastDays(7), stockin_no: 'RK2006030008' }, { calc_total: '1' });

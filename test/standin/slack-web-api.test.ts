@@ -80,6 +80,16 @@ describe('Slack Web API stand-in driven by a real WebClient', () => {
     expect(JSON.stringify(standin.calls)).not.toContain('xoxb-test');
   });
 
+  it('waitFor from an index skips the calls recorded before it and waits for the next one', async () => {
+    const client = webClient();
+    await client.chat.postMessage({ channel: 'C0OPS', text: 'old RK1' });
+    const from = standin.calls.length;
+    const next = standin.waitFor((c) => String(c.args.text).includes('RK1'), { fromIndex: from });
+    await client.chat.postMessage({ channel: 'C0OPS', text: 'new RK1' });
+    expect((await next).args.text).toBe('new RK1');
+    expect((await standin.waitFor((c) => String(c.args.text).includes('RK1'))).args.text).toBe('old RK1');
+  });
+
   it('opens a modal and answers with the stored view: id, hash, callback_id, private_metadata, empty state', async () => {
     const result = await webClient().views.open({ trigger_id: '1.2.abc', view: modal() });
     const view = result.view;
