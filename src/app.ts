@@ -21,6 +21,8 @@ import { makeSlashCommandHandler } from './slack/handlers/slash-command.js';
 import { makeUnknownViewHandler } from './slack/handlers/unknown-view.js';
 import { makeHomePublisher } from './slack/home-publisher.js';
 import { routeSlackRequests } from './slack/route-requests.js';
+import { createSlackApiPoster } from './slack/slack-api-poster.js';
+import { createSlackChatClient } from './slack/slack-chat-client.js';
 import { createSlackDirectory } from './slack/slack-directory.js';
 import { createSlackNotifier } from './slack/slack-notifier.js';
 import { createSlackViewsClient } from './slack/slack-views-client.js';
@@ -102,8 +104,9 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     channels: config.CANCEL_ALLOWED_CHANNELS,
     directory: createSlackDirectory({ client: app.client, clock }),
   });
+  const slackApi = createSlackApiPoster({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL });
   const notifier = createSlackNotifier({
-    client: app.client,
+    client: createSlackChatClient(slackApi),
     texts,
     environment: wdt.environment,
     auditChannelId: config.AUDIT_CHANNEL_ID,
@@ -140,7 +143,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     logger,
   });
   const metadataKey = config.SLACK_SIGNING_SECRET;
-  const views = createSlackViewsClient({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL });
+  const views = createSlackViewsClient(slackApi);
   const publishHome = makeHomePublisher({ audit, approvals, texts, metadataKey, logger });
 
   routeSlackRequests(app, {
@@ -256,7 +259,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       await app
         .stop()
         .catch((error: unknown) => logger.warn({ err: error }, 'Slack receiver did not stop cleanly'));
-      await views.close();
+      await slackApi.close();
       await wdt.close();
       await audit.close();
       return { drained };

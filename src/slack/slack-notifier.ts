@@ -1,10 +1,10 @@
-import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { AttemptRecord } from '../core/ports/audit.js';
 import type { BatchStage, Delivery, OutcomeNotifier } from '../core/ports/notifier.js';
 import type { WdtEnvironment } from '../core/ports/wdt.js';
 import { mentionChannel } from './mrkdwn.js';
 import { sealMetadata } from './private-metadata.js';
+import type { SlackChat } from './slack-chat-client.js';
 import { slackErrorCode } from './slack-error-code.js';
 import { tellRequester } from './tell-requester.js';
 import type { Texts } from './texts/index.js';
@@ -17,7 +17,7 @@ import { buildOutcomeMessage, type OutcomeMessage } from './views/outcome-messag
  * (bot not a member, archived, Slack down), tells the requester privately.
  */
 export function createSlackNotifier(deps: {
-  client: WebClient;
+  client: SlackChat;
   texts: Texts;
   environment: WdtEnvironment;
   auditChannelId: string | undefined;

@@ -1,5 +1,5 @@
-import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
+import type { SlackChat } from './slack-chat-client.js';
 import { slackErrorCode } from './slack-error-code.js';
 
 /**
@@ -7,7 +7,7 @@ import { slackErrorCode } from './slack-error-code.js';
  * Resolves to where it went; never throws.
  */
 export async function tellRequester(
-  client: WebClient,
+  client: SlackChat,
   logger: Logger,
   to: { channelId: string; userId: string; text: string },
 ): Promise<'ephemeral' | 'dm' | 'none'> {
