@@ -19,8 +19,9 @@ const PLANS: Record<BenchMode, BenchPlan> = {
     rounds: 3,
     durationMs: 6_000,
     warmupMs: 1_500,
+    // At least 200 at c = 1: with fewer, the p99 is simply the slowest one.
     confirmLevels: [
-      { concurrency: 1, submissions: 60 },
+      { concurrency: 1, submissions: 200 },
       { concurrency: 50, submissions: 300 },
     ],
     startupSamples: 3,
