@@ -21,8 +21,11 @@ export class SlackApiError extends Error {
 }
 
 export interface SlackApiPoster {
-  /** One JSON POST to `method`; resolves to Slack's answer when `ok`, throws SlackApiError otherwise. */
-  post(method: string, body: object): Promise<Record<string, unknown>>;
+  /**
+   * One JSON POST to `method`; resolves to Slack's answer when `ok`, throws SlackApiError otherwise.
+   * `timeoutMs` (for the headers, then for the body) overrides the poster's default for this call.
+   */
+  post(method: string, body: object, options?: { timeoutMs?: number }): Promise<Record<string, unknown>>;
   close(): Promise<void>;
 }
 
@@ -49,14 +52,14 @@ export function createSlackApiPoster(options: {
   };
 
   return {
-    async post(method, body) {
+    async post(method, body, { timeoutMs: callTimeoutMs = timeoutMs } = {}) {
       const response = await request(new URL(method, base), {
         method: 'POST',
         headers,
         body: JSON.stringify(body),
         dispatcher,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
+        headersTimeout: callTimeoutMs,
+        bodyTimeout: callTimeoutMs,
       }).catch((error: unknown) => {
         const code = (error as { code?: unknown }).code;
         throw new SlackApiError(method, typeof code === 'string' ? code : 'request_failed', true);

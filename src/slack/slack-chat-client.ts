@@ -27,9 +27,17 @@ export interface ChatRetry {
   retries: number;
   minDelayMs: number;
   maxDelayMs: number;
+  /** Per try. Longer than a view's: a post that times out may still have posted, and is then tried again. */
+  timeoutMs: number;
 }
 
-export const DEFAULT_CHAT_RETRY: ChatRetry = { retries: 2, minDelayMs: 250, maxDelayMs: 2_000 };
+/** WebClient's settings in this app (`create-bolt-app.ts`), so posts behave as they did through it. */
+export const DEFAULT_CHAT_RETRY: ChatRetry = {
+  retries: 2,
+  minDelayMs: 250,
+  maxDelayMs: 2_000,
+  timeoutMs: 10_000,
+};
 
 /**
  * SlackChat over the plain poster, with WebClient's retry rules as this app configures them: a call that got
@@ -43,7 +51,7 @@ export function createSlackChatClient(
   async function call(method: string, body: object): Promise<Record<string, unknown>> {
     for (let attempt = 0; ; attempt += 1) {
       try {
-        return await poster.post(method, body);
+        return await poster.post(method, body, { timeoutMs: retry.timeoutMs });
       } catch (error) {
         if (!(error instanceof SlackApiError) || !error.retryable || attempt >= retry.retries) throw error;
         const backoff = retry.minDelayMs * 2 ** attempt * (1 + Math.random());

@@ -11,7 +11,7 @@ const modal = (title: string): ModalView => ({
   title: { type: 'plain_text', text: title },
   blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'hello' } }],
 });
-const FAST_RETRY = { retries: 2, minDelayMs: 5, maxDelayMs: 20 };
+const FAST_RETRY = { retries: 2, minDelayMs: 5, maxDelayMs: 20, timeoutMs: 1_000 };
 
 describe('the Slack Web API clients over undici', () => {
   let slack: SlackStandin;
@@ -96,6 +96,16 @@ describe('the Slack Web API clients over undici', () => {
       chat.chat.postEphemeral({ channel: 'C0STOCKOPS', user: 'U0ALICE', text: 'x' }),
     ).rejects.toMatchObject({ data: { error: 'not_in_channel' }, retryable: false });
     expect(slack.calls.slice(from).filter((c) => c.method === 'chat.postEphemeral')).toHaveLength(1);
+  });
+
+  it('gives a post its own timeout, and tries it again when Slack does not answer in time', async () => {
+    // undici checks header timeouts on a clock that ticks about every half second: leave it room.
+    const chat = createSlackChatClient(api, { ...FAST_RETRY, retries: 1, timeoutMs: 1_000 });
+    const from = slack.calls.length;
+    slack.faults.set('chat.postMessage', { delayMs: 3_000, times: 1 });
+    const posted = await chat.chat.postMessage({ channel: 'C0STOCKOPS', text: 'slow Slack' });
+    expect(posted.ts).toBeDefined();
+    expect(slack.calls.slice(from).filter((c) => c.method === 'chat.postMessage')).toHaveLength(2);
   });
 
   it('retries a request that got no answer, then reports the network code without the token', async () => {
