@@ -254,7 +254,8 @@ describe('wms.stockin.Purchase.queryWithDetail', () => {
   it('finds by number only the order with that number, and only inside the time window', async () => {
     const s = await start();
     const total = async (filter: Record<string, unknown>) =>
-      ((await query(s, filter, { calc_total: '1' })).json?.data as { total_count: number }).total_count;
+      ((await query(s, filter, { calc_total: '1' })).json?.data as { total_count?: number } | undefined)
+        ?.total_count;
     expect(await total({ ...lastDays(7), stockin_no: 'RK2006030008' })).toBe(1);
     expect(await total({ ...lastDays(7), stockin_no: 'RK2006039999' })).toBe(0);
     const seeded = s.orders.get('RK2006030008')!;
