@@ -57,7 +57,7 @@ export function assertConfirmAndCall(
   if (calling.attemptId !== confirmed.attemptId) {
     throw new TypeError('audit: confirmed and calling must be the same attempt');
   }
-  if (!calling.orderNo) throw new TypeError('audit: beginCall needs record.orderNo to lock');
+  if (!calling.orderNo) throw new TypeError('audit: confirmAndBeginCall needs calling.orderNo to lock');
   return calling.orderNo;
 }
 

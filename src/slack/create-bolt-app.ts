@@ -2,6 +2,7 @@ import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { toBoltLogger } from './bolt-logger.js';
 import { healthRoutes, type Readiness } from './health-routes.js';
+import { DEFAULT_CHAT_RETRY } from './slack-chat-client.js';
 
 export interface BoltAppOptions {
   botToken: string;
@@ -51,8 +52,15 @@ export function createBoltApp(options: BoltAppOptions): {
     convoStore: false,
     clientOptions: {
       ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
-      retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 2_000, randomize: true },
-      timeout: 10_000,
+      // The same rules as the chat client that posts outcomes (one place to change them).
+      retryConfig: {
+        retries: DEFAULT_CHAT_RETRY.retries,
+        factor: 2,
+        minTimeout: DEFAULT_CHAT_RETRY.minDelayMs,
+        maxTimeout: DEFAULT_CHAT_RETRY.maxDelayMs,
+        randomize: true,
+      },
+      timeout: DEFAULT_CHAT_RETRY.timeoutMs,
     },
   });
   return { app, receiver };

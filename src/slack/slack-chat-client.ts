@@ -23,7 +23,7 @@ export interface SlackChat {
 }
 
 export interface ChatRetry {
-  /** Tries after the first; WebClient's setting in this app is 2. */
+  /** Tries after the first. */
   retries: number;
   minDelayMs: number;
   maxDelayMs: number;
@@ -31,7 +31,7 @@ export interface ChatRetry {
   timeoutMs: number;
 }
 
-/** WebClient's settings in this app (`create-bolt-app.ts`), so posts behave as they did through it. */
+/** Also WebClient's settings in this app (`create-bolt-app.ts`): a post behaves the same through either. */
 export const DEFAULT_CHAT_RETRY: ChatRetry = {
   retries: 2,
   minDelayMs: 250,
