@@ -1,3 +1,4 @@
+import type { ConfirmRun } from '../scenarios/confirm-path.js';
 import { QUIET_DISTANCE } from './ack-neighbours.js';
 import type { BenchResults } from './run-bench.js';
 import { judge } from './targets.js';
@@ -84,19 +85,37 @@ export function formatReport(results: BenchResults): string {
   out.push('');
   out.push('Confirm path (ms)');
   const confirmRows = [
-    ['c', 'n', 'ack p99', '→WDT p50', '→WDT p99', '→outcome p50', '→outcome p99', 'cancelled'],
+    ['c', 'target', 'n', 'ack p99', '→WDT p50', '→WDT p99', '→outcome p50', '→outcome p99', 'cancelled'],
   ];
   for (const level of results.details.confirmPath) {
-    confirmRows.push([
-      String(level.concurrency),
-      String(level.submissions),
-      fmt(level.ack.p99),
-      fmt(level.toWdt.p50),
-      fmt(level.toWdt.p99),
-      fmt(level.toOutcome.p50),
-      fmt(level.toOutcome.p99),
-      String(level.cancelled),
-    ]);
+    const runs: Array<[string, ConfirmRun]> = [['bot', level]];
+    if (level.floor) runs.unshift(['floor', level.floor]);
+    for (const [name, run] of runs) {
+      confirmRows.push([
+        String(level.concurrency),
+        name,
+        String(run.submissions),
+        fmt(run.ack.p99),
+        fmt(run.toWdt.p50),
+        fmt(run.toWdt.p99),
+        fmt(run.toOutcome.p50),
+        fmt(run.toOutcome.p99),
+        String(run.cancelled),
+      ]);
+    }
+    if (level.toWdtP99RatioVsFloor !== null) {
+      confirmRows.push([
+        String(level.concurrency),
+        'ratio',
+        '',
+        '',
+        '',
+        fmt(level.toWdtP99RatioVsFloor, 3),
+        '',
+        '',
+        '',
+      ]);
+    }
   }
   out.push(table(confirmRows));
   out.push('');
@@ -130,8 +149,8 @@ export function formatReport(results: BenchResults): string {
       `  ${verdict.pass ? 'PASS' : 'MISS'}  ${verdict.key.padEnd(24)} ${fmt(verdict.value, 3).padStart(12)}  (${verdict.op} ${verdict.limit})`,
     );
   }
-  out.push(
-    `  info  ${'confirmToOutcomeP99Ms'.padEnd(24)} ${fmt(results.confirmToOutcomeP99Ms, 3).padStart(12)}`,
-  );
+  for (const key of ['confirmToOutcomeP99Ms', 'confirmFloorToWdtP99Ms'] as const) {
+    out.push(`  info  ${key.padEnd(24)} ${fmt(results[key], 3).padStart(12)}`);
+  }
   return out.join('\n');
 }

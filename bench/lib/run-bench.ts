@@ -92,7 +92,16 @@ export async function runBench(plan: BenchPlan, log: (line: string) => void): Pr
         warmupMs: plan.warmupMs,
         log,
       });
-      confirmPath = await benchConfirmPath(services, bot, { levels: plan.confirmLevels, log });
+      const confirmFloor = await startFloor(services.botEnv, workDir, 'confirm-floor');
+      try {
+        confirmPath = await benchConfirmPath(services, bot, {
+          levels: plan.confirmLevels,
+          floor: confirmFloor,
+          log,
+        });
+      } finally {
+        await confirmFloor.stop();
+      }
       rss = { botIdleMb, botPeakMb: botRss.stop(), floorIdleMb, floorPeakMb: floorRss.stop() };
     } catch (error) {
       log(`bot log tail:\n${bot.logTail()}`);
@@ -131,6 +140,12 @@ export async function runBench(plan: BenchPlan, log: (line: string) => void): Pr
           'max',
         ),
       ),
+      confirmFloorToWdtP99Ms: round(
+        worst(
+          confirmPath.map((l) => l.floor?.toWdt.p99 ?? Number.NaN),
+          'max',
+        ),
+      ),
       startupMs: round(startup.distMs ?? startup.tsxMs, 0),
       startupEntry: startup.distMs === null ? 'node --import tsx src/main.ts' : 'node dist/src/main.js',
       rssPeakMb: round(rss.botPeakMb, 1),
@@ -147,7 +162,7 @@ export async function runBench(plan: BenchPlan, log: (line: string) => void): Pr
         ackLatency: 'request handed to undici → whole HTTP response read, 2xx only',
         viewsOpen: 'request handed to undici → views.open arriving at the stand-in (same process clock)',
         confirmPath:
-          'views opened first, then submissions with `c` confirmations in flight end to end; →WDT uses the sandbox arrival Date (1 ms resolution); worst p99 over concurrencies',
+          'views opened first, then submissions with `c` confirmations in flight end to end; →WDT uses the sandbox arrival Date (1 ms resolution); worst p99 over concurrencies. The confirm floor (bench/floor/confirm-floor.ts: ack, the signed cancel, one post; no audit, no re-check) gets as many fresh orders at each concurrency right after the bot',
         startupMs:
           'spawn → first GET /readyz 200 (5 ms polls), median; the built entry (npm run build; node dist/src/main.js) in full mode, node --import tsx src/main.ts otherwise; both in details',
         rssPeakMb: 'bot process VmRSS/VmHWM sampled every 100 ms over the command and confirm runs',

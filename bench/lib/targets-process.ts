@@ -21,16 +21,21 @@ export function startBot(
 }
 
 /**
- * The floor, compiled to `dist/bench/floor/main.js` and run by plain node like the built bot: under tsx it
- * carried ~25 MB of loader of its own, which made the RSS comparison flatter the bot.
+ * A floor (`bench/floor/<name>.ts`), compiled to `dist/bench/floor/<name>.js` and run by plain node like the
+ * built bot: under tsx it carried ~25 MB of loader of its own, which made the RSS comparison flatter the
+ * bot. `main` is the command path's floor; `confirm-floor` imports the bot's built WDT client and poster.
  */
-export async function startFloor(env: Record<string, string>, workDir: string): Promise<ServerProcess> {
-  const source = await readFile(join(REPO_ROOT, 'bench/floor/main.ts'), 'utf8');
+export async function startFloor(
+  env: Record<string, string>,
+  workDir: string,
+  name: 'main' | 'confirm-floor' = 'main',
+): Promise<ServerProcess> {
+  const source = await readFile(join(REPO_ROOT, `bench/floor/${name}.ts`), 'utf8');
   const { outputText } = ts.transpileModule(source, {
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
   });
-  const built = join(REPO_ROOT, 'dist/bench/floor/main.js');
+  const built = join(REPO_ROOT, `dist/bench/floor/${name}.js`);
   await mkdir(dirname(built), { recursive: true });
   await writeFile(built, outputText);
-  return startServerProcess({ args: [built], env, logFile: join(workDir, 'floor.log') });
+  return startServerProcess({ args: [built], env, logFile: join(workDir, `floor-${name}.log`) });
 }

@@ -9,8 +9,7 @@ import { BENCH_SIGNING_SECRET, type BenchServices, benchOrders } from '../lib/se
 import { confirmSubmissionRequest, slashCommandRequest, turnedAway } from '../lib/slack-requests.js';
 import { type LatencySummary, summarize } from '../lib/stats.js';
 
-export interface ConfirmPathLevel {
-  concurrency: number;
+export interface ConfirmRun {
   submissions: number;
   ack: LatencySummary;
   /** Submission sent → the cancel request arriving at the WDT sandbox (ms resolution on the sandbox side). */
@@ -19,6 +18,14 @@ export interface ConfirmPathLevel {
   toOutcome: LatencySummary;
   cancelled: number;
   missing: number;
+}
+
+/** The bot's run at one concurrency, and the confirm floor's (`bench/floor/confirm-floor.ts`) when it ran. */
+export interface ConfirmPathLevel extends ConfirmRun {
+  concurrency: number;
+  floor: ConfirmRun | null;
+  /** Bot/floor →WDT p99, the same concurrency, run back to back. */
+  toWdtP99RatioVsFloor: number | null;
 }
 
 /**
@@ -119,71 +126,137 @@ async function collectArrivals(services: BenchServices, orderNos: readonly strin
 }
 
 /**
- * `view_submission`s for distinct orders at each concurrency: the views are opened first, then the
+ * What the confirm floor gets instead of dialogs: it opens none, and reads the order number from the view's
+ * private_metadata (the bot's is sealed and names attempts, which only its audit store can resolve).
+ */
+function floorViews(orderNos: readonly string[]): Map<string, ViewOutput> {
+  return new Map(
+    orderNos.map((orderNo, index): [string, ViewOutput] => [
+      orderNo,
+      {
+        id: `VFLOOR${index}`,
+        team_id: 'T0STANDIN',
+        app_id: 'A0STANDIN',
+        app_installed_team_id: 'T0STANDIN',
+        bot_id: 'B0STANDIN',
+        type: 'modal',
+        callback_id: ConfirmModal.callbackId,
+        private_metadata: orderNo,
+        title: { type: 'plain_text', text: 'Cancel stock-in' },
+        blocks: [],
+        state: { values: {} },
+        hash: `h${index}`,
+        close: null,
+        submit: null,
+        clear_on_close: false,
+        notify_on_close: false,
+        root_view_id: null,
+        previous_view_id: null,
+        external_id: '',
+      },
+    ]),
+  );
+}
+
+/** One target at one concurrency: every order's submission, `concurrency` in flight end to end. */
+async function runSubmissions(
+  services: BenchServices,
+  target: ServerProcess,
+  views: ReadonlyMap<string, ViewOutput>,
+  concurrency: number,
+): Promise<ConfirmRun> {
+  const orderNos = [...views.keys()];
+  const sentAtPerf = new Map<string, number>();
+  const fromCallIndex = services.slack.calls.length;
+  const result = await runClosedLoop({
+    origin: target.origin,
+    path: '/slack/events',
+    concurrency,
+    maxRequests: orderNos.length,
+    prepare: (index) => {
+      const orderNo = orderNos[index]!;
+      const request = confirmSubmissionRequest(
+        BENCH_SIGNING_SECRET,
+        views.get(orderNo)!,
+        'bench: wrong supplier',
+      );
+      return { ...request, onSend: (at) => sentAtPerf.set(orderNo, at) };
+    },
+    // Concurrency is end to end: a worker's next submission waits for this one's outcome message.
+    afterResponse: async (index) => {
+      await outcomeArrival(services, orderNos[index]!, fromCallIndex);
+    },
+  });
+  if (result.errors > 0) throw new Error(`submissions failed: ${result.errorSamples.join(' | ')}`);
+  const { toWdtAt, outcomeAt } = await collectArrivals(services, orderNos, fromCallIndex);
+  const toWdt: number[] = [];
+  const toOutcome: number[] = [];
+  for (const [orderNo, sent] of sentAtPerf) {
+    const wdtAt = toWdtAt.get(orderNo);
+    if (wdtAt !== undefined) toWdt.push(Math.max(0, wdtAt - epochMsOf(sent)));
+    const postedAt = outcomeAt.get(orderNo);
+    if (postedAt !== undefined) toOutcome.push(postedAt - sent);
+  }
+  return {
+    submissions: orderNos.length,
+    ack: summarize(result.latenciesMs),
+    toWdt: summarize(toWdt),
+    toOutcome: summarize(toOutcome),
+    cancelled: orderNos.filter((no) => services.wdt.orders.get(no)?.status === 10).length,
+    missing: orderNos.length - Math.min(toWdt.length, toOutcome.length),
+  };
+}
+
+const describeRun = (run: ConfirmRun) =>
+  `→WDT p50 ${run.toWdt.p50.toFixed(2)} p99 ${run.toWdt.p99.toFixed(2)} ms, →outcome p50 ${run.toOutcome.p50.toFixed(2)} p99 ${run.toOutcome.p99.toFixed(2)} ms, cancelled ${run.cancelled}`;
+
+/**
+ * `view_submission`s for distinct orders at each concurrency: the bot's views are opened first, then the
  * submissions go through the closed-loop generator with `concurrency` confirmations in flight end to end
  * (a worker sends its next one once the previous outcome message has arrived); the sandbox answers at once.
+ * With a floor, the same number of fresh orders then goes to it at the same concurrency.
  */
 export async function benchConfirmPath(
   services: BenchServices,
   bot: ServerProcess,
   options: {
     levels: ReadonlyArray<{ concurrency: number; submissions: number }>;
+    floor?: ServerProcess;
     log: (line: string) => void;
   },
 ): Promise<ConfirmPathLevel[]> {
   const results: ConfirmPathLevel[] = [];
   let nextOrder = 0;
-  for (const { concurrency, submissions } of options.levels) {
-    const orders = benchOrders(nextOrder + submissions).slice(nextOrder);
-    nextOrder += submissions;
+  const freshOrders = (count: number) => {
+    const orders = benchOrders(nextOrder + count).slice(nextOrder);
+    nextOrder += count;
     for (const order of orders) services.wdt.orders.set(order.stockinNo, order);
-    const orderNos = orders.map((order) => order.stockinNo);
-    const views = await openViews(services, bot, orderNos);
-
-    const sentAtPerf = new Map<string, number>();
-    const fromCallIndex = services.slack.calls.length;
-    const result = await runClosedLoop({
-      origin: bot.origin,
-      path: '/slack/events',
+    return orders.map((order) => order.stockinNo);
+  };
+  for (const { concurrency, submissions } of options.levels) {
+    const botRun = await runSubmissions(
+      services,
+      bot,
+      await openViews(services, bot, freshOrders(submissions)),
       concurrency,
-      maxRequests: orderNos.length,
-      prepare: (index) => {
-        const orderNo = orderNos[index]!;
-        const request = confirmSubmissionRequest(
-          BENCH_SIGNING_SECRET,
-          views.get(orderNo)!,
-          'bench: wrong supplier',
-        );
-        return { ...request, onSend: (at) => sentAtPerf.set(orderNo, at) };
-      },
-      // Concurrency is end to end: a worker's next submission waits for this one's outcome message.
-      afterResponse: async (index) => {
-        await outcomeArrival(services, orderNos[index]!, fromCallIndex);
-      },
-    });
-    if (result.errors > 0) throw new Error(`submissions failed: ${result.errorSamples.join(' | ')}`);
-    const { toWdtAt, outcomeAt } = await collectArrivals(services, orderNos, fromCallIndex);
-    const toWdt: number[] = [];
-    const toOutcome: number[] = [];
-    for (const [orderNo, sent] of sentAtPerf) {
-      const wdtAt = toWdtAt.get(orderNo);
-      if (wdtAt !== undefined) toWdt.push(Math.max(0, wdtAt - epochMsOf(sent)));
-      const postedAt = outcomeAt.get(orderNo);
-      if (postedAt !== undefined) toOutcome.push(postedAt - sent);
-    }
-    const level: ConfirmPathLevel = {
-      concurrency,
-      submissions: orderNos.length,
-      ack: summarize(result.latenciesMs),
-      toWdt: summarize(toWdt),
-      toOutcome: summarize(toOutcome),
-      cancelled: orderNos.filter((no) => services.wdt.orders.get(no)?.status === 10).length,
-      missing: orderNos.length - Math.min(toWdt.length, toOutcome.length),
-    };
-    options.log(
-      `  confirm c=${concurrency} n=${level.submissions}: →WDT p50 ${level.toWdt.p50.toFixed(2)} p99 ${level.toWdt.p99.toFixed(2)} ms, →outcome p50 ${level.toOutcome.p50.toFixed(2)} p99 ${level.toOutcome.p99.toFixed(2)} ms, cancelled ${level.cancelled}`,
     );
-    results.push(level);
+    options.log(`  confirm c=${concurrency} n=${submissions} bot:   ${describeRun(botRun)}`);
+    let floor: ConfirmRun | null = null;
+    if (options.floor) {
+      floor = await runSubmissions(
+        services,
+        options.floor,
+        floorViews(freshOrders(submissions)),
+        concurrency,
+      );
+      options.log(`  confirm c=${concurrency} n=${submissions} floor: ${describeRun(floor)}`);
+    }
+    results.push({
+      concurrency,
+      ...botRun,
+      floor,
+      toWdtP99RatioVsFloor: floor ? botRun.toWdt.p99 / floor.toWdt.p99 : null,
+    });
   }
   return results;
 }

@@ -1,0 +1,59 @@
+import { App, HTTPReceiver } from '@slack/bolt';
+import { systemClock } from '../../src/core/ports/clock.js';
+import { createLogger } from '../../src/logger.js';
+import { ConfirmModal } from '../../src/slack/ids.js';
+import { createSlackApiPoster } from '../../src/slack/slack-api-poster.js';
+import { createWdtClient } from '../../src/wdt/client.js';
+
+/**
+ * The confirm path's floor: a bare Bolt v5 app that acks a confirmation, then does only what the benchmark
+ * observes, the signed cancel reaching WDT and one outcome post, with the bot's own WDT client and Slack
+ * poster. No audit record, no status re-check under a lock, no dialog update, no checks of who confirmed:
+ * the least any Bolt app can do to cancel and say so. The order number comes as the view's private_metadata.
+ */
+const env = process.env;
+const receiver = new HTTPReceiver({
+  signingSecret: env.SLACK_SIGNING_SECRET ?? '',
+  endpoints: '/slack/events',
+  processBeforeResponse: false,
+  unhandledRequestTimeoutMillis: 2_900,
+  customRoutes: [
+    {
+      path: '/readyz',
+      method: ['GET'],
+      handler: (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"ok":true}');
+      },
+    },
+  ],
+});
+const app = new App({
+  token: env.SLACK_BOT_TOKEN,
+  receiver,
+  // Bolt calls auth.test on the first event; like the bot, the floor asks the stand-in.
+  ...(env.SLACK_API_URL ? { clientOptions: { slackApiUrl: env.SLACK_API_URL } } : {}),
+});
+const wdt = createWdtClient({
+  baseUrl: env.WDT_BASE_URL ?? '',
+  sid: env.WDT_SID ?? '',
+  appKey: env.WDT_APP_KEY ?? '',
+  appSecret: env.WDT_APP_SECRET ?? '',
+  clock: systemClock,
+  logger: createLogger({ level: 'silent' }),
+});
+const slack = createSlackApiPoster({ token: env.SLACK_BOT_TOKEN ?? '', apiUrl: env.SLACK_API_URL });
+
+app.view(ConfirmModal.callbackId, async ({ ack, view }) => {
+  await ack();
+  const orderNo = view.private_metadata;
+  const outcome = await wdt.cancelStockin(orderNo);
+  await slack.post('chat.postMessage', { channel: 'C0STOCKOPS', text: `${orderNo}: ${outcome.kind}` });
+});
+process.on('SIGTERM', () => {
+  Promise.all([app.stop(), wdt.close(), slack.close()]).then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+});
+await app.start(Number(env.PORT ?? 0));
