@@ -1,9 +1,10 @@
-import { App, HTTPReceiver } from '@slack/bolt';
+import { App } from '@slack/bolt';
 import { systemClock } from '../../src/core/ports/clock.js';
 import { createLogger } from '../../src/logger.js';
 import { ConfirmModal } from '../../src/slack/ids.js';
 import { createSlackApiPoster } from '../../src/slack/slack-api-poster.js';
 import { createWdtClient } from '../../src/wdt/client.js';
+import { floorReceiver } from './floor-receiver.js';
 
 /**
  * The confirm path's floor: a bare Bolt v5 app that acks a confirmation, then does only what the benchmark
@@ -12,22 +13,7 @@ import { createWdtClient } from '../../src/wdt/client.js';
  * the least any Bolt app can do to cancel and say so. The order number comes as the view's private_metadata.
  */
 const env = process.env;
-const receiver = new HTTPReceiver({
-  signingSecret: env.SLACK_SIGNING_SECRET ?? '',
-  endpoints: '/slack/events',
-  processBeforeResponse: false,
-  unhandledRequestTimeoutMillis: 2_900,
-  customRoutes: [
-    {
-      path: '/readyz',
-      method: ['GET'],
-      handler: (_req, res) => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end('{"ok":true}');
-      },
-    },
-  ],
-});
+const receiver = floorReceiver(env.SLACK_SIGNING_SECRET ?? '');
 const app = new App({
   token: env.SLACK_BOT_TOKEN,
   receiver,

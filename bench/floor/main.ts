@@ -1,4 +1,5 @@
-import { App, HTTPReceiver } from '@slack/bolt';
+import { App } from '@slack/bolt';
+import { floorReceiver } from './floor-receiver.js';
 
 /**
  * The floor: a bare Bolt v5 app in HTTP mode whose `/cancel-stockin` handler only acks. Same receiver
@@ -6,22 +7,7 @@ import { App, HTTPReceiver } from '@slack/bolt';
  * Configured from the environment the bot reads; run as its own process by the benchmark.
  */
 const env = process.env;
-const receiver = new HTTPReceiver({
-  signingSecret: env.SLACK_SIGNING_SECRET ?? '',
-  endpoints: '/slack/events',
-  processBeforeResponse: false,
-  unhandledRequestTimeoutMillis: 2_900,
-  customRoutes: [
-    {
-      path: '/readyz',
-      method: ['GET'],
-      handler: (_req, res) => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end('{"ok":true}');
-      },
-    },
-  ],
-});
+const receiver = floorReceiver(env.SLACK_SIGNING_SECRET ?? '');
 const app = new App({
   token: env.SLACK_BOT_TOKEN,
   receiver,

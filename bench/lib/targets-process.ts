@@ -1,5 +1,5 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import ts from 'typescript';
 import { REPO_ROOT, type ServerProcess, startServerProcess } from './node-process.js';
 
@@ -30,12 +30,15 @@ export async function startFloor(
   workDir: string,
   name: 'main' | 'confirm-floor' = 'main',
 ): Promise<ServerProcess> {
-  const source = await readFile(join(REPO_ROOT, `bench/floor/${name}.ts`), 'utf8');
-  const { outputText } = ts.transpileModule(source, {
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-  });
+  // Each floor file is compiled on its own; the receiver module they share goes along.
+  await mkdir(join(REPO_ROOT, 'dist/bench/floor'), { recursive: true });
+  for (const file of [name, 'floor-receiver']) {
+    const source = await readFile(join(REPO_ROOT, `bench/floor/${file}.ts`), 'utf8');
+    const { outputText } = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    });
+    await writeFile(join(REPO_ROOT, `dist/bench/floor/${file}.js`), outputText);
+  }
   const built = join(REPO_ROOT, `dist/bench/floor/${name}.js`);
-  await mkdir(dirname(built), { recursive: true });
-  await writeFile(built, outputText);
   return startServerProcess({ args: [built], env, logFile: join(workDir, `floor-${name}.log`) });
 }
