@@ -1,10 +1,9 @@
-import { App } from '@slack/bolt';
 import { systemClock } from '../../src/core/ports/clock.js';
 import { createLogger } from '../../src/logger.js';
 import { ConfirmModal } from '../../src/slack/ids.js';
 import { createSlackApiPoster } from '../../src/slack/slack-api-poster.js';
 import { createWdtClient } from '../../src/wdt/client.js';
-import { floorReceiver } from './floor-receiver.js';
+import { floorApp } from './floor-app.js';
 
 /**
  * The confirm path's floor: a bare Bolt v5 app that acks a confirmation, then does only what the benchmark
@@ -13,13 +12,7 @@ import { floorReceiver } from './floor-receiver.js';
  * the least any Bolt app can do to cancel and say so. The order number comes as the view's private_metadata.
  */
 const env = process.env;
-const receiver = floorReceiver(env.SLACK_SIGNING_SECRET ?? '');
-const app = new App({
-  token: env.SLACK_BOT_TOKEN,
-  receiver,
-  // Bolt calls auth.test on the first event; like the bot, the floor asks the stand-in.
-  ...(env.SLACK_API_URL ? { clientOptions: { slackApiUrl: env.SLACK_API_URL } } : {}),
-});
+const app = floorApp(env);
 const wdt = createWdtClient({
   baseUrl: env.WDT_BASE_URL ?? '',
   sid: env.WDT_SID ?? '',

@@ -30,9 +30,9 @@ export async function startFloor(
   workDir: string,
   name: 'main' | 'confirm-floor' = 'main',
 ): Promise<ServerProcess> {
-  // Each floor file is compiled on its own; the receiver module they share goes along.
+  // Each floor file is compiled on its own; the module they share goes along.
   await mkdir(join(REPO_ROOT, 'dist/bench/floor'), { recursive: true });
-  for (const file of [name, 'floor-receiver']) {
+  for (const file of [name, 'floor-app']) {
     const source = await readFile(join(REPO_ROOT, `bench/floor/${file}.ts`), 'utf8');
     const { outputText } = ts.transpileModule(source, {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
