@@ -257,11 +257,7 @@ class PostgresAuditStore implements AuditStore {
     assertAppendable('calling', record, at);
     const orderNo = record.orderNo;
     if (!orderNo) throw new TypeError('audit: beginCall needs record.orderNo to lock');
-    const result = await this.write((client) => this.lockAndAppendCalling(client, record, orderNo, at));
-    if (!result.ok) {
-      this.logger.info({ orderNo, attemptId: record.attemptId, holder: result.holder }, 'order locked');
-    }
-    return result;
+    return this.write((client) => this.lockAndAppendCalling(client, record, orderNo, at));
   }
 
   async confirmAndBeginCall(
@@ -271,7 +267,7 @@ class PostgresAuditStore implements AuditStore {
     at: Date,
   ): Promise<ConfirmCallResult> {
     const orderNo = assertConfirmAndCall(claimKey, confirmed, calling, at);
-    const result = await this.write(async (client): Promise<ConfirmCallResult> => {
+    return this.write(async (client): Promise<ConfirmCallResult> => {
       const claimed = await client.query(
         'INSERT INTO claims (key, at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING',
         [claimKey, at],
@@ -283,10 +279,6 @@ class PostgresAuditStore implements AuditStore {
         ? { kind: 'begun', confirmed: confirmedEntry, calling: begun.entry }
         : { kind: 'locked', confirmed: confirmedEntry, holder: begun.holder };
     });
-    if (result.kind === 'locked') {
-      this.logger.info({ orderNo, attemptId: calling.attemptId, holder: result.holder }, 'order locked');
-    }
-    return result;
   }
 
   async finishCall(event: AttemptState, record: AttemptRecord, at: Date): Promise<AuditEntry> {

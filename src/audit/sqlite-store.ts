@@ -315,14 +315,7 @@ export class SqliteAuditStore implements AuditStore {
     this.assertOpen();
     assertAppendable('calling', record, at);
     if (!record.orderNo) throw new TypeError('audit: beginCall needs record.orderNo to lock');
-    const result = this.beginCallTx.immediate(record, record.orderNo, at);
-    if (!result.ok) {
-      this.logger.info(
-        { orderNo: record.orderNo, attemptId: record.attemptId, holder: result.holder },
-        'order locked',
-      );
-    }
-    return result;
+    return this.beginCallTx.immediate(record, record.orderNo, at);
   }
 
   async confirmAndBeginCall(
@@ -333,17 +326,7 @@ export class SqliteAuditStore implements AuditStore {
   ): Promise<ConfirmCallResult> {
     this.assertOpen();
     const orderNo = assertConfirmAndCall(claimKey, confirmed, calling, at);
-    const result: ConfirmCallResult = this.confirmAndBeginCallTx.immediate(
-      claimKey,
-      confirmed,
-      calling,
-      orderNo,
-      at,
-    );
-    if (result.kind === 'locked') {
-      this.logger.info({ orderNo, attemptId: calling.attemptId, holder: result.holder }, 'order locked');
-    }
-    return result;
+    return this.confirmAndBeginCallTx.immediate(claimKey, confirmed, calling, orderNo, at);
   }
 
   async finishCall(event: AttemptState, record: AttemptRecord, at: Date): Promise<AuditEntry> {

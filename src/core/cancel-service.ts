@@ -318,6 +318,7 @@ export function createCancelService(deps: CancelServiceDeps) {
 
   /** Closes an attempt that lost the race for its order's lock; nothing was sent. */
   async function recordLocked(ready: AttemptRecord, holder: LockHolder): Promise<AttemptRecord> {
+    logger.info({ orderNo: ready.orderNo, attemptId: ready.attemptId, holder }, 'order locked');
     const at = clock.now();
     const failed = advance(ready, 'failed', at, {
       detail: `another cancel of ${ready.orderNo} is in flight (attempt ${holder.attemptId})`,
