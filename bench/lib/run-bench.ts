@@ -157,10 +157,11 @@ export async function runBench(plan: BenchPlan, log: (line: string) => void): Pr
       source: sourceInfo(),
       method: {
         layout:
-          'bench process: undici closed-loop load generator + Slack Web API stand-in + WDT sandbox; bot (node dist/src/main.js) and floor (compiled to dist/bench/floor/main.js) each in their own child process under plain node, alive side by side, loaded one at a time',
+          "bench process: Slack Web API stand-in + WDT sandbox on the main thread, the command path's undici closed-loop load generator on a thread of its own (the confirm path's on the main thread); bot (node dist/src/main.js) and floor (compiled to dist/bench/floor/main.js) each in their own child process under plain node, alive side by side, loaded one at a time",
         commandPath: `${plan.rounds} round(s) × concurrency ${plan.concurrencies.join('/')} × ${plan.durationMs} ms each, bot and floor alternating (order flips every pair); ratios are medians of per-round bot/floor ratios`,
         ackLatency: 'request handed to undici → whole HTTP response read, 2xx only',
-        viewsOpen: 'request handed to undici → views.open arriving at the stand-in (same process clock)',
+        viewsOpen:
+          'request handed to undici (load thread) → views.open arriving at the stand-in (main thread), both on the monotonic clock',
         confirmPath:
           'views opened first, then submissions with `c` confirmations in flight end to end; →WDT uses the sandbox arrival Date (1 ms resolution); worst p99 over concurrencies. The confirm floor (bench/floor/confirm-floor.ts: ack, the signed cancel, one post; no audit, no re-check) gets as many fresh orders at each concurrency right after the bot',
         startupMs:

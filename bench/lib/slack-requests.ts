@@ -7,7 +7,6 @@ import {
   encodeInteractivePayload,
 } from '../../src/standin/slack-payloads.js';
 import { signSlackRequest } from '../../src/standin/slack-request-signer.js';
-import type { SlackStandin } from '../../src/standin/slack-web-api.js';
 import { STANDIN_WORKSPACE } from '../../src/standin/workspace-identity.js';
 import type { PreparedRequest } from './load-generator.js';
 
@@ -20,13 +19,13 @@ function signedForm(signingSecret: string, body: string): Record<string, string>
   };
 }
 
-/** `/cancel-stockin <orderNo>` from the allowed user, with a fresh trigger id and response URL. */
+/** `/cancel-stockin <orderNo>` from the allowed user, with a fresh trigger id and the given response URL. */
 export function slashCommandRequest(
-  slack: SlackStandin,
+  responseUrl: string,
   signingSecret: string,
   orderNo: string,
 ): PreparedRequest & { triggerId: string } {
-  const body = buildSlashCommandBody({ text: orderNo, response_url: slack.responseUrl() });
+  const body = buildSlashCommandBody({ text: orderNo, response_url: responseUrl });
   const triggerId = new URLSearchParams(body).get('trigger_id')!;
   return { body, headers: signedForm(signingSecret, body), triggerId };
 }

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type AckNeighbours, ackNeighbours } from '../lib/ack-neighbours.js';
-import { runClosedLoop } from '../lib/load-generator.js';
+import { monotonicMs } from '../lib/command-load-protocol.js';
+import { CommandLoadThread } from '../lib/command-load-thread.js';
 import type { ServerProcess } from '../lib/node-process.js';
 import type { BenchServices } from '../lib/services.js';
 import { BENCH_SIGNING_SECRET, COMMAND_ORDER_NO } from '../lib/services.js';
-import { slashCommandRequest, turnedAway } from '../lib/slack-requests.js';
 import { type LatencySummary, median, medianSummary, summarize } from '../lib/stats.js';
 import { viewsOpenDelays } from '../lib/views-open-delays.js';
 
@@ -46,29 +46,23 @@ export interface CommandPathOptions {
 
 async function runCommands(
   services: BenchServices,
+  load: CommandLoadThread,
   target: ServerProcess,
   concurrency: number,
   durationMs: number,
   isBot: boolean,
 ) {
-  const sentAt = new Map<string, number>();
   const fromCallIndex = services.slack.calls.length;
-  const answers: Array<{ latencyMs: number; admitted: boolean }> = [];
-  const result = await runClosedLoop({
+  const { result, answers, triggerIds, sentAtMs } = await load.run({
     origin: target.origin,
-    path: '/slack/events',
     concurrency,
     durationMs,
-    prepare: () => {
-      const request = slashCommandRequest(services.slack, BENCH_SIGNING_SECRET, COMMAND_ORDER_NO);
-      return isBot ? { ...request, onSend: (at: number) => sentAt.set(request.triggerId, at) } : request;
-    },
-    // The bot's back-pressure answers in the ack body; an admitted command's ack is empty.
-    onAnswer: (index, body, latencyMs) => {
-      answers[index] = { latencyMs, admitted: !turnedAway(body) };
-    },
+    signingSecret: BENCH_SIGNING_SECRET,
+    orderNo: COMMAND_ORDER_NO,
+    responseUrlPrefix: services.slack.responseUrl(''),
+    recordSends: isBot,
   });
-  const shed = answers.filter((answer) => !answer.admitted).length;
+  const shed = answers.filter((answer) => answer !== undefined && !answer.admitted).length;
   const admitted = result.completed - shed;
   const run: CommandRun = {
     ack: summarize(result.latenciesMs),
@@ -80,9 +74,11 @@ async function runCommands(
   };
   if (result.errors > 0)
     throw new Error(`command run had ${result.errors} errors: ${result.errorSamples.join(' | ')}`);
-  const views = isBot
-    ? await viewsOpenDelays(services.slack, fromCallIndex, sentAt, admitted)
-    : { delaysMs: [], missing: 0, failed: 0 };
+  if (!isBot) return { run, views: { delaysMs: [], missing: 0, failed: 0 } };
+  // The stand-in stamps arrivals with this thread's performance.now(); the sends came from another thread.
+  const offsetMs = monotonicMs() - performance.now();
+  const sentAt = new Map(triggerIds.map((id, index) => [id, sentAtMs[index]! - offsetMs]));
+  const views = await viewsOpenDelays(services.slack, fromCallIndex, sentAt, admitted);
   return { run, views };
 }
 
@@ -96,8 +92,23 @@ export async function benchCommandPath(
   floor: ServerProcess,
   options: CommandPathOptions,
 ): Promise<CommandPathLevel[]> {
+  const load = new CommandLoadThread();
+  try {
+    return await measureCommandPath(services, load, bot, floor, options);
+  } finally {
+    await load.close();
+  }
+}
+
+async function measureCommandPath(
+  services: BenchServices,
+  load: CommandLoadThread,
+  bot: ServerProcess,
+  floor: ServerProcess,
+  options: CommandPathOptions,
+): Promise<CommandPathLevel[]> {
   for (const target of [floor, bot]) {
-    await runCommands(services, target, 50, options.warmupMs, target === bot);
+    await runCommands(services, load, target, 50, options.warmupMs, target === bot);
   }
   const levels: CommandPathLevel[] = [];
   let pair = 0;
@@ -115,6 +126,7 @@ export async function benchCommandPath(
       for (const which of order) {
         const { run, views } = await runCommands(
           services,
+          load,
           which === 'bot' ? bot : floor,
           concurrency,
           options.durationMs,

@@ -52,7 +52,7 @@ async function openViews(
       maxRequests: batch.length,
       prepare: (index) => {
         const orderNo = batch[index]!;
-        const request = slashCommandRequest(services.slack, BENCH_SIGNING_SECRET, orderNo);
+        const request = slashCommandRequest(services.slack.responseUrl(), BENCH_SIGNING_SECRET, orderNo);
         triggerToOrder.set(request.triggerId, orderNo);
         return request;
       },
