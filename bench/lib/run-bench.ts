@@ -26,7 +26,7 @@ import { readRss, sampleRss } from './rss.js';
 import { startBenchServices } from './services.js';
 import { round } from './stats.js';
 import type { Headline } from './targets.js';
-import { startBot, startFloor } from './targets-process.js';
+import { startBot, startFloor, startScriptArgs } from './targets-process.js';
 
 export interface BenchResults extends Headline {
   mode: BenchPlan['mode'];
@@ -111,6 +111,7 @@ export async function runBench(plan: BenchPlan, log: (line: string) => void): Pr
       await floor.stop();
     }
 
+    const startCommand = `node ${(await startScriptArgs()).join(' ')}`;
     const c50 = commandPath.find((level) => level.concurrency === 50) ?? commandPath.at(-1);
     return {
       ackP99RatioVsFloor: round(
@@ -147,7 +148,7 @@ export async function runBench(plan: BenchPlan, log: (line: string) => void): Pr
         ),
       ),
       startupMs: round(startup.distMs ?? startup.tsxMs, 0),
-      startupEntry: startup.distMs === null ? 'node --import tsx src/main.ts' : 'node dist/src/main.js',
+      startupEntry: startup.distMs === null ? 'node --import tsx src/main.ts' : startCommand,
       rssPeakMb: round(rss.botPeakMb, 1),
       signsPerSec: round(signing.signsPerSec, 0),
       auditAppendsPerSec: round(sqliteAsTheBotRunsIt.appendsPerSec, 0),
@@ -156,16 +157,14 @@ export async function runBench(plan: BenchPlan, log: (line: string) => void): Pr
       machine: { ...machine, loadAverageAtEnd: loadAverage(), cpuPressureAvg10AtEnd: cpuPressureAvg10() },
       source: sourceInfo(),
       method: {
-        layout:
-          "bench process: Slack Web API stand-in + WDT sandbox on the main thread, the command path's undici closed-loop load generator on a thread of its own (the confirm path's on the main thread); bot (node dist/src/main.js) and floor (compiled to dist/bench/floor/main.js) each in their own child process under plain node, alive side by side, loaded one at a time",
+        layout: `bench process: Slack Web API stand-in + WDT sandbox on the main thread, the command path's undici closed-loop load generator on a thread of its own (the confirm path's on the main thread); bot (${startCommand}, as npm start runs it) and floor (compiled to dist/bench/floor/main.js) each in their own child process under plain node, alive side by side, loaded one at a time`,
         commandPath: `${plan.rounds} round(s) × concurrency ${plan.concurrencies.join('/')} × ${plan.durationMs} ms each, bot and floor alternating (order flips every pair); ratios are medians of per-round bot/floor ratios`,
         ackLatency: 'request handed to undici → whole HTTP response read, 2xx only',
         viewsOpen:
           'request handed to undici (load thread) → views.open arriving at the stand-in (main thread), both on the monotonic clock',
         confirmPath:
           'views opened first, then submissions with `c` confirmations in flight end to end; →WDT uses the sandbox arrival Date (1 ms resolution); worst p99 over concurrencies. The confirm floor (bench/floor/confirm-floor.ts: ack, the signed cancel, one post; no audit, no re-check) gets as many fresh orders at each concurrency right after the bot',
-        startupMs:
-          'spawn → first GET /readyz 200 (5 ms polls), median; the built entry (npm run build; node dist/src/main.js) in full mode, node --import tsx src/main.ts otherwise; both in details',
+        startupMs: `spawn → first GET /readyz 200 (5 ms polls), median; the built entry (npm run build; ${startCommand}) in full mode, node --import tsx src/main.ts otherwise; both in details`,
         rssPeakMb: 'bot process VmRSS/VmHWM sampled every 100 ms over the command and confirm runs',
         auditAppendsPerSec:
           'SQLite store as the bot runs it (own thread, WAL, synchronous=FULL, group commit), 8 appenders in flight; sequential appends on the store in-process are in details.audit.sqlite',

@@ -7,14 +7,22 @@ const TSX = ['--import', 'tsx'];
 
 export type TargetName = 'bot' | 'floor';
 
-/** The real entry point with a fresh SQLite audit file in `workDir`: built (as production runs it) or tsx. */
-export function startBot(
+/** `npm start`'s node arguments, read from package.json: the built bot runs exactly as production runs it. */
+export async function startScriptArgs(): Promise<string[]> {
+  const manifest = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8'));
+  const [command, ...args] = String(manifest.scripts.start).trim().split(/\s+/);
+  if (command !== 'node') throw new Error(`npm start should run node, not: ${manifest.scripts.start}`);
+  return args;
+}
+
+/** The real entry point with a fresh SQLite audit file in `workDir`: built (as `npm start` runs it) or tsx. */
+export async function startBot(
   env: Record<string, string>,
   workDir: string,
   entry: 'tsx' | 'dist' = 'tsx',
 ): Promise<ServerProcess> {
   return startServerProcess({
-    args: entry === 'tsx' ? [...TSX, 'src/main.ts'] : ['dist/src/main.js'],
+    args: entry === 'tsx' ? [...TSX, 'src/main.ts'] : await startScriptArgs(),
     env: { LOG_LEVEL: 'info', ...env, AUDIT_DB_PATH: join(workDir, `audit-${entry}-${Date.now()}.db`) },
     logFile: join(workDir, `bot-${entry}.log`),
   });

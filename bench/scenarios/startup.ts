@@ -8,7 +8,7 @@ export interface StartupResult {
   /** `node --import tsx src/main.ts` → `/readyz` 200, median of the samples. */
   tsxMs: number;
   tsxSamples: number[];
-  /** `node dist/src/main.js` (after `npm run build`) → `/readyz` 200; null when not measured. */
+  /** `npm start`'s command (after `npm run build`) → `/readyz` 200; null when not measured. */
   distMs: number | null;
   distSamples: number[];
   distNote: string;
@@ -42,7 +42,7 @@ export async function benchStartup(
     try {
       await promisify(execFile)('npm', ['run', 'build'], { cwd: REPO_ROOT });
       distSamples = await samples(env, workDir, 'dist', options.count);
-      distNote = 'npm run build, then node dist/src/main.js';
+      distNote = "npm run build, then npm start's node command";
     } catch (error) {
       distNote = `build failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
     }

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEADLINE_KEYS } from '../../bench/lib/targets.js';
+import { startScriptArgs } from '../../bench/lib/targets-process.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -47,6 +48,11 @@ describe('npm run bench -- --smoke', () => {
       nearAdmittedShare: expect.any(Number),
     });
     expect(c1?.floor.median.neighbours).toBeUndefined();
+  });
+
+  it('runs the bot with the node arguments npm start uses', async () => {
+    const layout = (results.method as { layout: string }).layout;
+    expect(layout).toContain(`bot (node ${(await startScriptArgs()).join(' ')}, as npm start runs it)`);
   });
 
   it('says which machine and which code the numbers come from', () => {
