@@ -1,3 +1,4 @@
+import { RUN_START_MS } from '../scenarios/command-path.js';
 import type { ConfirmRun } from '../scenarios/confirm-path.js';
 import { QUIET_DISTANCE } from './ack-neighbours.js';
 import type { BenchResults } from './run-bench.js';
@@ -80,6 +81,12 @@ export function formatReport(results: BenchResults): string {
     if (!n) continue;
     out.push(
       `c=${level.concurrency} bot acks by distance from the last admitted command: the next one p50 ${fmt(n.afterAdmittedP50)} ms; ${QUIET_DISTANCE}+ requests later p99 ${fmt(n.undisturbedP99)} ms (floor p99 ${fmt(level.floor.median.ack.p99)}); ${fmt(n.nearAdmittedShare * 100, 1)} % of acks came sooner`,
+    );
+  }
+  for (const level of results.details.commandPath) {
+    const { viewsOpenAtRunStart: start, viewsOpenAfterRunStart: after } = level.bot;
+    out.push(
+      `c=${level.concurrency} bot views.open p50/p99: commands sent in a run's first ${RUN_START_MS} ms (${fmt(start.count, 0)} a run, the bucket's burst) ${fmt(start.p50)}/${fmt(start.p99)} ms; the rest (${fmt(after.count, 0)} a run) ${fmt(after.p50)}/${fmt(after.p99)} ms`,
     );
   }
   out.push('');

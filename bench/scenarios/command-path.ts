@@ -30,11 +30,19 @@ export interface CommandPathLevel {
     viewsOpenRounds: LatencySummary[];
     viewsOpenMissing: number;
     viewsOpenFailed: number;
+    /**
+     * views.open of the commands sent in a run's first `RUN_START_MS` (after a quiet spell the bot's token
+     * bucket admits its whole burst there) and of the rest: medians over rounds.
+     */
+    viewsOpenAtRunStart: LatencySummary;
+    viewsOpenAfterRunStart: LatencySummary;
   };
   /** Median over rounds of bot/floor, each round's pair measured back to back. */
   ackP99Ratio: number;
   throughputRatio: number;
 }
+
+export const RUN_START_MS = 500;
 
 export interface CommandPathOptions {
   concurrencies: readonly number[];
@@ -74,7 +82,7 @@ async function runCommands(
   };
   if (result.errors > 0)
     throw new Error(`command run had ${result.errors} errors: ${result.errorSamples.join(' | ')}`);
-  if (!isBot) return { run, views: { delaysMs: [], missing: 0, failed: 0 } };
+  if (!isBot) return { run, views: { delaysMs: [], sentAtMs: [], missing: 0, failed: 0 } };
   // The stand-in stamps arrivals with this thread's performance.now(); the sends came from another thread.
   const offsetMs = monotonicMs() - performance.now();
   const sentAt = new Map(triggerIds.map((id, index) => [id, sentAtMs[index]! - offsetMs]));
@@ -116,6 +124,8 @@ async function measureCommandPath(
     floor: [] as CommandRun[],
     bot: [] as CommandRun[],
     views: [] as LatencySummary[],
+    viewsAtStart: [] as LatencySummary[],
+    viewsAfterStart: [] as LatencySummary[],
     missing: 0,
     failed: 0,
   }));
@@ -135,6 +145,9 @@ async function measureCommandPath(
         slot[which].push(run);
         if (which === 'bot') {
           slot.views.push(summarize(views.delaysMs));
+          const [atStart, afterStart] = splitAtRunStart(views);
+          slot.viewsAtStart.push(summarize(atStart));
+          slot.viewsAfterStart.push(summarize(afterStart));
           slot.missing += views.missing;
           slot.failed += views.failed;
         }
@@ -165,12 +178,24 @@ async function measureCommandPath(
         viewsOpenRounds: slot.views,
         viewsOpenMissing: slot.missing,
         viewsOpenFailed: slot.failed,
+        viewsOpenAtRunStart: medianSummary(slot.viewsAtStart),
+        viewsOpenAfterRunStart: medianSummary(slot.viewsAfterStart),
       },
       ackP99Ratio: median(slot.bot.map((b, i) => b.ack.p99 / slot.floor[i]!.ack.p99)),
       throughputRatio: median(slot.bot.map((b, i) => b.requestsPerSec / slot.floor[i]!.requestsPerSec)),
     });
   }
   return levels;
+}
+
+function splitAtRunStart(views: { delaysMs: number[]; sentAtMs: number[] }): [number[], number[]] {
+  const firstSend = Math.min(...views.sentAtMs);
+  const atStart: number[] = [];
+  const afterStart: number[] = [];
+  views.delaysMs.forEach((delay, index) => {
+    (views.sentAtMs[index]! - firstSend < RUN_START_MS ? atStart : afterStart).push(delay);
+  });
+  return [atStart, afterStart];
 }
 
 function medianNeighbours(runs: readonly CommandRun[]): { neighbours?: AckNeighbours } {
