@@ -82,12 +82,12 @@ async function runCommands(
   };
   if (result.errors > 0)
     throw new Error(`command run had ${result.errors} errors: ${result.errorSamples.join(' | ')}`);
-  if (!isBot) return { run, views: { delaysMs: [], sentAtMs: [], missing: 0, failed: 0 } };
+  if (!isBot) return { run, views: { delaysMs: [], sentAtMs: [], missing: 0, failed: 0, runStartMs: 0 } };
   // The stand-in stamps arrivals with this thread's performance.now(); the sends came from another thread.
   const offsetMs = monotonicMs() - performance.now();
   const sentAt = new Map(triggerIds.map((id, index) => [id, sentAtMs[index]! - offsetMs]));
   const views = await viewsOpenDelays(services.slack, fromCallIndex, sentAt, admitted);
-  return { run, views };
+  return { run, views: { ...views, runStartMs: (sentAtMs[0] ?? Number.NaN) - offsetMs } };
 }
 
 /**
@@ -188,12 +188,15 @@ async function measureCommandPath(
   return levels;
 }
 
-function splitAtRunStart(views: { delaysMs: number[]; sentAtMs: number[] }): [number[], number[]] {
-  const firstSend = Math.min(...views.sentAtMs);
+function splitAtRunStart(views: {
+  delaysMs: number[];
+  sentAtMs: number[];
+  runStartMs: number;
+}): [number[], number[]] {
   const atStart: number[] = [];
   const afterStart: number[] = [];
   views.delaysMs.forEach((delay, index) => {
-    (views.sentAtMs[index]! - firstSend < RUN_START_MS ? atStart : afterStart).push(delay);
+    (views.sentAtMs[index]! - views.runStartMs < RUN_START_MS ? atStart : afterStart).push(delay);
   });
   return [atStart, afterStart];
 }
