@@ -1,10 +1,6 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../src/module-worker.js';
 import type { CommandLoadRequest, CommandLoadResult } from './command-load-protocol.js';
-
-const workerUrl = new URL(
-  `./command-load-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`,
-  import.meta.url,
-);
 
 /**
  * The command path's load generator on a thread of its own. On the main thread it shared one event loop with
@@ -18,13 +14,7 @@ export class CommandLoadThread {
     null;
 
   constructor() {
-    this.worker = workerUrl.pathname.endsWith('.ts')
-      ? // The bench runs under tsx: register the same loader inside the thread first.
-        new Worker(
-          `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(workerUrl.href)}); })`,
-          { eval: true },
-        )
-      : new Worker(workerUrl);
+    this.worker = startModuleWorker(import.meta.url, 'command-load-worker');
     this.worker.on('message', (reply: CommandLoadResult) => this.settle()?.resolve(reply));
     this.worker.on('error', (error) => this.settle()?.reject(error));
     this.worker.on('exit', (code) => this.settle()?.reject(new Error(`the load thread exited (${code})`)));

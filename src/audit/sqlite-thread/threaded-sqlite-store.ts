@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { AuditEntry, AuditStore } from '../../core/ports/audit.js';
+import { startModuleWorker } from '../../module-worker.js';
 import {
   ENTRIES_PAGE_SIZE,
   type ThreadInit,
@@ -10,8 +10,6 @@ import {
   type ThreadRequest,
   type ThreadResponse,
 } from './protocol.js';
-
-const workerUrl = new URL(`./worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
 /**
  * The SQLite audit store behind a worker thread, with the same contract as `openSqliteAuditStore`. Opening
@@ -22,13 +20,7 @@ export async function openThreadedSqliteAuditStore(options: {
   logger: Logger;
 }): Promise<AuditStore> {
   const init: ThreadInit = { path: options.path, logLevel: options.logger.level };
-  const worker = workerUrl.pathname.endsWith('.ts')
-    ? // Under tsx (dev, tests) the worker is TypeScript too: register the same loader inside it first.
-      new Worker(
-        `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(workerUrl.href)}); })`,
-        { eval: true, workerData: init },
-      )
-    : new Worker(workerUrl, { workerData: init });
+  const worker = startModuleWorker(import.meta.url, 'worker', { workerData: init });
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 0;
   let failure: Error | null = null;
