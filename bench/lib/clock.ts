@@ -11,3 +11,11 @@ export function epochMsNow(): number {
 export function epochMsOf(performanceMs: number): number {
   return performance.timeOrigin + performanceMs;
 }
+
+/**
+ * One clock for every thread of the process: `performance.now()` counts from each thread's own start, the
+ * monotonic clock behind `process.hrtime` does not.
+ */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}

@@ -20,11 +20,3 @@ export interface CommandLoadResult {
   /** `monotonicMs()` when each of `triggerIds` was handed to undici. */
   sentAtMs: number[];
 }
-
-/**
- * One clock for every thread of the process: `performance.now()` counts from each thread's own start, the
- * monotonic clock behind `process.hrtime` does not.
- */
-export function monotonicMs(): number {
-  return Number(process.hrtime.bigint()) / 1e6;
-}

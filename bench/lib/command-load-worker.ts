@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
-import { type CommandLoadRequest, type CommandLoadResult, monotonicMs } from './command-load-protocol.js';
+import { monotonicMs } from './clock.js';
+import type { CommandLoadRequest, CommandLoadResult } from './command-load-protocol.js';
 import { runClosedLoop } from './load-generator.js';
 import { slashCommandRequest, turnedAway } from './slack-requests.js';
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type AckNeighbours, ackNeighbours } from '../lib/ack-neighbours.js';
-import { monotonicMs } from '../lib/command-load-protocol.js';
+import { monotonicMs } from '../lib/clock.js';
 import { CommandLoadThread } from '../lib/command-load-thread.js';
 import type { ServerProcess } from '../lib/node-process.js';
 import type { BenchServices } from '../lib/services.js';
