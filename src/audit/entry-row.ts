@@ -45,6 +45,13 @@ export function assertAppendable(event: AuditEvent, record: AttemptRecord, at: D
 }
 
 /** `calling` must be the same attempt as `confirmed`, one step on, with an order to lock. */
+/** Checks a `beginCall` and gives the order number it locks. */
+export function assertBeginCall(record: AttemptRecord, at: Date): string {
+  assertAppendable('calling', record, at);
+  if (!record.orderNo) throw new TypeError('audit: beginCall needs record.orderNo to lock');
+  return record.orderNo;
+}
+
 export function assertConfirmAndCall(
   claimKey: string,
   confirmed: AttemptRecord,

@@ -14,6 +14,7 @@ import { idFactory } from '../ids.js';
 import { createLogger, type Logger } from '../logger.js';
 import {
   assertAppendable,
+  assertBeginCall,
   assertConfirmAndCall,
   assertFinishEvent,
   buildEntry,
@@ -254,9 +255,7 @@ class PostgresAuditStore implements AuditStore {
   }
 
   async beginCall(record: AttemptRecord, at: Date): Promise<BeginCallResult> {
-    assertAppendable('calling', record, at);
-    const orderNo = record.orderNo;
-    if (!orderNo) throw new TypeError('audit: beginCall needs record.orderNo to lock');
+    const orderNo = assertBeginCall(record, at);
     return this.write((client) => this.lockAndAppendCalling(client, record, orderNo, at));
   }
 

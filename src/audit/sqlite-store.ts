@@ -16,6 +16,7 @@ import { idFactory } from '../ids.js';
 import { createLogger, type Logger } from '../logger.js';
 import {
   assertAppendable,
+  assertBeginCall,
   assertConfirmAndCall,
   assertFinishEvent,
   buildEntry,
@@ -313,9 +314,8 @@ export class SqliteAuditStore implements AuditStore {
 
   async beginCall(record: AttemptRecord, at: Date): Promise<BeginCallResult> {
     this.assertOpen();
-    assertAppendable('calling', record, at);
-    if (!record.orderNo) throw new TypeError('audit: beginCall needs record.orderNo to lock');
-    return this.beginCallTx.immediate(record, record.orderNo, at);
+    const orderNo = assertBeginCall(record, at);
+    return this.beginCallTx.immediate(record, orderNo, at);
   }
 
   async confirmAndBeginCall(
