@@ -4,6 +4,7 @@ import {
   type AttemptState,
   type AuditEntry,
   type AuditEvent,
+  type ChainHead,
   type ChainVerdict,
 } from '../core/ports/audit.js';
 import { canonicalJson } from './canonical-json.js';
@@ -19,11 +20,6 @@ export interface EntryRow {
   at: string;
   record_json: string;
   prev_hash: string;
-  hash: string;
-}
-
-export interface ChainHead {
-  seq: number;
   hash: string;
 }
 

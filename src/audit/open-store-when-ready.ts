@@ -66,6 +66,7 @@ export async function openAuditStoreWhenReady(options: {
       yield* (await open()).entries(range);
     },
     verifyChain: () => use((s) => s.verifyChain()),
+    head: () => use((s) => s.head()),
     ping: () => use((s) => s.ping()),
     async close() {
       closed = true;

@@ -6,6 +6,7 @@ import type {
   AuditEvent,
   AuditStore,
   BeginCallResult,
+  ChainHead,
   ChainVerdict,
   ConfirmCallResult,
   EntryRange,
@@ -351,6 +352,11 @@ class PostgresAuditStore implements AuditStore {
     return verifyRows(this.rows({}));
   }
 
+  async head(): Promise<ChainHead | null> {
+    this.assertOpen();
+    return readHead(this.pool);
+  }
+
   async ping(): Promise<void> {
     this.assertOpen();
     const { rows } = await this.pool.query<{ standby: boolean; read_only: string }>(
@@ -433,10 +439,7 @@ class PostgresAuditStore implements AuditStore {
     at: Date,
   ): Promise<AuditEntry> {
     // Read after taking the chain lock: under READ COMMITTED this statement sees every committed append.
-    const { rows } = await client.query<{ seq: string; hash: string }>(
-      'SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1',
-    );
-    const head = rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : { seq: 0, hash: GENESIS_HASH };
+    const head = (await readHead(client)) ?? { seq: 0, hash: GENESIS_HASH };
     const { entry, row } = buildEntry(head, this.nextId(), event, record, at);
     await client.query(
       `INSERT INTO audit_entries (seq, entry_id, attempt_id, order_no, event, at, record_json, prev_hash, hash)
@@ -478,4 +481,11 @@ class PostgresAuditStore implements AuditStore {
   private assertOpen(): void {
     if (this.closed) throw new Error('audit store is closed');
   }
+}
+
+async function readHead(db: Pool | PoolClient): Promise<ChainHead | null> {
+  const { rows } = await db.query<{ seq: string; hash: string }>(
+    'SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1',
+  );
+  return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : null;
 }

@@ -8,6 +8,7 @@ import type {
   AuditEvent,
   AuditStore,
   BeginCallResult,
+  ChainHead,
   ChainVerdict,
   ConfirmCallResult,
   EntryRange,
@@ -20,7 +21,6 @@ import {
   assertConfirmAndCall,
   assertFinishEvent,
   buildEntry,
-  type ChainHead,
   type EntryRow,
   rowToEntry,
   verifyRows,
@@ -373,6 +373,11 @@ export class SqliteAuditStore implements AuditStore {
 
   async verifyChain(): Promise<ChainVerdict> {
     return verifyRows(this.rows({}));
+  }
+
+  async head(): Promise<ChainHead | null> {
+    this.assertOpen();
+    return this.stmts.head.get() ?? null;
   }
 
   /**

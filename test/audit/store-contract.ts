@@ -89,6 +89,24 @@ export function auditStoreContract(harness: () => StoreHarness): void {
     expect(await collect(store.entries())).toEqual([first, second, third]);
   });
 
+  it("head names the chain's newest entry, seen from another connection too, and is null while empty", async () => {
+    const store = await fresh();
+    expect(await store.head()).toBeNull();
+    const record = buildRecord();
+    await store.append('requested', record, at(0));
+    const last = await store.append(
+      'confirmed',
+      { ...record, state: 'confirmed', reason: '重复入库' },
+      at(1),
+    );
+    expect(await store.head()).toEqual({ seq: 2, hash: last.hash });
+    const verdict = await store.verifyChain();
+    expect(verdict).toMatchObject({ ok: true, headHash: last.hash });
+    const other = await another();
+    const next = await other.append('notified', { ...record, state: 'confirmed', notifiedVia: 'dm' }, at(2));
+    expect(await store.head()).toEqual({ seq: 3, hash: next.hash });
+  });
+
   it('refuses an entry whose record does not match its event, and appends nothing', async () => {
     const store = await fresh();
     await expect(store.append('cancelled', buildRecord({ state: 'calling' }), at(0))).rejects.toThrow(

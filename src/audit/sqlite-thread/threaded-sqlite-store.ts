@@ -73,6 +73,7 @@ export async function openThreadedSqliteAuditStore(options: {
       }
     },
     verifyChain: () => call('verifyChain'),
+    head: () => call('head'),
     ping: () => call('ping'),
     async close() {
       if (failure) return;

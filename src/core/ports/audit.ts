@@ -88,6 +88,15 @@ export interface EntryRange {
   until?: Date;
 }
 
+/**
+ * The chain's newest entry. Shown with every final message, it leaves a copy of the chain's head in Slack:
+ * a database cut back or rewritten after that point no longer holds this entry, and `verify --witness` says so.
+ */
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
 export type ChainVerdict =
   | { ok: true; entries: number; headHash: string }
   | { ok: false; entries: number; firstBadSeq: number; problem: string };
@@ -133,6 +142,8 @@ export interface AuditStore {
   entries(range?: EntryRange): AsyncIterable<AuditEntry>;
   /** Walks the whole chain and names the first bad entry. */
   verifyChain(): Promise<ChainVerdict>;
+  /** The newest entry's position and hash; null while the chain is empty. */
+  head(): Promise<ChainHead | null>;
   /** Resolves when the store can write; rejects otherwise (drives /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;
