@@ -124,7 +124,7 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
         // The rejecter is in approverIds; the detail is their reason, as they wrote it.
         detail: input.reason,
       });
-      await notifier.updateBatch(deliveryOf(rejected[0]!), rejected, { kind: 'done' });
+      await notifier.updateBatch(deliveryOf(rejected[0]!), rejected, await cancel.doneStage());
       return rejected;
     });
   }
@@ -169,7 +169,7 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
     const expired = await transition(records, 'expired', {
       detail: `nobody approved within ${Math.round(ttlMs / 60_000)} minutes`,
     });
-    await notifier.updateBatch(deliveryOf(expired[0]!), expired, { kind: 'done' });
+    await notifier.updateBatch(deliveryOf(expired[0]!), expired, await cancel.doneStage());
     logger.info({ batchId, orders: expired.length }, 'approval request expired');
     return true;
   }

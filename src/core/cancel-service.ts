@@ -7,7 +7,7 @@ import type { InFlight } from './in-flight.js';
 import { checkDetail, checkOrder, type OrderCheck, type OrderCheckSettings } from './order-check.js';
 import { stateForCancelOutcome } from './outcome-state.js';
 import type { AccessDecision, CancelPolicy } from './policy.js';
-import type { AttemptRecord, AuditStore, LockHolder } from './ports/audit.js';
+import type { AttemptRecord, AuditStore, ChainHead, LockHolder } from './ports/audit.js';
 import type { Clock } from './ports/clock.js';
 import type { BatchStage, Delivery, OutcomeNotifier } from './ports/notifier.js';
 import type { WdtPort } from './ports/wdt.js';
@@ -299,7 +299,8 @@ export function createCancelService(deps: CancelServiceDeps) {
       void edits(() => notifier.updateBatch(delivery, snapshot, running));
     });
     const final = [...current];
-    await edits(() => notifier.updateBatch(delivery, final, { kind: 'done' }));
+    const done = await doneStage();
+    await edits(() => notifier.updateBatch(delivery, final, done));
     return { records: await noteDelivery(final, delivery), delivery };
   }
 
@@ -385,9 +386,27 @@ export function createCancelService(deps: CancelServiceDeps) {
 
   /** Posts the outcome and records where it went; the outcome itself is already durable. */
   async function announce(record: AttemptRecord): Promise<Delivery> {
-    const delivery = await notifier.publishOutcome(record);
+    const delivery = await notifier.publishOutcome(record, await chainHead());
     await noteDelivery([record], delivery);
     return delivery;
+  }
+
+  /** A batch's final stage, with the chain's head to show beside the results. */
+  async function doneStage(): Promise<BatchStage> {
+    return { kind: 'done', chainHead: await chainHead() };
+  }
+
+  /**
+   * The chain's newest entry, shown with every final message so that Slack keeps a copy of the head. A store
+   * that cannot say right now does not hold the message back.
+   */
+  async function chainHead(): Promise<ChainHead | null> {
+    try {
+      return await audit.head();
+    } catch (error) {
+      logger.warn({ err: error }, 'could not read the audit chain head; the message goes out without it');
+      return null;
+    }
   }
 
   /** Records where a message about these attempts went (best effort: the states are already durable). */
@@ -421,5 +440,5 @@ export function createCancelService(deps: CancelServiceDeps) {
     }
   }
 
-  return { request, preview, confirm, announce, abandon, runBatch, loadAll, write, settings };
+  return { request, preview, confirm, announce, abandon, runBatch, doneStage, loadAll, write, settings };
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { AttemptRecord } from '../core/ports/audit.js';
+import type { AttemptRecord, ChainHead } from '../core/ports/audit.js';
 import type { BatchStage, Delivery, OutcomeNotifier } from '../core/ports/notifier.js';
 import type { WdtEnvironment } from '../core/ports/wdt.js';
 import { mentionChannel } from './mrkdwn.js';
@@ -66,8 +66,8 @@ export function createSlackNotifier(deps: {
   }
 
   return {
-    async publishOutcome(record: AttemptRecord): Promise<Delivery> {
-      const message = buildOutcomeMessage({ texts, record, environment: deps.environment });
+    async publishOutcome(record: AttemptRecord, chainHead: ChainHead | null): Promise<Delivery> {
+      const message = buildOutcomeMessage({ texts, record, environment: deps.environment, chainHead });
       const copy = postCopy(record, message);
       const delivery = await post(record, message);
       await copy;

@@ -176,6 +176,9 @@ describe('four-eyes approval', () => {
       statusBefore: 20,
       state: 'cancelled',
     });
+    // The finished message keeps a copy of the chain's head as it was once the outcome was recorded.
+    const outcome = entries.find((e) => e.event === 'cancelled')!;
+    expect(final).toContain(`Audit chain head: entry #${outcome.seq} \`${outcome.hash}\``);
   });
 
   it('refuses self-approval with a private explanation, audits the click, and changes nothing', async () => {

@@ -128,7 +128,10 @@ describe.each(Object.values(LOCALES))('a batch of 20 within Block Kit limits ($l
     const stages = [
       { records: awaiting, stage: { kind: 'awaiting_approval', expiresAt: at } as const },
       { records: awaiting, stage: { kind: 'running' } as const },
-      { records: finished, stage: { kind: 'done' } as const },
+      {
+        records: finished,
+        stage: { kind: 'done', chainHead: { seq: 987_654, hash: 'f'.repeat(64) } } as const,
+      },
     ];
     for (const { records, stage } of stages) {
       const message = buildBatchMessage({
@@ -144,6 +147,10 @@ describe.each(Object.values(LOCALES))('a batch of 20 within Block Kit limits ($l
       const text = JSON.stringify(message.blocks);
       expect(text).not.toContain('<供应商');
       for (const record of records) expect(text).toContain(record.orderNo!.slice(0, 12));
+      // The chain's head survives the message's trimming: it is what Slack keeps of the audit trail.
+      const head = texts.chainHead(987_654, 'f'.repeat(64));
+      if (stage.kind === 'done') expect(text).toContain(head);
+      else expect(text).not.toContain(head);
     }
   });
 

@@ -76,7 +76,7 @@ describe.each(Object.values(LOCALES))('Block Kit builders ($locale)', (texts) =>
       wdtMessage: '入库单状态不为编辑中 <b>',
       durationMs: 42,
     });
-    const message = buildOutcomeMessage({ texts, record, environment: production });
+    const message = buildOutcomeMessage({ texts, record, environment: production, chainHead: null });
     const text = allTextOf(message.blocks);
     expect(text).not.toContain('<!channel>');
     expect(text).not.toContain('<https://evil.example');
@@ -89,12 +89,28 @@ describe.each(Object.values(LOCALES))('Block Kit builders ($locale)', (texts) =>
     expect(text).toContain('2026-11-28 21:05:09 Asia/Shanghai');
   });
 
+  it("shows the audit chain's head in the outcome message, and nothing in its place without one", () => {
+    const record = advance(buildAttempt(), 'cancelled', at, { durationMs: 42 });
+    const hash = 'ab'.repeat(32);
+    const withHead = allTextOf(
+      buildOutcomeMessage({ texts, record, environment: production, chainHead: { seq: 1234, hash } }).blocks,
+    );
+    expect(withHead).toContain(texts.chainHead(1234, hash));
+    expect(texts.chainHead(1234, hash)).toContain(hash);
+    const withoutHead = allTextOf(
+      buildOutcomeMessage({ texts, record, environment: production, chainHead: null }).blocks,
+    );
+    expect(withoutHead).not.toContain(hash);
+    expect(withoutHead).not.toContain('1234');
+    expect(withoutHead).toContain(record.method);
+  });
+
   it('keeps every outcome text within Block Kit limits even for a 500-character reason', () => {
     const record = advance(buildAttempt(), 'unknown', at, {
       reason: '<'.repeat(REASON_MAX_LENGTH),
       detail: 'x',
     });
-    const message = buildOutcomeMessage({ texts, record, environment: production });
+    const message = buildOutcomeMessage({ texts, record, environment: production, chainHead: null });
     expect(message.blocks.length).toBeLessThanOrEqual(LIMITS.messageBlocks);
     for (const block of message.blocks) {
       if (block.type === 'section') {
@@ -109,13 +125,13 @@ describe.each(Object.values(LOCALES))('Block Kit builders ($locale)', (texts) =>
 
   it('adds operator advice for a bad-sign refusal and retry advice for rate limiting', () => {
     const badSign = advance(buildAttempt(), 'refused', at, { wdtStatus: 1, wdtMessage: '验证失败' });
-    expect(allTextOf(buildOutcomeMessage({ texts, record: badSign, environment: production }))).toContain(
-      texts.operatorProblem,
-    );
+    expect(
+      allTextOf(buildOutcomeMessage({ texts, record: badSign, environment: production, chainHead: null })),
+    ).toContain(texts.operatorProblem);
     const limited = advance(buildAttempt(), 'refused', at, { wdtStatus: 100, wdtOutcome: 'rate_limited' });
-    expect(allTextOf(buildOutcomeMessage({ texts, record: limited, environment: production }))).toContain(
-      texts.rateLimitedAdvice,
-    );
+    expect(
+      allTextOf(buildOutcomeMessage({ texts, record: limited, environment: production, chainHead: null })),
+    ).toContain(texts.rateLimitedAdvice);
   });
 
   it('builds usage replies and status modals within limits', () => {

@@ -1,4 +1,4 @@
-import type { AttemptRecord } from './audit.js';
+import type { AttemptRecord, ChainHead } from './audit.js';
 
 export interface Delivery {
   /** Where people learnt the outcome: the request's channel, a DM, an ephemeral reply, or nowhere. */
@@ -13,11 +13,14 @@ export interface Delivery {
 export type BatchStage =
   | { kind: 'awaiting_approval'; expiresAt: Date }
   | { kind: 'running' }
-  | { kind: 'done' };
+  | { kind: 'done'; chainHead: ChainHead | null };
 
-/** Tells people how an attempt ended. Implemented by the Slack adapter; never throws. */
+/**
+ * Tells people how an attempt ended. Implemented by the Slack adapter; never throws. Final messages carry the
+ * audit chain's head as it was after their outcome was recorded (null when the store could not say).
+ */
 export interface OutcomeNotifier {
-  publishOutcome(record: AttemptRecord): Promise<Delivery>;
+  publishOutcome(record: AttemptRecord, chainHead: ChainHead | null): Promise<Delivery>;
   /** Posts the one message of a batch (or of an approval request), a line per order. */
   publishBatch(records: readonly AttemptRecord[], stage: BatchStage): Promise<Delivery>;
   /**

@@ -100,7 +100,13 @@ export function makeConfirmSubmissionHandler(deps: ConfirmSubmissionDeps) {
         );
         return;
       case 'finished': {
-        const message = buildOutcomeMessage({ texts, record: outcome.record, environment: deps.environment });
+        // The chain's head belongs in the channel's copy, which Slack keeps; the dialog is the person's own.
+        const message = buildOutcomeMessage({
+          texts,
+          record: outcome.record,
+          environment: deps.environment,
+          chainHead: null,
+        });
         await showInModal(context, buildOutcomeModal(texts, message));
         return;
       }

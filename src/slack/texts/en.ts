@@ -65,6 +65,7 @@ export const en: Texts = {
   labelTime: 'Time',
   labelDuration: 'WDT call took',
   labelAuditId: 'Audit record',
+  chainHead: (seq, hash) => `Audit chain head: entry #${seq} \`${hash}\``,
   labelWdtAnswer: 'WDT answered',
   labelApprovers: 'Approved by',
   outcomeDetail: {

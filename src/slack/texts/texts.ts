@@ -34,6 +34,8 @@ export interface Texts {
   labelTime: string;
   labelDuration: string;
   labelAuditId: string;
+  /** The audit chain's newest entry when the message was posted: a copy of the head kept in Slack. */
+  chainHead: (seq: number, hash: string) => string;
   labelWdtAnswer: string;
   labelApprovers: string;
   outcomeDetail: Partial<Record<AttemptState, string>>;

@@ -60,6 +60,7 @@ export const zhCN: Texts = {
   labelTime: '时间',
   labelDuration: '旺店通耗时',
   labelAuditId: '审计记录',
+  chainHead: (seq, hash) => `审计链头：第 ${seq} 条 \`${hash}\``,
   labelWdtAnswer: '旺店通返回',
   labelApprovers: '批准人',
   outcomeDetail: {

@@ -8,6 +8,7 @@ import { formatUtcAndShanghai } from '../format-time.js';
 import { escapeMrkdwn, mentionUser, quoteUserText } from '../mrkdwn.js';
 import type { Texts } from '../texts/index.js';
 import { buildApprovalButtons } from './approval-buttons.js';
+import { buildAuditFooter } from './audit-footer.js';
 import { type OutcomeMessage, STATE_EMOJI } from './outcome-message.js';
 import { environmentLabel } from './text-objects.js';
 
@@ -130,15 +131,7 @@ export function buildBatchMessage(args: {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) } });
   }
   if (stage.kind === 'awaiting_approval') blocks.push(buildApprovalButtons(t, args.sealedRef));
-  blocks.push({
-    type: 'context',
-    elements: [
-      {
-        type: 'mrkdwn',
-        text: truncate(`${escapeMrkdwn(first.method)} · ${escapeMrkdwn(first.wdtHost)}`, 2000),
-      },
-    ],
-  });
+  blocks.push(buildAuditFooter(t, first, stage.kind === 'done' ? stage.chainHead : null));
   const plainTitle = title.replace(/[*]/g, '').split('\n')[0] ?? '';
   const text = truncate(`${plainTitle} ${records.map((r) => r.orderNo ?? '').join(' ')}`, 3000);
   return { text, blocks: blocks.slice(0, LIMITS.messageBlocks) };

@@ -1,11 +1,12 @@
 import type { KnownBlock } from '@slack/types';
 import { statusLabel } from '../../core/order-status.js';
-import type { AttemptRecord, AttemptState } from '../../core/ports/audit.js';
+import type { AttemptRecord, AttemptState, ChainHead } from '../../core/ports/audit.js';
 import type { WdtEnvironment } from '../../core/ports/wdt.js';
 import { LIMITS, truncate } from '../block-kit-limits.js';
 import { formatUtcAndShanghai } from '../format-time.js';
 import { escapeMrkdwn, mentionUser, quoteUserText } from '../mrkdwn.js';
 import type { Texts } from '../texts/index.js';
+import { buildAuditFooter } from './audit-footer.js';
 import { environmentLabel } from './text-objects.js';
 
 export const STATE_EMOJI: Partial<Record<AttemptState, string>> = {
@@ -32,6 +33,8 @@ export function buildOutcomeMessage(args: {
   texts: Texts;
   record: AttemptRecord;
   environment: WdtEnvironment;
+  /** The audit chain's head after this outcome was recorded; null when the store could not say. */
+  chainHead: ChainHead | null;
 }): OutcomeMessage {
   const { texts: t, record } = args;
   const headline =
@@ -93,18 +96,7 @@ export function buildOutcomeMessage(args: {
       },
     });
   }
-  blocks.push({
-    type: 'context',
-    elements: [
-      {
-        type: 'mrkdwn',
-        text: truncate(
-          `${escapeMrkdwn(record.method)} · ${escapeMrkdwn(record.wdtHost)}`,
-          LIMITS.contextElementText,
-        ),
-      },
-    ],
-  });
+  blocks.push(buildAuditFooter(t, record, args.chainHead));
 
   const text = truncate(
     `${t.stateHeadline[record.state]}: ${record.orderNo ?? ''} (${record.attemptId})`,

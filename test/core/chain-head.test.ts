@@ -1,0 +1,83 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
+import { createCancelService } from '../../src/core/cancel-service.js';
+import { InFlight } from '../../src/core/in-flight.js';
+import { createCancelPolicy } from '../../src/core/policy.js';
+import type { AttemptRecord, AuditStore, ChainHead } from '../../src/core/ports/audit.js';
+import type { OutcomeNotifier } from '../../src/core/ports/notifier.js';
+import type { WdtPort } from '../../src/core/ports/wdt.js';
+import { createLogger } from '../../src/logger.js';
+import { captureStream } from '../audit/cli-io.js';
+import { buildRecord } from '../support/audit-fixtures.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'chain-head-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The cancel service with a notifier that records what it was asked to post, and nothing else wired. */
+function serviceOver(audit: AuditStore) {
+  const posted: Array<{ record: AttemptRecord; chainHead: ChainHead | null }> = [];
+  const notifier: OutcomeNotifier = {
+    async publishOutcome(record, chainHead) {
+      posted.push({ record, chainHead });
+      return { via: 'channel', channelId: record.channelId, ts: '1.2', channelError: null };
+    },
+    publishBatch: async () => ({ via: 'none', channelId: null, ts: null, channelError: null }),
+    updateBatch: async () => undefined,
+  };
+  const log = captureStream();
+  const cancel = createCancelService({
+    wdt: {} as WdtPort,
+    audit,
+    policy: createCancelPolicy({
+      allow: { users: [], usergroups: [] },
+      approvers: { users: [], usergroups: [] },
+      channels: [],
+      directory: { usergroupMembers: async () => [] },
+    }),
+    notifier,
+    clock: { now: () => new Date() },
+    newId: () => '01TESTID',
+    inFlight: new InFlight(),
+    logger: createLogger({ level: 'warn', destination: log.stream }),
+    settings: {
+      lookupDays: 30,
+      allowUnverified: false,
+      approvalMode: 'self',
+      approvalTtlMs: 60_000,
+      concurrency: 2,
+    },
+  });
+  return { cancel, posted, log };
+}
+
+describe('the chain head on final messages', () => {
+  it("posts an outcome with the chain's head as it is once the outcome is recorded", async () => {
+    const store = openSqliteAuditStore({ path: join(dir, 'head.db') });
+    const record = buildRecord({ state: 'cancelled' });
+    const recorded = await store.append('cancelled', record, new Date());
+    const { cancel, posted } = serviceOver(store);
+
+    await cancel.announce(record);
+    expect(posted).toEqual([{ record, chainHead: { seq: recorded.seq, hash: recorded.hash } }]);
+    await store.close();
+  });
+
+  it('still posts the outcome, without a head, when the store cannot say, and logs why', async () => {
+    const store = openSqliteAuditStore({ path: join(dir, 'no-head.db') });
+    const failing: AuditStore = Object.assign(Object.create(store) as AuditStore, {
+      head: () => Promise.reject(new Error('database is locked')),
+    });
+    const record = buildRecord({ state: 'cancelled' });
+    await store.append('cancelled', record, new Date());
+    const { cancel, posted, log } = serviceOver(failing);
+
+    await cancel.announce(record);
+    expect(posted).toEqual([{ record, chainHead: null }]);
+    expect(log.text()).toContain('could not read the audit chain head');
+    expect(log.text()).toContain('database is locked');
+    await store.close();
+  });
+});
