@@ -11,6 +11,7 @@ import { type DbTarget, describeDbTarget, openTargetStore, resolveDbTarget } fro
 import { EXPORT_FORMATS, type ExportFormat, exportEntries, isExportFormat } from './cli/export-entries.js';
 import { formatHistoryLine } from './cli/history-line.js';
 import { parseRangeBound } from './cli/time-range.js';
+import { checkWitnesses, parseWitness, type Witness } from './cli/witness.js';
 
 const EXIT_OK = 0;
 /** The chain is broken (verify). */
@@ -22,8 +23,12 @@ const EXIT_FAILED = 3;
 export const USAGE = `Usage: npm run audit -- <command> [options]
 
 Commands:
-  verify                      Re-hash the whole audit chain. Exit 0 when intact (prints the entry count and
+  verify [--witness SEQ:HASH]...
+                              Re-hash the whole audit chain. Exit 0 when intact (prints the entry count and
                               head hash: keep it, a later verify must extend it), 1 naming the first bad entry.
+                              Each --witness is an entry seen outside the database (the chain head on a
+                              result message in Slack, or an earlier verify): exit 1 when the chain no longer
+                              holds it (cut back, or rewritten from that entry on).
   export [--format csv|jsonl] [--since DATE] [--until DATE] [--out FILE]
                               Write entries in chain order (default csv; default FILE audit-export-<UTC time>.<ext>
                               in the current directory; --out - writes to stdout). CSV is UTF-8 with BOM; cells
@@ -126,17 +131,30 @@ async function withStore<T>(
 async function verifyCommand(args: string[], io: AuditCliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: COMMON_OPTIONS,
+    options: { ...COMMON_OPTIONS, witness: { type: 'string', multiple: true } },
     allowPositionals: true,
     strict: true,
   });
   if (values.help) return help(io);
   expectPositionals(positionals, { min: 0, max: 0, name: 'no arguments' });
+  const witnesses = parseWitnesses(values.witness ?? []);
   const target = resolveDbTarget(values.db, io.env, io.cwd);
-  const verdict = await withStore(target, io, (store) => store.verifyChain());
+  const { verdict, witnessed } = await withStore(target, io, async (store) => {
+    const verdict = await store.verifyChain();
+    const witnessed = verdict.ok
+      ? await checkWitnesses(store, witnesses, verdict.entries)
+      : { ok: false, lines: [] };
+    return { verdict, witnessed };
+  });
   if (verdict.ok) {
+    const where = describeDbTarget(target);
+    const seen = witnessed.lines.map((line) => `${line}\n`).join('');
+    if (!witnessed.ok) {
+      io.stdout.write(`BROKEN: the audit chain no longer holds what a witness saw (${where})\n${seen}`);
+      return EXIT_BROKEN;
+    }
     io.stdout.write(
-      `OK: audit chain intact (${describeDbTarget(target)})\nentries: ${verdict.entries}\nhead hash: ${verdict.headHash}\n`,
+      `OK: audit chain intact (${where})\nentries: ${verdict.entries}\nhead hash: ${verdict.headHash}\n${seen}`,
     );
     return EXIT_OK;
   }
@@ -218,6 +236,14 @@ async function showCommand(args: string[], io: AuditCliIo): Promise<number> {
   io.stdout.write(`order ${orderNo}: ${history.length} entries\n`);
   for (const entry of history) io.stdout.write(`${formatHistoryLine(entry)}\n`);
   return EXIT_OK;
+}
+
+function parseWitnesses(values: readonly string[]): Witness[] {
+  try {
+    return values.map(parseWitness);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 function help(io: AuditCliIo): number {

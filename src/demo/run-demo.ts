@@ -52,8 +52,12 @@ async function main(): Promise<void> {
       stdout: process.stdout,
       stderr: process.stderr,
     });
-    say('\nnpm run audit -- verify:');
-    const verified = await runAuditCli(['verify', '--db', stack.auditDbPath], {
+    // The outcome message ends with the chain's head when it was posted: a witness the database must still hold.
+    const head = /(\d+)[^\d`]*`([0-9a-f]{64})`/.exec(JSON.stringify(first.args.blocks));
+    if (!head) throw new Error("the outcome message does not show the audit chain's head");
+    const witness = `${head[1]}:${head[2]}`;
+    say(`\nnpm run audit -- verify --witness ${witness}   (the head shown on the #stock-ops message):`);
+    const verified = await runAuditCli(['verify', '--db', stack.auditDbPath, '--witness', witness], {
       env: {},
       stdout: process.stdout,
       stderr: process.stderr,

@@ -282,6 +282,9 @@ describe('audit CLI arguments', () => {
     [['export', '--out'], /argument missing/],
     [['show'], /expected one order number/],
     [['show', 'RK1', 'RK2'], /expected one order number/],
+    [['verify', '--witness', '12:abc'], /--witness takes SEQ:HASH.*got "12:abc"/],
+    [['verify', '--witness', `0:${'a'.repeat(64)}`], /--witness takes SEQ:HASH/],
+    [['verify', '--witness'], /argument missing/],
   ])('exits 2 with a usage message for %j', async (argv, message) => {
     const result = await cli(argv);
     expect(result.code).toBe(2);

@@ -191,10 +191,10 @@ function tamperSuite(backend: () => Backend): void {
     await store.close();
   });
 
-  const cliVerify = async () => {
+  const cliVerify = async (...extra: string[]) => {
     const stdout = captureStream();
     const stderr = captureStream();
-    const code = await runAuditCli(['verify', '--db', backend().dbArg()], {
+    const code = await runAuditCli(['verify', '--db', backend().dbArg(), ...extra], {
       env: {},
       stdout: stdout.stream,
       stderr: stderr.stream,
@@ -250,7 +250,8 @@ function tamperSuite(backend: () => Backend): void {
     expect(result.out).toContain(three.entry_id);
   });
 
-  it('cannot see the newest entries being cut off, but the head hash it printed before changes', async () => {
+  it('cannot see the newest entries being cut off alone; a witness of the old head can', async () => {
+    expect((await cliVerify('--witness', `6:${headHash}`)).out).toContain('witness #6: matches');
     const raw = await backend().raw();
     await raw.remove(6);
     await raw.close();
@@ -259,6 +260,28 @@ function tamperSuite(backend: () => Backend): void {
     expect(result.code).toBe(0);
     expect(result.out).toContain('entries: 5');
     expect(result.out).not.toContain(headHash);
+
+    const witnessed = await cliVerify('--witness', `#6:${headHash.toUpperCase()}`);
+    expect(witnessed.code).toBe(1);
+    expect(witnessed.out).toContain('BROKEN: the audit chain no longer holds what a witness saw');
+    expect(witnessed.out).toContain('witness #6: MISSING, the chain ends at entry #5');
+  });
+
+  it('sees, through a witness, a chain cut back and extended again with fresh entries', async () => {
+    const raw = await backend().raw();
+    const five = await rowAt(raw, 5);
+    await raw.remove(6);
+    await raw.close();
+    const store = await backend().open();
+    const rebuilt = await store.append('notified', buildRecord({ orderNo: 'RK2024050100007' }), new Date());
+    await store.close();
+    expect(rebuilt.seq).toBe(6);
+
+    expect((await cliVerify()).code).toBe(0);
+    const result = await cliVerify('--witness', `5:${five.hash}`, '--witness', `6:${headHash}`);
+    expect(result.code).toBe(1);
+    expect(result.out).toContain('witness #5: matches');
+    expect(result.out).toContain(`witness #6: DIFFERS, the database holds ${rebuilt.hash}`);
   });
 }
 

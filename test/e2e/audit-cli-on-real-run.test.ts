@@ -93,6 +93,25 @@ describe('npm run audit on a database written by a real run of the bot', () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({ seq: 1, event: 'requested' });
   });
 
+  it("each outcome post carries the chain's head then, and verify takes it as a witness", async () => {
+    const heads = stack.slack.calls
+      .filter((call) => call.method === 'chat.postMessage')
+      .flatMap((call) => [...JSON.stringify(call.args.blocks).matchAll(/(\d+)[^\d`]*`([0-9a-f]{64})`/g)])
+      .map((match) => `${match[1]}:${match[2]}`);
+    expect(heads).toHaveLength(2);
+    const [first, second] = heads.map((head) => Number(head.split(':')[0]));
+    expect(second).toBeGreaterThan(first!);
+
+    const result = await auditCli([
+      'verify',
+      '--db',
+      dbPath,
+      ...heads.flatMap((head) => ['--witness', head]),
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stdout.match(/: matches/g)).toHaveLength(2);
+  });
+
   it('verify exits 1 and names the entry after someone edits a reason in the database', async () => {
     const raw = new Database(dbPath);
     raw.exec('DROP TRIGGER IF EXISTS audit_entries_no_update');
