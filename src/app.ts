@@ -65,6 +65,15 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     databaseUrl: config.DATABASE_URL,
     sqlitePath: config.AUDIT_DB_PATH,
     logger,
+    // Wherever the logs are shipped, they hold a witness of every entry for `audit verify --witness`, also of
+    // those no Slack message shows (requests, refusals): cutting them from the database shows.
+    onCommitted: (entry) =>
+      logger.info(
+        {
+          audit: { seq: entry.seq, hash: entry.hash, event: entry.event, attemptId: entry.record.attemptId },
+        },
+        'audit entry committed',
+      ),
   });
   // Signs with WDT's time, not ours: a machine whose clock drifted minutes still gets its cancels through.
   const wdtClock = new SkewClock({ base: clock, logger });

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { AuditStore } from '../core/ports/audit.js';
+import type { AuditEntry, AuditStore } from '../core/ports/audit.js';
 import { isPostgresUrl, openAuditStore } from './open-store.js';
 
 export const REOPEN_EVERY_MS = 2_000;
@@ -7,15 +7,21 @@ export const REOPEN_EVERY_MS = 2_000;
 /**
  * The audit store, opened now if it can be and otherwise as soon as it can: a bot whose database is down
  * (PostgreSQL restarting, an unwritable path) still starts, answers `/readyz` with 503, and tells people it
- * cannot record — rather than crash-looping or, worse, cancelling without a record.
+ * cannot record — rather than crash-looping or, worse, cancelling without a record. `onCommitted` hears of
+ * every entry once the store has made it durable.
  */
 export async function openAuditStoreWhenReady(options: {
   databaseUrl: string | undefined;
   sqlitePath: string;
   logger: Logger;
   reopenEveryMs?: number;
+  onCommitted?: (entry: AuditEntry) => void;
 }): Promise<AuditStore> {
-  const { logger } = options;
+  const { logger, onCommitted = () => {} } = options;
+  const committed = (entry: AuditEntry) => {
+    onCommitted(entry);
+    return entry;
+  };
   let inner: AuditStore | null = null;
   let opening: Promise<AuditStore> | null = null;
   let closed = false;
@@ -52,12 +58,20 @@ export async function openAuditStoreWhenReady(options: {
 
   return {
     backend: isPostgresUrl(options.databaseUrl) ? 'postgres' : 'sqlite',
-    append: (event, record, at) => use((s) => s.append(event, record, at)),
+    append: (event, record, at) => use((s) => s.append(event, record, at)).then(committed),
     claimOnce: (key, at) => use((s) => s.claimOnce(key, at)),
-    beginCall: (record, at) => use((s) => s.beginCall(record, at)),
-    confirmAndBeginCall: (claimKey, confirmed, calling, at) =>
-      use((s) => s.confirmAndBeginCall(claimKey, confirmed, calling, at)),
-    finishCall: (event, record, at) => use((s) => s.finishCall(event, record, at)),
+    async beginCall(record, at) {
+      const result = await use((s) => s.beginCall(record, at));
+      if (result.ok) committed(result.entry);
+      return result;
+    },
+    async confirmAndBeginCall(claimKey, confirmed, calling, at) {
+      const result = await use((s) => s.confirmAndBeginCall(claimKey, confirmed, calling, at));
+      if (result.kind !== 'already_claimed') committed(result.confirmed);
+      if (result.kind === 'begun') committed(result.calling);
+      return result;
+    },
+    finishCall: (event, record, at) => use((s) => s.finishCall(event, record, at)).then(committed),
     findAttempt: (attemptId) => use((s) => s.findAttempt(attemptId)),
     findStuckCalling: () => use((s) => s.findStuckCalling()),
     orderHistory: (orderNo) => use((s) => s.orderHistory(orderNo)),

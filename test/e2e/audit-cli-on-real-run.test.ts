@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../src/demo/local-stack.js';
+import { captureStream } from '../audit/cli-io.js';
 import { eventually } from '../support/process-stack.js';
 
 const run = promisify(execFile);
@@ -28,9 +29,14 @@ async function auditCli(args: string[]): Promise<{ code: number; stdout: string;
 describe('npm run audit on a database written by a real run of the bot', () => {
   let stack: LocalStack;
   let dbPath: string;
+  const log = captureStream();
 
   beforeAll(async () => {
-    stack = await startLocalStack({ env: { CANCEL_ALLOWED_USERS: 'U0OPERATOR1' } });
+    stack = await startLocalStack({
+      env: { CANCEL_ALLOWED_USERS: 'U0OPERATOR1' },
+      logLevel: 'info',
+      logDestination: log.stream,
+    });
     dbPath = stack.auditDbPath;
     await stack.command('RK2006030008');
     await stack.submit(await stack.openedView(), '=SUM(A1) 供应商发错货 "urgent"');
@@ -110,6 +116,26 @@ describe('npm run audit on a database written by a real run of the bot', () => {
     ]);
     expect(result.code).toBe(0);
     expect(result.stdout.match(/: matches/g)).toHaveLength(2);
+  });
+
+  it('the log holds a witness of every entry, refusals included, and verify takes them all', async () => {
+    const logged = log
+      .text()
+      .trim()
+      .split('\n')
+      .map(
+        (line) => JSON.parse(line) as { msg: string; audit?: { seq: number; hash: string; event: string } },
+      )
+      .flatMap((line) => (line.msg === 'audit entry committed' && line.audit ? [line.audit] : []));
+    const verified = await auditCli(['verify', '--db', dbPath]);
+    const entries = Number(/entries: (\d+)/.exec(verified.stdout)?.[1]);
+    expect(logged.map((e) => e.seq)).toEqual(Array.from({ length: entries }, (_, i) => i + 1));
+    expect(logged.map((e) => e.event)).toContain('denied');
+
+    const witnesses = logged.flatMap((e) => ['--witness', `${e.seq}:${e.hash}`]);
+    const result = await auditCli(['verify', '--db', dbPath, ...witnesses]);
+    expect(result.code).toBe(0);
+    expect(result.stdout.match(/: matches/g)).toHaveLength(entries);
   });
 
   it('verify exits 1 and names the entry after someone edits a reason in the database', async () => {
