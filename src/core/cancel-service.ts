@@ -69,6 +69,8 @@ export type CancelService = ReturnType<typeof createCancelService>;
 
 const OUTCOME_WRITE_ATTEMPTS = 5;
 const OUTCOME_WRITE_BACKOFF_MS = 250;
+/** How long a final message waits for the chain's head before it goes out without it. */
+const CHAIN_HEAD_WAIT_MS = 2_000;
 
 /** An attempt confirmed in peer mode whose approval request has been posted: it waits for a decision. */
 export function isAwaitingApproval(record: AttemptRecord): boolean {
@@ -398,14 +400,23 @@ export function createCancelService(deps: CancelServiceDeps) {
 
   /**
    * The chain's newest entry, shown with every final message so that Slack keeps a copy of the head. A store
-   * that cannot say right now does not hold the message back.
+   * that cannot say at once (down, or a database that stopped answering) does not hold the message back.
    */
   async function chainHead(): Promise<ChainHead | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const tooSlow = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${CHAIN_HEAD_WAIT_MS} ms`)),
+        CHAIN_HEAD_WAIT_MS,
+      );
+    });
     try {
-      return await audit.head();
+      return await Promise.race([audit.head(), tooSlow]);
     } catch (error) {
       logger.warn({ err: error }, 'could not read the audit chain head; the message goes out without it');
       return null;
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
 import { createCancelService } from '../../src/core/cancel-service.js';
 import { InFlight } from '../../src/core/in-flight.js';
@@ -62,6 +62,28 @@ describe('the chain head on final messages', () => {
 
     await cancel.announce(record);
     expect(posted).toEqual([{ record, chainHead: { seq: recorded.seq, hash: recorded.hash } }]);
+    await store.close();
+  });
+
+  it('does not hold the outcome back for a store that stops answering', async () => {
+    const store = openSqliteAuditStore({ path: join(dir, 'hung.db') });
+    const hung: AuditStore = Object.assign(Object.create(store) as AuditStore, {
+      head: () => new Promise<never>(() => {}),
+    });
+    const record = buildRecord({ state: 'cancelled' });
+    await store.append('cancelled', record, new Date());
+    const { cancel, posted, log } = serviceOver(hung);
+
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const announced = cancel.announce(record);
+      await vi.advanceTimersByTimeAsync(2_000);
+      await announced;
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(posted).toEqual([{ record, chainHead: null }]);
+    expect(log.text()).toContain('no answer within 2000 ms');
     await store.close();
   });
 
