@@ -19,7 +19,12 @@ export async function openAuditStoreWhenReady(options: {
 }): Promise<AuditStore> {
   const { logger, onCommitted = () => {} } = options;
   const committed = (entry: AuditEntry) => {
-    onCommitted(entry);
+    try {
+      onCommitted(entry);
+    } catch (error) {
+      // The entry is durable whatever the listener does: its caller must not take the write for failed.
+      logger.error({ err: error, seq: entry.seq }, 'onCommitted listener failed');
+    }
     return entry;
   };
   let inner: AuditStore | null = null;

@@ -58,4 +58,19 @@ describe('the store as the bot opens it reports every committed entry', () => {
     expect(new Set(reported.map((e) => e.seq)).size).toBe(chain.length);
     await store.close();
   });
+
+  it('keeps a durable write a success even when the listener throws', async () => {
+    const store = await openAuditStoreWhenReady({
+      databaseUrl: undefined,
+      sqlitePath: join(dir, 'listener.db'),
+      logger: createLogger({ level: 'silent' }),
+      onCommitted: () => {
+        throw new Error('log sink broke');
+      },
+    });
+    const entry = await store.append('requested', buildRecord(), at);
+    expect(entry.seq).toBe(1);
+    expect(await store.head()).toEqual({ seq: 1, hash: entry.hash });
+    await store.close();
+  });
 });
