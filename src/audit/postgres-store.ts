@@ -31,7 +31,16 @@ export interface PostgresAuditStoreOptions {
   poolMax?: number;
   /** Entry id generator; defaults to monotonic ULIDs. */
   ids?: () => string;
+  /** How long a write waits for a connection (a new one, or a free one from the pool) before it fails. */
+  connectTimeoutMs?: number;
 }
+
+/**
+ * pg waits for a connection forever by default, and a database host that stops answering (no RST, packets
+ * dropped) holds every write for the OS's TCP timeout. Failing the write instead is the designed path: nothing
+ * is cancelled without a record, and a call whose outcome could not be written is reconciled later.
+ */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 /** Advisory lock keys (arbitrary constants, unique to this app): one for the chain head, one for migrations. */
 const CHAIN_LOCK_KEY = '7350412901';
@@ -126,7 +135,13 @@ interface RecordRow {
  */
 export async function openPostgresAuditStore(options: PostgresAuditStoreOptions): Promise<AuditStore> {
   const logger = options.logger ?? createLogger({ level: 'silent' });
-  const pool = new Pool({ connectionString: options.connectionString, max: options.poolMax ?? 10 });
+  const pool = new Pool({
+    connectionString: options.connectionString,
+    max: options.poolMax ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+    // Dead idle connections are found by TCP keep-alive probes instead of by the next write's hang.
+    keepAlive: true,
+  });
   pool.on('error', (error) => logger.error({ err: error }, 'idle PostgreSQL client failed'));
   try {
     await migrate(pool, logger);

@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresAuditStore } from '../../src/audit/postgres-store.js';
 import { buildRecord } from '../support/audit-fixtures.js';
@@ -79,6 +80,28 @@ describe.skipIf(unavailable !== null && !process.env.CI)('PostgreSQL audit store
       await expect(client.query('TRUNCATE audit_entries CASCADE')).rejects.toThrow(/append-only/);
     } finally {
       await client.end();
+    }
+  });
+});
+
+describe('PostgreSQL audit store against a server that stops answering', () => {
+  it('fails the write after the connect timeout instead of hanging on it', async () => {
+    // Accepts TCP connections and never says a word: what a wedged or half-dead database host looks like.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      // Without the timeout this never settles, and the test's time limit fails it.
+      await expect(
+        openPostgresAuditStore({
+          connectionString: `postgres://audit@127.0.0.1:${port}/audit`,
+          connectTimeoutMs: 300,
+        }),
+      ).rejects.toThrow(/timeout/i);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
     }
   });
 });
