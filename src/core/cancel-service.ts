@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { AuditUnavailableError, ShuttingDownError } from '../errors.js';
 import { advance, newAttempt } from './attempt.js';
 import { mapConcurrent, serialQueue } from './concurrency.js';
+import { withDeadline } from './deadline.js';
 import type { InFlight } from './in-flight.js';
 import { checkDetail, checkOrder, type OrderCheck, type OrderCheckSettings } from './order-check.js';
 import { stateForCancelOutcome } from './outcome-state.js';
@@ -403,20 +404,13 @@ export function createCancelService(deps: CancelServiceDeps) {
    * that cannot say at once (down, or a database that stopped answering) does not hold the message back.
    */
   async function chainHead(): Promise<ChainHead | null> {
-    let timer: NodeJS.Timeout | undefined;
-    const tooSlow = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no answer within ${CHAIN_HEAD_WAIT_MS} ms`)),
-        CHAIN_HEAD_WAIT_MS,
-      );
-    });
     try {
-      return await Promise.race([audit.head(), tooSlow]);
+      return await withDeadline(audit.head(), CHAIN_HEAD_WAIT_MS, () => {
+        throw new Error(`no answer within ${CHAIN_HEAD_WAIT_MS} ms`);
+      });
     } catch (error) {
       logger.warn({ err: error }, 'could not read the audit chain head; the message goes out without it');
       return null;
-    } finally {
-      clearTimeout(timer);
     }
   }
 

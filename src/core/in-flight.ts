@@ -1,3 +1,5 @@
+import { withDeadline } from './deadline.js';
+
 /** Tracks running work so shutdown can stop new work and wait (bounded) for what has started. */
 export class InFlight {
   private readonly running = new Set<Promise<unknown>>();
@@ -21,15 +23,7 @@ export class InFlight {
   /** Stops accepting and resolves true when everything finished within `graceMs`, false otherwise. */
   async drain(graceMs: number): Promise<boolean> {
     this.closed = true;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), graceMs);
-    });
     const allDone = Promise.allSettled([...this.running]).then(() => true as const);
-    try {
-      return await Promise.race([allDone, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return withDeadline(allDone, graceMs, () => false as const);
   }
 }
