@@ -53,6 +53,11 @@ function serviceOver(audit: AuditStore) {
   return { cancel, posted, log };
 }
 
+/** The store, except that asking for its head gets `head()`'s answer. */
+function withHead(store: AuditStore, head: () => Promise<never>): AuditStore {
+  return Object.assign(Object.create(store) as AuditStore, { head });
+}
+
 describe('the chain head on final messages', () => {
   it("posts an outcome with the chain's head as it is once the outcome is recorded", async () => {
     const store = openSqliteAuditStore({ path: join(dir, 'head.db') });
@@ -67,9 +72,7 @@ describe('the chain head on final messages', () => {
 
   it('does not hold the outcome back for a store that stops answering', async () => {
     const store = openSqliteAuditStore({ path: join(dir, 'hung.db') });
-    const hung: AuditStore = Object.assign(Object.create(store) as AuditStore, {
-      head: () => new Promise<never>(() => {}),
-    });
+    const hung = withHead(store, () => new Promise<never>(() => {}));
     const record = buildRecord({ state: 'cancelled' });
     await store.append('cancelled', record, new Date());
     const { cancel, posted, log } = serviceOver(hung);
@@ -89,9 +92,7 @@ describe('the chain head on final messages', () => {
 
   it('still posts the outcome, without a head, when the store cannot say, and logs why', async () => {
     const store = openSqliteAuditStore({ path: join(dir, 'no-head.db') });
-    const failing: AuditStore = Object.assign(Object.create(store) as AuditStore, {
-      head: () => Promise.reject(new Error('database is locked')),
-    });
+    const failing = withHead(store, () => Promise.reject(new Error('database is locked')));
     const record = buildRecord({ state: 'cancelled' });
     await store.append('cancelled', record, new Date());
     const { cancel, posted, log } = serviceOver(failing);
