@@ -33,6 +33,12 @@ export interface PostgresAuditStoreOptions {
   ids?: () => string;
   /** How long a write waits for a connection (a new one, or a free one from the pool) before it fails. */
   connectTimeoutMs?: number;
+  /** How long a write waits for the chain's lock (or any row lock) before it fails. */
+  lockTimeoutMs?: number;
+  /** How long one statement may run before the server cancels it. */
+  statementTimeoutMs?: number;
+  /** How long the server lets one of our transactions sit idle before it ends the session. */
+  idleInTransactionTimeoutMs?: number;
 }
 
 /**
@@ -42,9 +48,20 @@ export interface PostgresAuditStoreOptions {
  */
 const CONNECT_TIMEOUT_MS = 10_000;
 
+/**
+ * Every write takes one lock that serialises the whole chain, so one stuck session (a psql left inside a
+ * transaction, a replica frozen mid-write) would otherwise stop every cancel everywhere, silently. These are
+ * the server's own timeouts: a write they stop is rolled back, so "failed" always means nothing was kept.
+ * Migrations run without them (see `migrate`). The idle limit ends the session of a writer that stalls while
+ * holding the lock, which releases it for everyone else.
+ */
+const LOCK_TIMEOUT_MS = 5_000;
+const STATEMENT_TIMEOUT_MS = 15_000;
+const IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000;
+
 /** Advisory lock keys (arbitrary constants, unique to this app): one for the chain head, one for migrations. */
-const CHAIN_LOCK_KEY = '7350412901';
-const MIGRATION_LOCK_KEY = '7350412902';
+export const CHAIN_LOCK_KEY = '7350412901';
+export const MIGRATION_LOCK_KEY = '7350412902';
 
 const PAGE_SIZE = 500;
 
@@ -139,6 +156,9 @@ export async function openPostgresAuditStore(options: PostgresAuditStoreOptions)
     connectionString: options.connectionString,
     max: options.poolMax ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+    lock_timeout: options.lockTimeoutMs ?? LOCK_TIMEOUT_MS,
+    statement_timeout: options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS,
+    idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? IDLE_IN_TRANSACTION_TIMEOUT_MS,
     // Dead idle connections are found by TCP keep-alive probes instead of by the next write's hang.
     keepAlive: true,
   });
@@ -155,6 +175,9 @@ export async function openPostgresAuditStore(options: PostgresAuditStoreOptions)
 
 async function migrate(pool: Pool, logger: Logger): Promise<void> {
   await inTransaction(pool, async (client) => {
+    // A migration may rewrite a large table, and a replica starting beside one that migrates must wait for
+    // it, however long it takes: the write timeouts do not apply here.
+    await client.query('SET LOCAL lock_timeout = 0; SET LOCAL statement_timeout = 0');
     // Two replicas starting together: the second waits here, then finds the work done.
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
     // DDL only when something is missing, so a role with just SELECT/INSERT can start on a migrated database.
@@ -224,6 +247,12 @@ async function ensureAppendOnlyTriggers(client: PoolClient, logger: Logger): Pro
 async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // The server may end the session while we hold the client (a timeout below, a restart, an operator's
+  // pg_terminate_backend): pg then emits 'error' on it, and unheard that would crash the process.
+  const onError = (error: Error) => {
+    broken = error;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -238,6 +267,7 @@ async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promis
     }
     throw error;
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }

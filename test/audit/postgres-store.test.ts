@@ -1,6 +1,11 @@
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgresAuditStore } from '../../src/audit/postgres-store.js';
+import {
+  CHAIN_LOCK_KEY,
+  MIGRATION_LOCK_KEY,
+  openPostgresAuditStore,
+} from '../../src/audit/postgres-store.js';
+import type { AuditStore } from '../../src/core/ports/audit.js';
 import { buildRecord } from '../support/audit-fixtures.js';
 import { createTestDatabase, postgresUnavailableReason, type TestDatabase } from './postgres-test-db.js';
 import { auditStoreContract, expectNothingKeptWhenTheCallingEntryFails } from './store-contract.js';
@@ -63,6 +68,83 @@ describe.skipIf(unavailable !== null && !process.env.CI)('PostgreSQL audit store
     }
   });
 
+  it('fails a write stuck behind a session that holds the chain lock, keeps nothing, and writes once it is free', async () => {
+    await db.reset();
+    const store = await openPostgresAuditStore({ connectionString: db.url, lockTimeoutMs: 300 });
+    await store.append('requested', buildRecord({ attemptId: 'before' }), new Date());
+    // What a psql session left open inside a transaction by someone looking at the chain would do.
+    const blocker = await db.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK_KEY]);
+      const started = performance.now();
+      await expect(
+        store.append('requested', buildRecord({ attemptId: 'blocked' }), new Date()),
+      ).rejects.toThrow(/lock timeout/);
+      expect(performance.now() - started).toBeLessThan(3_000);
+      await blocker.query('ROLLBACK');
+
+      await store.append('requested', buildRecord({ attemptId: 'after' }), new Date());
+      await expectIntactChainOf(store, ['before', 'after']);
+    } finally {
+      await blocker.end();
+      await store.close();
+    }
+  });
+
+  it('a writer that stalls while holding the chain lock loses its session, and the lock goes with it', async () => {
+    await db.reset();
+    let stall = false;
+    let n = 0;
+    const stalling = await openPostgresAuditStore({
+      connectionString: db.url,
+      idleInTransactionTimeoutMs: 200,
+      // The entry id is made inside the transaction, after the lock: the place where a frozen process would sit.
+      ids: () => {
+        if (stall) {
+          const until = Date.now() + 800;
+          while (Date.now() < until) {} // a frozen event loop, for the server an idle transaction
+        }
+        n += 1;
+        return `stalling-${n}`;
+      },
+    });
+    const other = await openPostgresAuditStore({ connectionString: db.url, lockTimeoutMs: 2_000 });
+    try {
+      stall = true;
+      await expect(
+        stalling.append('requested', buildRecord({ attemptId: 'stalled' }), new Date()),
+      ).rejects.toThrow(/terminat/i);
+      stall = false;
+
+      await other.append('requested', buildRecord({ attemptId: 'other' }), new Date());
+      await stalling.append('requested', buildRecord({ attemptId: 'recovered' }), new Date());
+      await expectIntactChainOf(other, ['other', 'recovered']);
+    } finally {
+      await stalling.close();
+      await other.close();
+    }
+  });
+
+  it('a migration waits for another replica that holds the migration lock longer than the write timeouts', async () => {
+    await db.reset();
+    const first = await openPostgresAuditStore({ connectionString: db.url });
+    await first.close();
+    const blocker = await db.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+      const opening = openPostgresAuditStore({ connectionString: db.url, lockTimeoutMs: 100 });
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      await blocker.query('COMMIT');
+      const store = await opening;
+      await store.append('requested', buildRecord(), new Date());
+      await store.close();
+    } finally {
+      await blocker.end();
+    }
+  });
+
   it('refuses UPDATE, DELETE and TRUNCATE of audit entries at the database level', async () => {
     await db.reset();
     const store = await openPostgresAuditStore({ connectionString: db.url });
@@ -83,6 +165,14 @@ describe.skipIf(unavailable !== null && !process.env.CI)('PostgreSQL audit store
     }
   });
 });
+
+/** The chain verifies and holds exactly these attempts' entries, in this order. */
+async function expectIntactChainOf(store: AuditStore, attemptIds: string[]): Promise<void> {
+  const kept: string[] = [];
+  for await (const entry of store.entries()) kept.push(entry.record.attemptId);
+  expect(kept).toEqual(attemptIds);
+  expect(await store.verifyChain()).toMatchObject({ ok: true });
+}
 
 describe('PostgreSQL audit store against a server that stops answering', () => {
   it('fails the write after the connect timeout instead of hanging on it', async () => {
