@@ -39,6 +39,8 @@ export interface PostgresAuditStoreOptions {
   statementTimeoutMs?: number;
   /** How long the server lets one of our transactions sit idle before it ends the session. */
   idleInTransactionTimeoutMs?: number;
+  /** How long we wait for the answer to one query before we give the connection up for dead. */
+  queryTimeoutMs?: number;
 }
 
 /**
@@ -52,12 +54,22 @@ const CONNECT_TIMEOUT_MS = 10_000;
  * Every write takes one lock that serialises the whole chain, so one stuck session (a psql left inside a
  * transaction, a replica frozen mid-write) would otherwise stop every cancel everywhere, silently. These are
  * the server's own timeouts: a write they stop is rolled back, so "failed" always means nothing was kept.
- * Migrations run without them (see `migrate`). The idle limit ends the session of a writer that stalls while
+ * Migrations run without them. The idle limit ends the session of a writer that stalls while
  * holding the lock, which releases it for everyone else.
  */
 const LOCK_TIMEOUT_MS = 5_000;
 const STATEMENT_TIMEOUT_MS = 15_000;
 const IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000;
+
+/**
+ * The server's timeouts need a server. A host that vanishes mid-query (a failover moving the address) leaves the
+ * query waiting for TCP to give up, ~15 minutes, holding one of the pool's few connections. Past this, our side
+ * drops the connection. It is longer than the statement timeout, so a live server always answers first. An
+ * answer lost after COMMIT was sent makes a write that did happen look failed; that is safe: before a WDT call
+ * the cancel is refused (a `calling` entry left behind is settled by the reconciler from WDT's own record),
+ * after it the outcome write is retried and then reconciled.
+ */
+const QUERY_TIMEOUT_MS = 20_000;
 
 /** Advisory lock keys (arbitrary constants, unique to this app): one for the chain head, one for migrations. */
 export const CHAIN_LOCK_KEY = '7350412901';
@@ -152,31 +164,36 @@ interface RecordRow {
  */
 export async function openPostgresAuditStore(options: PostgresAuditStoreOptions): Promise<AuditStore> {
   const logger = options.logger ?? createLogger({ level: 'silent' });
-  const pool = new Pool({
+  const connection = {
     connectionString: options.connectionString,
-    max: options.poolMax ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+    // Dead idle connections are found by TCP keep-alive probes instead of by the next write's hang.
+    keepAlive: true,
+  };
+  // A migration may rewrite a large table, and a replica starting beside one that migrates must wait for it,
+  // however long that takes: migrations get a connection of their own, without the write timeouts.
+  const migrations = new Pool({ ...connection, max: 1 });
+  try {
+    await migrate(migrations, logger);
+  } finally {
+    await migrations.end();
+  }
+  const pool = new Pool({
+    ...connection,
+    max: options.poolMax ?? 10,
     lock_timeout: options.lockTimeoutMs ?? LOCK_TIMEOUT_MS,
     statement_timeout: options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS,
     idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? IDLE_IN_TRANSACTION_TIMEOUT_MS,
-    // Dead idle connections are found by TCP keep-alive probes instead of by the next write's hang.
-    keepAlive: true,
+    query_timeout: options.queryTimeoutMs ?? QUERY_TIMEOUT_MS,
   });
   pool.on('error', (error) => logger.error({ err: error }, 'idle PostgreSQL client failed'));
-  try {
-    await migrate(pool, logger);
-  } catch (error) {
-    await pool.end();
-    throw error;
-  }
   logger.info({ backend: 'postgres' }, 'audit store opened');
   return new PostgresAuditStore(pool, logger, options.ids ?? idFactory());
 }
 
 async function migrate(pool: Pool, logger: Logger): Promise<void> {
   await inTransaction(pool, async (client) => {
-    // A migration may rewrite a large table, and a replica starting beside one that migrates must wait for
-    // it, however long it takes: the write timeouts do not apply here.
+    // Whatever the role's defaults say: a migration finishes, and waits for another replica's as long as it takes.
     await client.query('SET LOCAL lock_timeout = 0; SET LOCAL statement_timeout = 0');
     // Two replicas starting together: the second waits here, then finds the work done.
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
@@ -259,6 +276,12 @@ async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promis
     await client.query('COMMIT');
     return result;
   } catch (error) {
+    if (isReadTimeout(error)) {
+      // A ROLLBACK would only queue behind the query that never answered; the server rolls back on its own
+      // when the connection dies.
+      broken = error;
+      throw error;
+    }
     try {
       await client.query('ROLLBACK');
     } catch (rollbackError) {
@@ -270,6 +293,11 @@ async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promis
     client.off('error', onError);
     client.release(broken);
   }
+}
+
+/** pg's own error when `query_timeout` passes without an answer. */
+function isReadTimeout(error: unknown): error is Error {
+  return error instanceof Error && error.message === 'Query read timeout';
 }
 
 function toEntryRow(row: PgEntryRow): EntryRow {

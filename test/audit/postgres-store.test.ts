@@ -7,6 +7,7 @@ import {
 } from '../../src/audit/postgres-store.js';
 import type { AuditStore } from '../../src/core/ports/audit.js';
 import { buildRecord } from '../support/audit-fixtures.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 import { createTestDatabase, postgresUnavailableReason, type TestDatabase } from './postgres-test-db.js';
 import { auditStoreContract, expectNothingKeptWhenTheCallingEntryFails } from './store-contract.js';
 
@@ -123,6 +124,36 @@ describe.skipIf(unavailable !== null && !process.env.CI)('PostgreSQL audit store
     } finally {
       await stalling.close();
       await other.close();
+    }
+  });
+
+  it('gives up a connection to a host that went silent mid-use, keeps nothing, and writes through a new one', async () => {
+    await db.reset();
+    const url = new URL(db.url);
+    const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
+    url.port = String(proxy.port);
+    const store = await openPostgresAuditStore({
+      connectionString: url.toString(),
+      poolMax: 1,
+      queryTimeoutMs: 500,
+      connectTimeoutMs: 500,
+    });
+    try {
+      await store.append('requested', buildRecord({ attemptId: 'before' }), new Date());
+      proxy.darken();
+      const started = performance.now();
+      await expect(store.append('requested', buildRecord({ attemptId: 'lost' }), new Date())).rejects.toThrow(
+        /timeout/i,
+      );
+      // One timeout, not two: no ROLLBACK queued behind the query that never answered.
+      expect(performance.now() - started).toBeLessThan(950);
+      // The pool's only connection was the silent one; without giving it up, this would wait for TCP.
+      proxy.light();
+      await store.append('requested', buildRecord({ attemptId: 'after' }), new Date());
+      await expectIntactChainOf(store, ['before', 'after']);
+    } finally {
+      await store.close();
+      await proxy.close();
     }
   });
 
