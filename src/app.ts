@@ -5,6 +5,7 @@ import { openAuditStoreWhenReady } from './audit/open-store-when-ready.js';
 import type { Config } from './config/config.js';
 import { createApprovalService } from './core/approval-service.js';
 import { createCancelService } from './core/cancel-service.js';
+import { withDeadline } from './core/deadline.js';
 import { InFlight } from './core/in-flight.js';
 import { createCancelPolicy } from './core/policy.js';
 import { type Clock, systemClock } from './core/ports/clock.js';
@@ -35,6 +36,8 @@ const RECONCILE_EVERY_MS = 60_000;
 /** A command whose dialog has not started opening this close to the trigger id's 3 s is shed. */
 const TRIGGER_BUDGET_MS = 2_500;
 const CLOCK_SYNC_MS = 5 * 60_000;
+/** A store that takes longer than this to answer a ping cannot serve a person waiting in Slack either. */
+const READINESS_WAIT_MS = 2_000;
 const EXPIRY_SWEEP_MS = 60_000;
 /** WDT calls in flight at once for one batch: well inside the vendor's per-minute limits. */
 const BATCH_CONCURRENCY = 2;
@@ -99,10 +102,11 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     readiness: {
       async check() {
         if (!inFlight.accepting) return 'shutting down';
-        return audit.ping().then(
+        const answer = audit.ping().then(
           () => null,
           () => 'audit store unavailable',
         );
+        return withDeadline(answer, READINESS_WAIT_MS, () => 'audit store not answering');
       },
     },
   });

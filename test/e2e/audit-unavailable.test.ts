@@ -89,4 +89,33 @@ describe('the audit store unavailable', () => {
     },
     60_000,
   );
+
+  it.skipIf(unavailable !== null)(
+    'PostgreSQL gone silent (no answer, no reset): /readyz says 503 within its 2 s bound instead of hanging',
+    async () => {
+      const database = await createTestDatabase();
+      cleanups.push(() => database.drop());
+      const proxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
+      cleanups.push(() => proxy.close());
+      const url = new URL(database.url);
+      url.port = String(proxy.port);
+      const s = await startLocalStack({ env: { DATABASE_URL: url.toString() }, logLevel: 'silent' });
+      cleanups.push(() => s.stop());
+      expect(await readyz(s)).toBe(200);
+
+      proxy.darken();
+      const started = performance.now();
+      const response = await fetch(s.url.replace('/slack/events', '/readyz'));
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ ok: false, problem: 'audit store not answering' });
+      expect(performance.now() - started).toBeLessThan(4_000);
+
+      // Connections reset instead of silent: the pool reconnects and the bot is ready again.
+      proxy.light();
+      await proxy.cut();
+      await proxy.restore();
+      await eventually(async () => (await readyz(s)) === 200, 15_000);
+    },
+    40_000,
+  );
 });
