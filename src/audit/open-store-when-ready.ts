@@ -32,9 +32,17 @@ export async function openAuditStoreWhenReady(options: {
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
 
+  // The SQLite thread can stop on its own (an uncaught error, its memory limit). The file is intact: SQLite
+  // rolls back what was not committed. A new thread on it replaces the lost one at the next call, rather
+  // than leaving a live bot that refuses every cancel until someone restarts it.
+  const onThreadLost = (error: Error) => {
+    logger.error({ err: error }, 'the audit store thread stopped; a new one opens at the next call');
+    inner = null;
+  };
+
   const open = (): Promise<AuditStore> => {
     if (inner) return Promise.resolve(inner);
-    opening ??= openAuditStore({ ...options, sqliteOnThread: true })
+    opening ??= openAuditStore({ ...options, sqliteOnThread: true, onThreadLost })
       .then((store) => {
         if (closed) return store.close().then(() => Promise.reject(new Error('audit store closed')));
         inner = store;

@@ -16,6 +16,8 @@ export async function openAuditStore(options: {
   sqlitePath: string;
   logger: Logger;
   sqliteOnThread?: boolean;
+  /** With `sqliteOnThread`: told when the thread stops on its own, so the caller can open a new one. */
+  onThreadLost?: (error: Error) => void;
 }): Promise<AuditStore> {
   // Imported on demand: a bot on SQLite never loads `pg`, and on its thread never loads SQLite in the main
   // isolate (each is ~10 MB of resident memory).
@@ -25,7 +27,11 @@ export async function openAuditStore(options: {
   }
   if (options.sqliteOnThread) {
     const { openThreadedSqliteAuditStore } = await import('./sqlite-thread/threaded-sqlite-store.js');
-    return openThreadedSqliteAuditStore({ path: options.sqlitePath, logger: options.logger });
+    return openThreadedSqliteAuditStore({
+      path: options.sqlitePath,
+      logger: options.logger,
+      onLost: options.onThreadLost,
+    });
   }
   const { openSqliteAuditStore } = await import('./sqlite-store.js');
   return openSqliteAuditStore({ path: options.sqlitePath, logger: options.logger });

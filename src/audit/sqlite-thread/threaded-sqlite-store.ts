@@ -18,12 +18,16 @@ import {
 export async function openThreadedSqliteAuditStore(options: {
   path: string;
   logger: Logger;
+  /** Hears, once, that the thread stopped on its own after the store opened: every call fails from then on. */
+  onLost?: (error: Error) => void;
 }): Promise<AuditStore> {
   const init: ThreadInit = { path: options.path, logLevel: options.logger.level };
   const worker = startModuleWorker(import.meta.url, 'worker', { workerData: init });
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 0;
   let failure: Error | null = null;
+  let opened = false;
+  let closing = false;
 
   worker.on('message', (response: ThreadResponse) => {
     const waiter = pending.get(response.id);
@@ -33,9 +37,11 @@ export async function openThreadedSqliteAuditStore(options: {
     else waiter.reject(Object.assign(new Error(response.error.message), { name: response.error.name }));
   });
   const failAll = (error: Error) => {
+    const lost = opened && !closing && failure === null;
     failure ??= error;
     for (const waiter of pending.values()) waiter.reject(error);
     pending.clear();
+    if (lost) options.onLost?.(error);
   };
   worker.on('error', failAll);
   worker.on('exit', (code) => failAll(new Error(`audit store thread exited (${code})`)));
@@ -51,6 +57,7 @@ export async function openThreadedSqliteAuditStore(options: {
 
   // The first call proves the database opened; an open error surfaces as the thread's 'error' event.
   await Promise.race([call('ping'), once(worker, 'error').then(([error]) => Promise.reject(error))]);
+  opened = true;
 
   return {
     backend: 'sqlite',
@@ -77,6 +84,7 @@ export async function openThreadedSqliteAuditStore(options: {
     ping: () => call('ping'),
     async close() {
       if (failure) return;
+      closing = true;
       const exited = once(worker, 'exit');
       await call('close');
       failure = new Error('audit store is closed');
