@@ -171,7 +171,7 @@ export async function openPostgresAuditStore(options: PostgresAuditStoreOptions)
     keepAlive: true,
   };
   // A migration may rewrite a large table, and a replica starting beside one that migrates must wait for it,
-  // however long that takes: migrations get a connection of their own, without the write timeouts.
+  // however long that takes: migrations get a connection of their own, without the query timeout.
   const migrations = new Pool({ ...connection, max: 1 });
   try {
     await migrate(migrations, logger);
@@ -181,14 +181,11 @@ export async function openPostgresAuditStore(options: PostgresAuditStoreOptions)
   const pool = new Pool({
     ...connection,
     max: options.poolMax ?? 10,
-    lock_timeout: options.lockTimeoutMs ?? LOCK_TIMEOUT_MS,
-    statement_timeout: options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS,
-    idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? IDLE_IN_TRANSACTION_TIMEOUT_MS,
     query_timeout: options.queryTimeoutMs ?? QUERY_TIMEOUT_MS,
   });
   pool.on('error', (error) => logger.error({ err: error }, 'idle PostgreSQL client failed'));
   logger.info({ backend: 'postgres' }, 'audit store opened');
-  return new PostgresAuditStore(pool, logger, options.ids ?? idFactory());
+  return new PostgresAuditStore(pool, logger, options.ids ?? idFactory(), beginWrite(options));
 }
 
 async function migrate(pool: Pool, logger: Logger): Promise<void> {
@@ -261,7 +258,25 @@ async function ensureAppendOnlyTriggers(client: PoolClient, logger: Logger): Pro
   }
 }
 
-async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+/**
+ * A write's BEGIN, with the write timeouts for that transaction only, in the same round trip. Set per
+ * transaction rather than as connection parameters, which PgBouncer refuses unless told to ignore them.
+ */
+function beginWrite(options: PostgresAuditStoreOptions): string {
+  const ms = (value: number) => Math.max(0, Math.trunc(value));
+  return [
+    'BEGIN',
+    `SET LOCAL lock_timeout = ${ms(options.lockTimeoutMs ?? LOCK_TIMEOUT_MS)}`,
+    `SET LOCAL statement_timeout = ${ms(options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS)}`,
+    `SET LOCAL idle_in_transaction_session_timeout = ${ms(options.idleInTransactionTimeoutMs ?? IDLE_IN_TRANSACTION_TIMEOUT_MS)}`,
+  ].join('; ');
+}
+
+async function inTransaction<T>(
+  pool: Pool,
+  work: (client: PoolClient) => Promise<T>,
+  begin = 'BEGIN',
+): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   // The server may end the session while we hold the client (a timeout below, a restart, an operator's
@@ -271,7 +286,7 @@ async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promis
   };
   client.on('error', onError);
   try {
-    await client.query('BEGIN');
+    await client.query(begin);
     const result = await work(client);
     await client.query('COMMIT');
     return result;
@@ -312,6 +327,7 @@ class PostgresAuditStore implements AuditStore {
     private readonly pool: Pool,
     private readonly logger: Logger,
     private readonly nextId: () => string,
+    private readonly begin: string,
   ) {}
 
   async append(event: AuditEvent, record: AttemptRecord, at: Date): Promise<AuditEntry> {
@@ -468,10 +484,14 @@ class PostgresAuditStore implements AuditStore {
 
   private async write<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     this.assertOpen();
-    return inTransaction(this.pool, async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK_KEY]);
-      return work(client);
-    });
+    return inTransaction(
+      this.pool,
+      async (client) => {
+        await client.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK_KEY]);
+        return work(client);
+      },
+      this.begin,
+    );
   }
 
   /** Takes the order's lock and appends `calling`, or names the attempt that holds the lock. */
