@@ -279,8 +279,8 @@ async function inTransaction<T>(
 ): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
-  // The server may end the session while we hold the client (a timeout below, a restart, an operator's
-  // pg_terminate_backend): pg then emits 'error' on it, and unheard that would crash the process.
+  // The server may end the session while we hold the client (the idle-in-transaction limit, a restart, an
+  // operator's pg_terminate_backend): pg then emits 'error' on it, and unheard that would crash the process.
   const onError = (error: Error) => {
     broken = error;
   };
