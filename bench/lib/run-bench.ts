@@ -24,9 +24,10 @@ import {
 import type { BenchPlan } from './modes.js';
 import { readRss, sampleRss } from './rss.js';
 import { startBenchServices } from './services.js';
+import { startScriptArgs } from './start-script.js';
 import { round } from './stats.js';
 import type { Headline } from './targets.js';
-import { startBot, startFloor, startScriptArgs } from './targets-process.js';
+import { startBot, startFloor } from './targets-process.js';
 
 export interface BenchResults extends Headline {
   mode: BenchPlan['mode'];

@@ -2,18 +2,11 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { REPO_ROOT, type ServerProcess, startServerProcess } from './node-process.js';
+import { startScriptArgs } from './start-script.js';
 
 const TSX = ['--import', 'tsx'];
 
 export type TargetName = 'bot' | 'floor';
-
-/** `npm start`'s node arguments, read from package.json: the built bot runs exactly as production runs it. */
-export async function startScriptArgs(): Promise<string[]> {
-  const manifest = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8'));
-  const [command, ...args] = String(manifest.scripts.start).trim().split(/\s+/);
-  if (command !== 'node') throw new Error(`npm start should run node, not: ${manifest.scripts.start}`);
-  return args;
-}
 
 /** The real entry point with a fresh SQLite audit file in `workDir`: built (as `npm start` runs it) or tsx. */
 export async function startBot(

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startScriptArgs } from '../../bench/lib/start-script.js';
 import { HEADLINE_KEYS } from '../../bench/lib/targets.js';
-import { startScriptArgs } from '../../bench/lib/targets-process.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 

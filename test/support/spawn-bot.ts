@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { startScriptArgs } from '../../bench/lib/start-script.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -17,14 +18,14 @@ export interface SpawnedBot {
 
 /**
  * Runs the real entry point as its own process with `env` only: `src/main.ts` under tsx, or, with
- * `compiled`, the build `npm start` runs (`dist/src/main.js`, after `npm run build`).
+ * `compiled`, the build as `npm start` runs it (its node flags and `dist/src/main.js`, after `npm run build`).
  */
 export async function spawnBot(
   env: Record<string, string>,
   options: { timeoutMs?: number; compiled?: boolean } = {},
 ): Promise<SpawnedBot> {
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const entry = options.compiled ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  const entry = options.compiled ? await startScriptArgs() : ['--import', 'tsx', 'src/main.ts'];
   const child = spawn(process.execPath, entry, {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
