@@ -21,6 +21,20 @@ afterEach(async () => {
 
 const readyz = async (s: LocalStack) => (await fetch(s.url.replace('/slack/events', '/readyz'))).status;
 
+/** The bot on a fresh PostgreSQL database reached through a proxy the test can cut or darken; ready. */
+async function startStackBehindProxy() {
+  const database = await createTestDatabase();
+  cleanups.push(() => database.drop());
+  const proxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
+  cleanups.push(() => proxy.close());
+  const url = new URL(database.url);
+  url.port = String(proxy.port);
+  const s = await startLocalStack({ env: { DATABASE_URL: url.toString() }, logLevel: 'silent' });
+  cleanups.push(() => s.stop());
+  expect(await readyz(s)).toBe(200);
+  return { s, proxy };
+}
+
 describe('the audit store unavailable', () => {
   it('an unwritable SQLite path: the bot starts, /readyz is 503, cancels are refused, until the path works', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cancel-stockin-unwritable-'));
@@ -55,15 +69,7 @@ describe('the audit store unavailable', () => {
   it.skipIf(unavailable !== null)(
     'PostgreSQL going down mid-run: no cancel without a durable pending record, /readyz 503 until it is back',
     async () => {
-      const database = await createTestDatabase();
-      cleanups.push(() => database.drop());
-      const proxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
-      cleanups.push(() => proxy.close());
-      const url = new URL(database.url);
-      url.port = String(proxy.port);
-      const s = await startLocalStack({ env: { DATABASE_URL: url.toString() }, logLevel: 'silent' });
-      cleanups.push(() => s.stop());
-      expect(await readyz(s)).toBe(200);
+      const { s, proxy } = await startStackBehindProxy();
 
       await s.command(ORDER);
       const view = await s.openedView();
@@ -93,15 +99,7 @@ describe('the audit store unavailable', () => {
   it.skipIf(unavailable !== null)(
     'PostgreSQL gone silent (no answer, no reset): /readyz says 503 within its 2 s bound instead of hanging',
     async () => {
-      const database = await createTestDatabase();
-      cleanups.push(() => database.drop());
-      const proxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
-      cleanups.push(() => proxy.close());
-      const url = new URL(database.url);
-      url.port = String(proxy.port);
-      const s = await startLocalStack({ env: { DATABASE_URL: url.toString() }, logLevel: 'silent' });
-      cleanups.push(() => s.stop());
-      expect(await readyz(s)).toBe(200);
+      const { s, proxy } = await startStackBehindProxy();
 
       proxy.darken();
       const started = performance.now();
