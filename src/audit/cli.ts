@@ -31,8 +31,10 @@ Commands:
                               holds it (cut back, or rewritten from that entry on).
   export [--format csv|jsonl] [--since DATE] [--until DATE] [--out FILE]
                               Write entries in chain order (default csv; default FILE audit-export-<UTC time>.<ext>
-                              in the current directory; --out - writes to stdout). CSV is UTF-8 with BOM; cells
-                              starting with = + - @ get a leading ' so spreadsheets never run them as formulas.
+                              in the current directory; --out - writes to stdout). CSV is UTF-8 with BOM, every
+                              text cell quoted; = + - @ tab CR at a cell's start, or after , ; " or a line
+                              break inside it, get a leading ' so spreadsheets never run them as formulas
+                              (read with , or ; as the separator).
   show ORDER_NO               Print the history of one stock-in order, oldest first.
 
 Options:
