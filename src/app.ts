@@ -11,13 +11,13 @@ import { createCancelPolicy } from './core/policy.js';
 import { type Clock, systemClock } from './core/ports/clock.js';
 import { reconcileStuckCalls } from './core/reconcile.js';
 import { idFactory } from './ids.js';
-import { CommandAdmission } from './slack/command-admission.js';
-import { createBoltApp } from './slack/create-bolt-app.js';
 import {
   createChainHeadWitness,
   startChainHeadWitness,
   type WitnessPassOutcome,
 } from './slack/chain-head-witness.js';
+import { CommandAdmission } from './slack/command-admission.js';
+import { createBoltApp } from './slack/create-bolt-app.js';
 import { makeAppHomeOpenedHandler } from './slack/handlers/app-home-opened.js';
 import { makeApproveActionHandler } from './slack/handlers/approve-action.js';
 import { makeConfirmSubmissionHandler } from './slack/handlers/confirm-submission.js';
