@@ -11,6 +11,11 @@ import { createCancelPolicy } from './core/policy.js';
 import { type Clock, systemClock } from './core/ports/clock.js';
 import { reconcileStuckCalls } from './core/reconcile.js';
 import { idFactory } from './ids.js';
+import {
+  createChainHeadWitness,
+  startChainHeadWitness,
+  type WitnessPassOutcome,
+} from './slack/chain-head-witness.js';
 import { CommandAdmission } from './slack/command-admission.js';
 import { createBoltApp } from './slack/create-bolt-app.js';
 import { makeAppHomeOpenedHandler } from './slack/handlers/app-home-opened.js';
@@ -55,6 +60,8 @@ export interface Bot {
   stop(): Promise<{ drained: boolean }>;
   /** One pass of the approval expiry sweep (it also runs every minute); resolves to how many expired. */
   expireApprovals(): Promise<number>;
+  /** One pass of the chain-head witness (it also runs every AUDIT_WITNESS_MINUTES). */
+  witnessChainHead(): Promise<WitnessPassOutcome>;
 }
 
 /** The composition root: builds every port and adapter from the config and wires them together. */
@@ -155,6 +162,15 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     inFlight,
     logger,
   });
+  const witness = createChainHeadWitness({
+    audit,
+    chat: createSlackChatClient(slackApi),
+    channelId: config.AUDIT_CHANNEL_ID,
+    texts,
+    clock,
+    logger,
+  });
+  let witnessTimer: { stop(): void } | undefined;
   const metadataKey = config.SLACK_SIGNING_SECRET;
   const views = createSlackViewsClient(slackApi);
   const publishHome = makeHomePublisher({ audit, approvals, texts, metadataKey, logger });
@@ -261,11 +277,17 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       reconcileTimer.unref();
       expiryTimer = setInterval(expireApprovals, EXPIRY_SWEEP_MS);
       expiryTimer.unref();
+      witnessTimer = startChainHeadWitness(witness, {
+        everyMs: config.AUDIT_WITNESS_MINUTES * 60_000,
+        channelId: config.AUDIT_CHANNEL_ID,
+        logger,
+      });
       return { port };
     },
     async stop() {
       clearInterval(reconcileTimer);
       clearInterval(expiryTimer);
+      witnessTimer?.stop();
       await reconciling;
       clearInterval(clockTimer);
       const drained = await inFlight.drain(config.SHUTDOWN_GRACE_MS);
@@ -278,5 +300,6 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       return { drained };
     },
     expireApprovals,
+    witnessChainHead: () => witness.publishOnce(),
   };
 }

@@ -61,6 +61,7 @@ export const configSchema = z.object({
   CANCEL_APPROVERS: csvIds(/^[UW][A-Z0-9]{2,}$/, 'Slack user ids like U0123456'),
   CANCEL_APPROVER_GROUPS: csvIds(/^S[A-Z0-9]{2,}$/, 'Slack user group ids like S0123456'),
   APPROVAL_TTL_MINUTES: positiveInt(30, 7 * 24 * 60),
+  AUDIT_WITNESS_MINUTES: positiveInt(15, 24 * 60),
   MAX_BATCH: positiveInt(20, 20),
   SHUTDOWN_GRACE_MS: positiveInt(15_000, 600_000),
   COMMANDS_PER_SECOND: positiveInt(20, 1_000),

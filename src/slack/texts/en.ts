@@ -66,6 +66,8 @@ export const en: Texts = {
   labelDuration: 'WDT call took',
   labelAuditId: 'Audit record',
   chainHead: (seq, hash) => `Audit chain head: entry #${seq} \`${hash}\``,
+  chainWitness: (seq, hash, at) =>
+    `Audit chain witness: entry #${seq} \`${hash}\` is the newest as of ${at}. Keep this message: \`npm run audit -- verify --witness-slack\` checks the database against it.`,
   labelWdtAnswer: 'WDT answered',
   labelApprovers: 'Approved by',
   outcomeDetail: {

@@ -36,6 +36,8 @@ export interface Texts {
   labelAuditId: string;
   /** The audit chain's newest entry when the message was posted: a copy of the head kept in Slack. */
   chainHead: (seq: number, hash: string) => string;
+  /** The periodic witness posted to AUDIT_CHANNEL_ID; `at` is an ISO 8601 UTC time. */
+  chainWitness: (seq: number, hash: string, at: string) => string;
   labelWdtAnswer: string;
   labelApprovers: string;
   outcomeDetail: Partial<Record<AttemptState, string>>;

@@ -61,6 +61,8 @@ export const zhCN: Texts = {
   labelDuration: '旺店通耗时',
   labelAuditId: '审计记录',
   chainHead: (seq, hash) => `审计链头：第 ${seq} 条 \`${hash}\``,
+  chainWitness: (seq, hash, at) =>
+    `审计链见证：截至 ${at}，最新为第 ${seq} 条 \`${hash}\`。请保留此消息：\`npm run audit -- verify --witness-slack\` 用它核对数据库。`,
   labelWdtAnswer: '旺店通返回',
   labelApprovers: '批准人',
   outcomeDetail: {
