@@ -10,6 +10,7 @@ import { InFlight } from './core/in-flight.js';
 import { createCancelPolicy } from './core/policy.js';
 import { type Clock, systemClock } from './core/ports/clock.js';
 import { reconcileStuckCalls } from './core/reconcile.js';
+import { settleStaleSteps } from './core/workflow-step.js';
 import { idFactory } from './ids.js';
 import {
   createChainHeadWitness,
@@ -21,11 +22,19 @@ import { createBoltApp } from './slack/create-bolt-app.js';
 import { makeAppHomeOpenedHandler } from './slack/handlers/app-home-opened.js';
 import { makeApproveActionHandler } from './slack/handlers/approve-action.js';
 import { makeConfirmSubmissionHandler } from './slack/handlers/confirm-submission.js';
+import {
+  makeGlobalShortcutHandler,
+  makeGlobalShortcutSubmissionHandler,
+} from './slack/handlers/global-shortcut.js';
+import { makeMessageShortcutHandler } from './slack/handlers/message-shortcut.js';
 import { makeRejectActionHandler } from './slack/handlers/reject-action.js';
 import { makeRejectSubmissionHandler } from './slack/handlers/reject-submission.js';
 import { makeSlashCommandHandler } from './slack/handlers/slash-command.js';
 import { makeUnknownViewHandler } from './slack/handlers/unknown-view.js';
+import { makeWorkflowStepHandler } from './slack/handlers/workflow-step.js';
 import { makeHomePublisher } from './slack/home-publisher.js';
+import { makeConfirmationOpener } from './slack/open-confirmation.js';
+import { createReaderTexts } from './slack/reader-locales.js';
 import { routeSlackRequests } from './slack/route-requests.js';
 import { createSlackApiPoster } from './slack/slack-api-poster.js';
 import { createSlackChatClient } from './slack/slack-chat-client.js';
@@ -33,6 +42,7 @@ import { createSlackDirectory } from './slack/slack-directory.js';
 import { createSlackNotifier } from './slack/slack-notifier.js';
 import { createSlackViewsClient } from './slack/slack-views-client.js';
 import { textsFor } from './slack/texts/index.js';
+import { createWorkflowStepCompleter } from './slack/workflow-step-completer.js';
 import { createWdtClient } from './wdt/client.js';
 import { resyncOnTimestampRefusal } from './wdt/resync-on-timestamp-refusal.js';
 import { SkewClock } from './wdt/skew-clock.js';
@@ -152,6 +162,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     logger,
     settings,
   });
+  const steps = createWorkflowStepCompleter({ api: slackApi, audit, texts, clock, logger });
   const approvals = createApprovalService({
     cancel,
     audit,
@@ -161,6 +172,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     newId,
     inFlight,
     logger,
+    steps,
   });
   const witness = createChainHeadWitness({
     audit,
@@ -175,30 +187,54 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
   const views = createSlackViewsClient(slackApi);
   const publishHome = makeHomePublisher({ audit, approvals, texts, metadataKey, logger });
 
+  const readers = createReaderTexts({
+    client: app.client,
+    fallback: config.BOT_LOCALE,
+    clock,
+    logger,
+  });
+  const preview = {
+    lookupDays: config.LOOKUP_DAYS,
+    approvalMode: config.APPROVAL_MODE,
+    approvalTtlMinutes: config.APPROVAL_TTL_MINUTES,
+  };
+  const openConfirmation = makeConfirmationOpener({
+    cancel,
+    environment: wdt.environment,
+    metadataKey,
+    preview,
+    views,
+    logger,
+  });
+  // One admission for every way a dialog is asked for: a burst of shortcuts sheds like a burst of commands.
+  const admission = new CommandAdmission(
+    {
+      perSecond: config.COMMANDS_PER_SECOND,
+      burst: config.COMMAND_BURST,
+      maxInFlight: config.COMMANDS_IN_FLIGHT,
+    },
+    logger,
+  );
+  const shortcutDeps = {
+    openConfirmation,
+    readers,
+    views,
+    maxOrders: config.MAX_BATCH,
+    inFlight,
+    admission,
+    logger,
+  };
+
   routeSlackRequests(app, {
     cancelStockin: makeSlashCommandHandler({
-      cancel,
+      openConfirmation,
       policy,
-      texts,
-      environment: wdt.environment,
-      metadataKey,
+      readers,
       maxOrders: config.MAX_BATCH,
       askWhom: texts.askWhomDefault,
-      preview: {
-        lookupDays: config.LOOKUP_DAYS,
-        approvalMode: config.APPROVAL_MODE,
-        approvalTtlMinutes: config.APPROVAL_TTL_MINUTES,
-      },
-      views,
+      preview,
       inFlight,
-      admission: new CommandAdmission(
-        {
-          perSecond: config.COMMANDS_PER_SECOND,
-          burst: config.COMMAND_BURST,
-          maxInFlight: config.COMMANDS_IN_FLIGHT,
-        },
-        logger,
-      ),
+      admission,
       triggerBudgetMs: overrides.triggerBudgetMs ?? TRIGGER_BUDGET_MS,
       logger,
     }),
@@ -216,6 +252,24 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     approve: makeApproveActionHandler({ approvals, publishHome, texts, metadataKey, logger }),
     rejectClick: makeRejectActionHandler({ approvals, texts, metadataKey, logger }),
     homeOpened: makeAppHomeOpenedHandler({ publishHome }),
+    messageShortcut: makeMessageShortcutHandler(shortcutDeps),
+    globalShortcut: makeGlobalShortcutHandler({
+      ...shortcutDeps,
+      allowedChannels: config.CANCEL_ALLOWED_CHANNELS,
+    }),
+    globalShortcutSubmission: makeGlobalShortcutSubmissionHandler({
+      ...shortcutDeps,
+      allowedChannels: config.CANCEL_ALLOWED_CHANNELS,
+    }),
+    workflowStep: makeWorkflowStepHandler({
+      cancel,
+      audit,
+      completer: steps,
+      texts,
+      maxOrders: config.MAX_BATCH,
+      inFlight,
+      logger,
+    }),
   });
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');
@@ -225,6 +279,9 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
   // Under the lock the order's status is looked up first (one query per 30-day window), then cancelled.
   const lookupCalls = Math.ceil(config.LOOKUP_DAYS / 30) + 1;
   const longestCallMs = (8 + 2 * lookupCalls) * config.WDT_TIMEOUT_MS + 8_000;
+  // A step's order not sent this long after its last change was left by a process that stopped: the longest
+  // batch (every order one longest call, BATCH_CONCURRENCY at a time) is well within it.
+  const staleStepMs = longestCallMs * (Math.ceil(config.MAX_BATCH / BATCH_CONCURRENCY) + 1);
   let reconciling: Promise<unknown> | null = null;
   const reconcile = () => {
     reconciling ??= reconcileStuckCalls({
@@ -235,6 +292,8 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       announce: cancel.announce,
       minAgeMs: longestCallMs,
     })
+      // Then the Workflow Builder steps a stopped process (or a reconciled call) left without an answer.
+      .then(() => settleStaleSteps({ audit, steps, clock, logger, staleAfterMs: staleStepMs }))
       .catch((error: unknown) => logger.error({ err: error }, 'reconciliation pass failed; will try again'))
       .finally(() => {
         reconciling = null;

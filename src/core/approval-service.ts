@@ -6,6 +6,7 @@ import type { AccessDecision, CancelPolicy } from './policy.js';
 import type { AttemptRecord, AttemptState, AuditStore } from './ports/audit.js';
 import type { Clock } from './ports/clock.js';
 import type { Delivery, OutcomeNotifier } from './ports/notifier.js';
+import type { StepCompleter } from './ports/step-completer.js';
 
 export interface ApprovalServiceDeps {
   cancel: CancelService;
@@ -16,6 +17,8 @@ export interface ApprovalServiceDeps {
   newId: () => string;
   inFlight: InFlight;
   logger: Logger;
+  /** Completes the Workflow Builder step a decided batch came from (peer mode makes a step wait for it). */
+  steps?: StepCompleter;
 }
 
 export interface DecisionInput {
@@ -139,7 +142,9 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
     if (!(await cancel.write(() => audit.claimOnce(`decide:${batchId}`, clock.now())))) {
       return { kind: 'already_decided', records: screened.records };
     }
-    return { kind: 'decided', records: await act(screened.records) };
+    const decided = await act(screened.records);
+    await deps.steps?.settle(decided);
+    return { kind: 'decided', records: decided };
   }
 
   /** Moves the batch's waiting attempts to `state`; the others (closed by a check) are kept as they are. */
@@ -170,6 +175,7 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
       detail: `nobody approved within ${Math.round(ttlMs / 60_000)} minutes`,
     });
     await notifier.updateBatch(deliveryOf(expired[0]!), expired, await cancel.doneStage());
+    await deps.steps?.settle(expired);
     logger.info({ batchId, orders: expired.length }, 'approval request expired');
     return true;
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AttemptRecord, AttemptState } from './ports/audit.js';
+import type { AttemptRecord, AttemptState, RequestOrigin } from './ports/audit.js';
 
 export const CANCEL_METHOD = 'wms.stockin.Purchase.cancel';
 
@@ -23,7 +23,9 @@ export function newAttempt(fields: {
   state: AttemptState;
   at: Date;
   detail?: string | null;
+  origin?: RequestOrigin;
 }): AttemptRecord {
+  const origin = fields.origin;
   return {
     attemptId: fields.attemptId,
     batchId: fields.batchId,
@@ -49,6 +51,10 @@ export function newAttempt(fields: {
     slackTs: null,
     notifiedVia: null,
     detail: fields.detail ?? null,
+    // Only when set, so that a slash command's record is the same as before these fields existed.
+    ...(origin ? { entryPoint: origin.entryPoint } : {}),
+    ...(origin?.threadTs ? { threadTs: origin.threadTs } : {}),
+    ...(origin?.functionExecutionId ? { functionExecutionId: origin.functionExecutionId } : {}),
   };
 }
 

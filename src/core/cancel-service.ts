@@ -8,7 +8,7 @@ import type { InFlight } from './in-flight.js';
 import { checkDetail, checkOrder, type OrderCheck, type OrderCheckSettings } from './order-check.js';
 import { stateForCancelOutcome } from './outcome-state.js';
 import type { AccessDecision, CancelPolicy } from './policy.js';
-import type { AttemptRecord, AuditStore, ChainHead, LockHolder } from './ports/audit.js';
+import type { AttemptRecord, AuditStore, ChainHead, LockHolder, RequestOrigin } from './ports/audit.js';
 import type { Clock } from './ports/clock.js';
 import type { BatchStage, Delivery, OutcomeNotifier } from './ports/notifier.js';
 import type { WdtPort } from './ports/wdt.js';
@@ -37,6 +37,8 @@ export interface RequestInput {
   channelId: string;
   userId: string;
   orderNos: readonly string[];
+  /** A shortcut or a Workflow Builder step; absent for the slash command. */
+  origin?: RequestOrigin;
 }
 
 export type RequestResult =
@@ -110,6 +112,7 @@ export function createCancelService(deps: CancelServiceDeps) {
       channelId: input.channelId,
       requesterId: input.userId,
       wdtHost: wdt.environment.host,
+      ...(input.origin ? { origin: input.origin } : {}),
     };
     if (!decision.allowed) {
       const at = clock.now();

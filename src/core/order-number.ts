@@ -45,3 +45,32 @@ export function parseCommandText(raw: string, maxOrders: number): CommandParse {
   if (orderNos.length > maxOrders) return { kind: 'invalid', problem: 'too_many_orders' };
   return { kind: 'orders', orderNos };
 }
+
+export type MessageScan =
+  | { kind: 'orders'; orderNos: string[] }
+  | { kind: 'none' }
+  | { kind: 'invalid'; problem: Extract<InvalidInputProblem, 'bad_characters' | 'too_many_orders'> };
+
+// A number stands alone: no letter or digit may touch it on either side (RK2006030008 inside
+// XRK2006030008 or RK20060300081234… is not that order), and it holds no hidden character.
+const ORDER_IN_TEXT = /(?<![\p{L}\p{N}])#?RK[0-9]{6,24}(?![\p{L}\p{N}])/giu;
+
+/**
+ * The order numbers written in a message (its text and its blocks' text), for the message shortcut. The same
+ * folding and pattern as the command, but prose around the numbers is allowed. A message that carries hidden
+ * characters is refused whole, as the command refuses them: one inside a number could shorten it to another.
+ */
+export function findOrderNumbers(texts: readonly string[], maxOrders: number): MessageScan {
+  const orderNos: string[] = [];
+  for (const raw of texts) {
+    const text = raw.replace(/\r?\n/g, ' ').replace(/\t/g, ' ');
+    if (HIDDEN_CHARACTERS.test(text)) return { kind: 'invalid', problem: 'bad_characters' };
+    for (const match of nfkc(text).matchAll(ORDER_IN_TEXT)) {
+      const orderNo = normaliseOrderToken(match[0]);
+      if (ORDER_NUMBER_PATTERN.test(orderNo) && !orderNos.includes(orderNo)) orderNos.push(orderNo);
+    }
+  }
+  if (orderNos.length === 0) return { kind: 'none' };
+  if (orderNos.length > maxOrders) return { kind: 'invalid', problem: 'too_many_orders' };
+  return { kind: 'orders', orderNos };
+}

@@ -16,6 +16,21 @@ export function statusLabel(status: number): string {
   return names ? `${status} ${names.zh} (${names.en})` : String(status);
 }
 
+/**
+ * The status as a reader of `locale` should see it: Chinese readers get WDT's own name (`20 编辑中`), English
+ * readers also get it, since it is what WDT's screens show, with a gloss (`20 编辑中 (editing)`).
+ */
+export function statusLabelIn(locale: 'en' | 'zh-CN', status: number): string {
+  const names = STOCKIN_STATUS_NAMES[status];
+  if (!names) return String(status);
+  return locale === 'zh-CN' ? `${status} ${names.zh}` : statusLabel(status);
+}
+
+/** What a cancel did to the order's status: `20 编辑中 → 10 已取消`. */
+export function statusChangeIn(locale: 'en' | 'zh-CN', before: number, after: number): string {
+  return `${statusLabelIn(locale, before)} → ${statusLabelIn(locale, after)}`;
+}
+
 /** WDT cancels only an order in editing state; there is no force flag. */
 export function isCancellable(status: number): boolean {
   return status === STOCKIN_STATUS.editing;

@@ -4,19 +4,37 @@ import type {
   App,
   BlockAction,
   ButtonAction,
+  GlobalShortcut as GlobalShortcutPayload,
+  MessageShortcut as MessageShortcutPayload,
   SlackActionMiddlewareArgs,
   SlackEventMiddlewareArgs,
+  SlackShortcutMiddlewareArgs,
   SlackViewMiddlewareArgs,
   ViewSubmitAction,
 } from '@slack/bolt';
 import type { makeAppHomeOpenedHandler } from './handlers/app-home-opened.js';
 import type { makeApproveActionHandler } from './handlers/approve-action.js';
 import type { makeConfirmSubmissionHandler } from './handlers/confirm-submission.js';
+import type {
+  makeGlobalShortcutHandler,
+  makeGlobalShortcutSubmissionHandler,
+} from './handlers/global-shortcut.js';
+import type { makeMessageShortcutHandler } from './handlers/message-shortcut.js';
 import type { makeRejectActionHandler } from './handlers/reject-action.js';
 import type { makeRejectSubmissionHandler } from './handlers/reject-submission.js';
 import type { makeSlashCommandHandler } from './handlers/slash-command.js';
 import type { makeUnknownViewHandler } from './handlers/unknown-view.js';
-import { Approval, COMMAND, ConfirmModal, HomeEvent, RejectModal } from './ids.js';
+import type { makeWorkflowStepHandler } from './handlers/workflow-step.js';
+import {
+  Approval,
+  COMMAND,
+  ConfirmModal,
+  GlobalShortcut,
+  HomeEvent,
+  MessageShortcut,
+  RejectModal,
+  WorkflowStep,
+} from './ids.js';
 
 export interface SlackHandlers {
   cancelStockin: ReturnType<typeof makeSlashCommandHandler>;
@@ -26,6 +44,10 @@ export interface SlackHandlers {
   approve: ReturnType<typeof makeApproveActionHandler>;
   rejectClick: ReturnType<typeof makeRejectActionHandler>;
   homeOpened: ReturnType<typeof makeAppHomeOpenedHandler>;
+  messageShortcut: ReturnType<typeof makeMessageShortcutHandler>;
+  globalShortcut: ReturnType<typeof makeGlobalShortcutHandler>;
+  globalShortcutSubmission: ReturnType<typeof makeGlobalShortcutSubmissionHandler>;
+  workflowStep: ReturnType<typeof makeWorkflowStepHandler>;
 }
 
 type Args = AnyMiddlewareArgs & AllMiddlewareArgs;
@@ -56,10 +78,26 @@ function dispatch(args: Args, handlers: SlackHandlers): Promise<void> | undefine
         return handlers.confirm(submission);
       case RejectModal.callbackId:
         return handlers.reject(submission);
+      case GlobalShortcut.modalCallbackId:
+        return handlers.globalShortcutSubmission(submission);
       default:
         // Stale, forged, or from an older version: answered, never left to time out.
         return handlers.unknownView(submission);
     }
+  }
+  if ('shortcut' in args) {
+    const { shortcut } = args;
+    if (shortcut.type === 'message_action' && shortcut.callback_id === MessageShortcut.callbackId) {
+      return handlers.messageShortcut(
+        args as SlackShortcutMiddlewareArgs<MessageShortcutPayload> & AllMiddlewareArgs,
+      );
+    }
+    if (shortcut.type === 'shortcut' && shortcut.callback_id === GlobalShortcut.callbackId) {
+      return handlers.globalShortcut(
+        args as SlackShortcutMiddlewareArgs<GlobalShortcutPayload> & AllMiddlewareArgs,
+      );
+    }
+    return undefined;
   }
   if ('action' in args) {
     if (args.body.type !== 'block_actions' || args.action.type !== 'button') return undefined;
@@ -70,6 +108,13 @@ function dispatch(args: Args, handlers: SlackHandlers): Promise<void> | undefine
   }
   if ('event' in args && args.event.type === HomeEvent) {
     return handlers.homeOpened(args as SlackEventMiddlewareArgs<typeof HomeEvent> & AllMiddlewareArgs);
+  }
+  if ('event' in args && args.event.type === WorkflowStep.event) {
+    const { event, body } = args;
+    if (event.function.callback_id !== WorkflowStep.callbackId) return undefined;
+    // Bolt leaves function_executed to be acked by its listener, as app.function's listeners are: at once.
+    const { ack } = args as { ack?: () => Promise<void> };
+    return handlers.workflowStep({ event, body, ack: () => ack?.() ?? Promise.resolve() });
   }
   return undefined;
 }

@@ -13,6 +13,7 @@ export interface SlackChat {
       text: string;
       blocks?: KnownBlock[];
       unfurl_links?: boolean;
+      thread_ts?: string;
     }): Promise<{ channel?: string; ts?: string }>;
     update(args: { channel: string; ts: string; text: string; blocks?: KnownBlock[] }): Promise<unknown>;
     postEphemeral(args: { channel: string; user: string; text: string }): Promise<unknown>;

@@ -45,6 +45,8 @@ export function createSlackNotifier(deps: {
         text: message.text,
         blocks: message.blocks,
         unfurl_links: false,
+        // A message shortcut's outcome answers the message it was used on, in its thread.
+        ...(record.threadTs ? { thread_ts: record.threadTs } : {}),
       });
       return {
         via: 'channel',

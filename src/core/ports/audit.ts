@@ -54,6 +54,27 @@ export interface AttemptRecord {
   notifiedVia: string | null;
   /** Human explanation for denied/failed/rejected states (never secrets). */
   detail: string | null;
+  /** How the request came in, when not through the slash command (absent on records from before it existed). */
+  entryPoint?: EntryPoint;
+  /** The message a message shortcut was used on: the outcome is posted in its thread. */
+  threadTs?: string;
+  /**
+   * The Workflow Builder step execution that asked: it is completed once every order of the batch is final,
+   * by whichever process sees that first (the step itself, an approval, the expiry sweep or the reconciler).
+   */
+  functionExecutionId?: string;
+  /** When that step execution was completed (functions.completeSuccess / completeError). */
+  stepCompletedAt?: string;
+}
+
+/** The ways into the cancel use case besides `/cancel-stockin`. */
+export type EntryPoint = 'message_shortcut' | 'global_shortcut' | 'workflow_step';
+
+/** Where a request came from, carried on every record of its batch. */
+export interface RequestOrigin {
+  entryPoint: EntryPoint;
+  threadTs?: string;
+  functionExecutionId?: string;
 }
 
 export interface AuditEntry {

@@ -1,33 +1,26 @@
 import type { SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { CancelService } from '../../core/cancel-service.js';
 import type { InFlight } from '../../core/in-flight.js';
 import { parseCommandText } from '../../core/order-number.js';
 import type { CancelPolicy } from '../../core/policy.js';
-import type { WdtEnvironment } from '../../core/ports/wdt.js';
-import { AuditUnavailableError } from '../../errors.js';
 import type { CommandAdmission } from '../command-admission.js';
 import { COMMAND } from '../ids.js';
 import { quoteUserText } from '../mrkdwn.js';
-import { sealMetadata } from '../private-metadata.js';
-import { slackErrorCode } from '../slack-error-code.js';
-import type { SlackViews } from '../slack-views-client.js';
+import type { OpenConfirmation } from '../open-confirmation.js';
+import type { ReaderTexts } from '../reader-locales.js';
 import type { Texts } from '../texts/index.js';
 import { buildHelpReply } from '../views/help-reply.js';
-import { buildLoadingModal, buildPreviewModal, type PreviewSettings } from '../views/order-preview.js';
-import { buildStatusModal } from '../views/status-modal.js';
+import type { PreviewSettings } from '../views/order-preview.js';
 import { buildUsageReply } from '../views/usage.js';
 
 export interface SlashCommandDeps {
-  cancel: CancelService;
+  openConfirmation: OpenConfirmation;
   policy: CancelPolicy;
-  texts: Texts;
-  environment: WdtEnvironment;
-  metadataKey: string;
+  /** The reader's language: from the cache only, never a lookup before the ack. */
+  readers: ReaderTexts;
   maxOrders: number;
   askWhom: string;
   preview: PreviewSettings;
-  views: SlackViews;
   inFlight: InFlight;
   /** Back-pressure at ack time: a command beyond the admitted rate is turned away in the ack. */
   admission: CommandAdmission;
@@ -46,18 +39,21 @@ type SlashCommandArgs = Pick<SlackCommandMiddlewareArgs, 'command' | 'ack' | 're
  * at once with "Looking up…", and is updated (with the view's hash) once WDT has shown each order.
  */
 export function makeSlashCommandHandler(deps: SlashCommandDeps) {
-  const { texts, logger } = deps;
+  const { logger } = deps;
   // Dialogs being prepared: the admission cap counts these, not cancels (a slow WDT call may run for minutes).
   let preparing = 0;
   return async ({ command, ack, respond }: SlashCommandArgs): Promise<void> => {
+    const texts = deps.readers.for(command.user_id);
     const parsed = parseCommandText(command.text ?? '', deps.maxOrders);
     if (parsed.kind === 'help') {
-      await ack(await helpFor(command.user_id, command.channel_id));
+      await ack(await helpFor(texts, command.user_id, command.channel_id));
+      deps.readers.warm(command.user_id);
       return;
     }
     if (parsed.kind === 'invalid') {
       const problem = texts.invalid[parsed.problem](quoteUserText(parsed.sample ?? ''), deps.maxOrders);
       await ack(buildUsageReply(texts, COMMAND, problem));
+      deps.readers.warm(command.user_id);
       return;
     }
     const receivedAt = performance.now();
@@ -72,13 +68,15 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
     await ack();
     preparing++;
     try {
-      await deps.inFlight.track(openConfirmation({ command, respond }, parsed.orderNos, receivedAt));
+      await deps.inFlight.track(openConfirmation({ command, respond }, texts, parsed.orderNos, receivedAt));
     } finally {
       preparing--;
     }
+    // After the dialog opened: the next reply to this person is in their own language.
+    deps.readers.warm(command.user_id);
   };
 
-  async function helpFor(userId: string, channelId: string) {
+  async function helpFor(texts: Texts, userId: string, channelId: string) {
     const [request, approve] = await Promise.all([
       deps.policy.canRequest(userId, channelId),
       deps.policy.canApprove(userId),
@@ -94,23 +92,9 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
     });
   }
 
-  /** Best effort: a dialog left saying "Looking up…" after a failure would mislead; say what happened. */
-  async function showInDialog(
-    opening: Promise<{ id: string; hash: string }> | undefined,
-    text: string,
-  ): Promise<void> {
-    try {
-      const opened = await opening;
-      if (!opened) return;
-      const view = buildStatusModal({ texts, title: texts.modalTitle, mrkdwn: text });
-      await deps.views.update({ viewId: opened.id, hash: opened.hash, view });
-    } catch (error) {
-      logger.info({ slackError: slackErrorCode(error) }, 'could not show the problem in the dialog');
-    }
-  }
-
   async function openConfirmation(
     { command, respond }: Omit<SlashCommandArgs, 'ack'>,
+    texts: Texts,
     orderNos: string[],
     receivedAt: number,
   ): Promise<void> {
@@ -121,68 +105,14 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
       await ephemeral(texts.tooBusy);
       return;
     }
-
-    // The "Looking up…" dialog offers no button, so it needs no record: it opens while the request is written.
-    let opening: Promise<{ id: string; hash: string }> | undefined;
-    const openLoading = () => {
-      opening = deps.views.open(command.trigger_id, buildLoadingModal(texts, orderNos));
-      opening.catch(() => {}); // handled below, once the request is recorded
-    };
-    let result: Awaited<ReturnType<CancelService['request']>>;
-    try {
-      result = await deps.cancel.request(
-        { teamId: command.team_id ?? null, channelId: command.channel_id, userId: command.user_id, orderNos },
-        { onAllowed: openLoading },
-      );
-    } catch (error) {
-      logger.error({ err: error, userId: command.user_id }, 'cancel request failed before the dialog');
-      const text = error instanceof AuditUnavailableError ? texts.auditUnavailable : texts.unexpected;
-      await ephemeral(text);
-      await showInDialog(opening, text);
-      return;
-    }
-    if (result.kind === 'denied') {
-      await ephemeral(texts.denied[result.decision.reason](deps.askWhom));
-      return;
-    }
-
-    const { attempts } = result;
-    let opened: { id: string; hash: string };
-    try {
-      opened = await opening!;
-    } catch (error) {
-      const code = slackErrorCode(error);
-      logger.warn({ slackError: code, batchId: attempts[0]?.batchId }, 'views.open failed');
-      await ephemeral(texts.modalFailed(code));
-      for (const attempt of attempts) {
-        await deps.cancel.abandon(attempt, `confirmation dialog could not open: ${code}`);
-      }
-      return;
-    }
-
-    let items: Awaited<ReturnType<CancelService['preview']>>;
-    try {
-      items = await deps.cancel.preview(attempts);
-    } catch (error) {
-      logger.error({ err: error, batchId: attempts[0]?.batchId }, 'preview failed');
-      const text = error instanceof AuditUnavailableError ? texts.auditUnavailable : texts.unexpected;
-      await ephemeral(text);
-      await showInDialog(opening, text);
-      return;
-    }
-    const view = buildPreviewModal({
+    await deps.openConfirmation({
       texts,
-      items,
-      environment: deps.environment,
+      dialog: { kind: 'trigger', triggerId: command.trigger_id },
+      teamId: command.team_id ?? null,
       channelId: command.channel_id,
-      privateMetadata: sealMetadata(deps.metadataKey, { attemptIds: attempts.map((a) => a.attemptId) }),
-      settings: deps.preview,
+      userId: command.user_id,
+      orderNos,
+      tell: ephemeral,
     });
-    try {
-      await deps.views.update({ viewId: opened.id, hash: opened.hash, view });
-    } catch (error) {
-      // Closed by the person, or a newer view already replaced it (hash_conflict): nothing to overwrite.
-      logger.info({ slackError: slackErrorCode(error), viewId: opened.id }, 'could not show the preview');
-    }
   }
 }

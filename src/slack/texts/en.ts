@@ -178,4 +178,19 @@ export const en: Texts = {
   homeNoPending: 'Nothing is waiting for your approval.',
   homeRecentCancellations: 'Last 20 cancellations in this workspace',
   homeNoCancellations: 'No cancellations yet.',
+  noOrdersInMessage:
+    'This message holds no stock-in order number, so there is nothing to cancel. An order number is RK followed by 6 to 24 digits, for example `RK2006030008`.',
+  globalIntro:
+    'Type the stock-in order numbers and choose where the outcome goes. The next step shows each order as WangDianTong sees it; nothing is cancelled until you confirm there.',
+  labelOrderNumbers: 'Order numbers',
+  orderNumbersPlaceholder: 'RK2006030008 RK2006030009',
+  orderNumbersHint: (max) =>
+    `RK followed by digits; separate several with spaces, commas or new lines (at most ${max}).`,
+  globalNext: 'Look up',
+  ordersRequired: 'Type at least one order number.',
+  stepBadInput:
+    'The step was started without the inputs it needs (order numbers, reason, requester and outcome channel). Nothing was cancelled.',
+  stepNoOrders: 'The step got no order number, so nothing was cancelled.',
+  stepOutcome: (cancelled, total, lines) => `Cancelled ${cancelled} of ${total}.\n${lines}`,
+  stepNothingCancelled: (lines) => `No order was cancelled.\n${lines}`,
 };

@@ -118,4 +118,18 @@ export interface Texts {
   homeNoPending: string;
   homeRecentCancellations: string;
   homeNoCancellations: string;
+  // Shortcuts and the Workflow Builder step
+  noOrdersInMessage: string;
+  globalIntro: string;
+  labelOrderNumbers: string;
+  orderNumbersPlaceholder: string;
+  orderNumbersHint: (max: number) => string;
+  globalNext: string;
+  ordersRequired: string;
+  stepBadInput: string;
+  stepNoOrders: string;
+  /** The step's `outcome` output: how many of the orders were cancelled, then a line per order. */
+  stepOutcome: (cancelled: number, total: number, lines: string) => string;
+  /** The step's error when none was cancelled. */
+  stepNothingCancelled: (lines: string) => string;
 }

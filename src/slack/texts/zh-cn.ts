@@ -19,7 +19,7 @@ export const zhCN: Texts = {
   denied: {
     nobody_configured: () =>
       '目前没有任何人可以取消入库单：管理员尚未配置白名单（CANCEL_ALLOWED_USERS 或 CANCEL_ALLOWED_USERGROUPS）。',
-    not_listed: (ask) => `你没有取消入库单的权限；请联系 ${ask} 开通。`,
+    not_listed: (ask) => `你没有取消入库单的权限；请联系${ask}开通。`,
     channel_not_allowed: () => '此频道不能取消入库单，请在允许的频道中操作。',
     directory_unavailable: () => 'Slack 暂时无法确认你的用户组成员身份，因此已拒绝。请稍后再试。',
   },
@@ -105,7 +105,7 @@ export const zhCN: Texts = {
   labelDetails: '明细',
   moreDetails: (count) => `…另有 ${count} 行`,
   notCancellable: (status) =>
-    `:no_entry: 该单据状态为 *${status}*。只有 *20 编辑中 (editing)* 的单据可以取消，因此不会向旺店通发送任何请求。`,
+    `:no_entry: 该单据状态为 *${status}*。只有 *20 编辑中* 的单据可以取消，因此不会向旺店通发送任何请求。`,
   notFound: (days) => `:grey_question: 最近 ${days} 天内未找到该单据。请核对单号；未匹配的单据不能确认。`,
   notFoundAllowed: (days) =>
     `:warning: 最近 ${days} 天内未找到该单据。仍可确认（ALLOW_UNVERIFIED）；旺店通会拒绝无法取消的单据。`,
@@ -141,7 +141,7 @@ export const zhCN: Texts = {
   helpTitle: '取消入库单：你可以做什么',
   helpMayRequest: ':white_check_mark: 你可以*申请*取消入库单。',
   helpMayApprove: ':white_check_mark: 你可以*批准或驳回*他人的申请。',
-  helpMayNothing: (ask) => `你在这里不能申请或审批取消入库单。如有需要，请联系 ${ask}。`,
+  helpMayNothing: (ask) => `你在这里不能申请或审批取消入库单。如有需要，请联系${ask}。`,
   helpModeSelf: '*审批模式：* 本人确认。在窗口中确认即可执行。',
   helpModePeer: (minutes) =>
     `*审批模式：* 他人审批。确认后需另一位有权限的人在 ${minutes} 分钟内于频道中批准。`,
@@ -160,4 +160,17 @@ export const zhCN: Texts = {
   homeNoPending: '没有等待你审批的申请。',
   homeRecentCancellations: '本工作区最近 20 次取消',
   homeNoCancellations: '还没有取消记录。',
+  noOrdersInMessage:
+    '这条消息里没有采购入库单号，无需取消。入库单号为 RK 加 6 到 24 位数字，例如 `RK2006030008`。',
+  globalIntro:
+    '请输入入库单号并选择结果发布的频道。下一步会显示旺店通中每张单据的当前状态，确认之前不会取消任何单据。',
+  labelOrderNumbers: '入库单号',
+  orderNumbersPlaceholder: 'RK2006030008 RK2006030009',
+  orderNumbersHint: (max) => `RK 加数字；多个单号用空格、逗号或换行分隔（最多 ${max} 个）。`,
+  globalNext: '查询',
+  ordersRequired: '请至少输入一个入库单号。',
+  stepBadInput: '该步骤缺少必需的输入（入库单号、原因、申请人和结果频道），没有取消任何单据。',
+  stepNoOrders: '该步骤没有收到入库单号，没有取消任何单据。',
+  stepOutcome: (cancelled, total, lines) => `${total} 张单据中已取消 ${cancelled} 张。\n${lines}`,
+  stepNothingCancelled: (lines) => `没有取消任何单据。\n${lines}`,
 };

@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import { statusLabel } from '../../core/order-status.js';
+import { statusLabelIn } from '../../core/order-status.js';
 import type { AttemptRecord, AttemptState } from '../../core/ports/audit.js';
 import type { BatchStage } from '../../core/ports/notifier.js';
 import type { WdtEnvironment } from '../../core/ports/wdt.js';
@@ -28,9 +28,9 @@ export function orderLine(t: Texts, record: AttemptRecord): string {
   const parts = [`${emoji} *${escapeMrkdwn(record.orderNo ?? '')}* — ${t.stateHeadline[record.state]}`];
   const left = record.statusBefore !== null && record.statusBefore !== 20;
   if (record.state === 'failed' && left) {
-    parts.push(t.leftEditingBeforeCall(escapeMrkdwn(statusLabel(record.statusBefore!))));
+    parts.push(t.leftEditingBeforeCall(escapeMrkdwn(statusLabelIn(t.locale, record.statusBefore!))));
   } else if (record.statusBefore !== null && record.state !== 'cancelled') {
-    parts.push(escapeMrkdwn(statusLabel(record.statusBefore)));
+    parts.push(escapeMrkdwn(statusLabelIn(t.locale, record.statusBefore)));
   }
   if (record.state === 'refused') {
     parts.push(

@@ -1,7 +1,7 @@
 import type { KnownBlock, ModalView } from '@slack/types';
 import type { PreviewItem } from '../../core/cancel-service.js';
 import { lookupFailure } from '../../core/order-check.js';
-import { statusLabel } from '../../core/order-status.js';
+import { statusLabelIn } from '../../core/order-status.js';
 import type { StockinOrder, WdtEnvironment } from '../../core/ports/wdt.js';
 import { LIMITS, truncate } from '../block-kit-limits.js';
 import { formatUtcAndShanghai } from '../format-time.js';
@@ -50,7 +50,7 @@ export function verdictNotice(texts: Texts, item: PreviewItem, settings: Preview
     case 'cancellable':
       return null;
     case 'not_cancellable':
-      return texts.notCancellable(statusLabel(check.status ?? 0));
+      return texts.notCancellable(statusLabelIn(texts.locale, check.status ?? 0));
     case 'not_found': {
       const days = check.lookup.kind === 'not_found' ? check.lookup.searchedDays : settings.lookupDays;
       return check.confirmable ? texts.notFoundAllowed(days) : texts.notFound(days);
@@ -67,7 +67,7 @@ function orderBlocks(texts: Texts, item: PreviewItem, environment: WdtEnvironmen
   if (!order) return [{ type: 'section', fields: [mrkdwn(orderField, 2000), mrkdwn(env, 2000)] }];
   const fields = [
     orderField,
-    `*${texts.labelStatus}*\n${escapeMrkdwn(statusLabel(order.status))}`,
+    `*${texts.labelStatus}*\n${escapeMrkdwn(statusLabelIn(texts.locale, order.status))}`,
     `*${texts.labelWarehouse}*\n${escapeMrkdwn(order.warehouseNo || '—')}`,
     `*${texts.labelSupplier}*\n${escapeMrkdwn(order.providerName || '—')}`,
     `*${texts.labelPurchaseNo}*\n${escapeMrkdwn(order.purchaseNo || '—')}`,
@@ -101,7 +101,7 @@ export function batchOrderLine(texts: Texts, item: PreviewItem, settings: Previe
   const order = item.check.order;
   const mark = item.check.confirmable ? ':white_check_mark:' : ':no_entry:';
   const head = item.check.confirmable ? `*${orderNo}*` : `~${orderNo}~ (${texts.excluded})`;
-  const status = order ? ` · ${escapeMrkdwn(statusLabel(order.status))}` : '';
+  const status = order ? ` · ${escapeMrkdwn(statusLabelIn(texts.locale, order.status))}` : '';
   const second = order
     ? [order.warehouseNo, order.providerName, texts.goodsAndAmount(String(order.goodsCount), amount(order))]
         .filter(Boolean)

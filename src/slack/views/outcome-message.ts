@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
-import { statusLabel } from '../../core/order-status.js';
+import { statusChangeIn, statusLabelIn } from '../../core/order-status.js';
 import type { AttemptRecord, AttemptState, ChainHead } from '../../core/ports/audit.js';
-import type { WdtEnvironment } from '../../core/ports/wdt.js';
+import { STOCKIN_STATUS, type WdtEnvironment } from '../../core/ports/wdt.js';
 import { LIMITS, truncate } from '../block-kit-limits.js';
 import { formatUtcAndShanghai } from '../format-time.js';
 import { escapeMrkdwn, mentionUser, quoteUserText } from '../mrkdwn.js';
@@ -52,7 +52,7 @@ export function buildOutcomeMessage(args: {
   }
   if (record.wdtOutcome === 'rate_limited') explanation.push(t.rateLimitedAdvice);
   if (record.state === 'failed' && record.statusBefore !== null && record.statusBefore !== 20) {
-    explanation.push(t.leftEditingBeforeCall(escapeMrkdwn(statusLabel(record.statusBefore))));
+    explanation.push(t.leftEditingBeforeCall(escapeMrkdwn(statusLabelIn(t.locale, record.statusBefore))));
   }
   if (record.wdtStatus !== null && OPERATOR_STATUSES.has(record.wdtStatus))
     explanation.push(t.operatorProblem);
@@ -65,7 +65,7 @@ export function buildOutcomeMessage(args: {
     `*${t.labelAuditId}*\n\`${escapeMrkdwn(record.attemptId)}\``,
   ];
   if (record.statusBefore !== null) {
-    fields.push(`*${t.labelStatus}*\n${escapeMrkdwn(statusLabel(record.statusBefore))}`);
+    fields.push(`*${t.labelStatus}*\n${escapeMrkdwn(statusText(t, record, record.statusBefore))}`);
   }
   if (record.approverIds.length > 0) {
     fields.push(`*${t.labelApprovers}*\n${record.approverIds.map(mentionUser).join(', ')}`);
@@ -103,4 +103,16 @@ export function buildOutcomeMessage(args: {
     3000,
   );
   return { text: escapeMrkdwn(text), blocks };
+}
+
+/** The status before the call, or what the call changed it to once it is known to have cancelled the order. */
+function statusText(t: Texts, record: AttemptRecord, before: number): string {
+  const after =
+    record.statusAfter ??
+    (record.state === 'cancelled' || record.state === 'reconciled_cancelled'
+      ? STOCKIN_STATUS.cancelled
+      : null);
+  return after === null || after === before
+    ? statusLabelIn(t.locale, before)
+    : statusChangeIn(t.locale, before, after);
 }

@@ -1,0 +1,115 @@
+import type { Logger } from 'pino';
+import { advance, FINAL_STATES } from './attempt.js';
+import { type CancelService, type ConfirmResult, isAwaitingApproval } from './cancel-service.js';
+import type { AccessDecision } from './policy.js';
+import type { AttemptRecord, AuditStore } from './ports/audit.js';
+import type { Clock } from './ports/clock.js';
+import type { StepCompleter } from './ports/step-completer.js';
+
+export interface StepInput {
+  functionExecutionId: string;
+  teamId: string | null;
+  /** The step's `requester` input: the person whose policy is checked and who confirms, never the bot. */
+  requesterId: string;
+  /** The step's `outcome_channel` input: where the outcome goes, and the channel the policy checks. */
+  channelId: string;
+  orderNos: string[];
+  reason: string;
+}
+
+export type StepRun =
+  | { kind: 'denied'; decision: Extract<AccessDecision, { allowed: false }>; record: AttemptRecord }
+  | { kind: 'confirmed'; attemptIds: string[]; result: ConfirmResult };
+
+/**
+ * A Workflow Builder step asking to cancel: the same request, preview and confirmation as a person going
+ * through the dialog, with the step's requester as that person and its reason as theirs. Every record
+ * carries the step's execution id, so whoever sees the batch end (this call, an approval, the expiry sweep,
+ * the reconciler after a crash) can complete the step.
+ */
+export async function runCancelStep(cancel: CancelService, input: StepInput): Promise<StepRun> {
+  const requested = await cancel.request({
+    teamId: input.teamId,
+    channelId: input.channelId,
+    userId: input.requesterId,
+    orderNos: input.orderNos,
+    origin: { entryPoint: 'workflow_step', functionExecutionId: input.functionExecutionId },
+  });
+  if (requested.kind === 'denied') return requested;
+  const attemptIds = requested.attempts.map((a) => a.attemptId);
+  await cancel.preview(requested.attempts);
+  const result = await cancel.confirm({ attemptIds, userId: input.requesterId, reason: input.reason });
+  return { kind: 'confirmed', attemptIds, result };
+}
+
+const isFinal = (record: AttemptRecord) => FINAL_STATES.includes(record.state);
+
+/** Records of one batch, from the store as they stand now. */
+export async function loadBatch(audit: AuditStore, attemptIds: readonly string[]): Promise<AttemptRecord[]> {
+  const records: AttemptRecord[] = [];
+  for (const id of attemptIds) {
+    const record = await audit.findAttempt(id);
+    if (record) records.push(record);
+  }
+  return records;
+}
+
+export interface SettleDeps {
+  audit: AuditStore;
+  steps: StepCompleter;
+  clock: Clock;
+  logger: Logger;
+  /**
+   * A step's order still `requested`, or `confirmed` but neither waiting for approval nor running, this long
+   * after its last change belongs to a process that stopped mid-step: it is closed as failed (nothing was
+   * sent for it) so that the step can be completed.
+   */
+  staleAfterMs: number;
+  /** How many of the newest attempts to look through. */
+  window?: number;
+}
+
+/**
+ * The settlement sweep, run with every reconciliation pass: completes the step of every batch whose orders
+ * are all final but whose step was never completed (the process stopped first, or Slack did not answer),
+ * and closes the orders a stopped process left behind. Attempts still `calling` are the reconciler's.
+ */
+export async function settleStaleSteps(deps: SettleDeps): Promise<number> {
+  const { audit, clock } = deps;
+  const recent = await audit.recentAttempts({ limit: deps.window ?? 1_000 });
+  const batches = new Map<string, AttemptRecord[]>();
+  for (const record of recent) {
+    if (!record.functionExecutionId || record.stepCompletedAt) continue;
+    batches.set(record.batchId, [...(batches.get(record.batchId) ?? []), record]);
+  }
+  let settled = 0;
+  for (const records of batches.values()) {
+    const current: AttemptRecord[] = [];
+    for (const record of records) current.push(await closeIfStale(deps, record));
+    if (!current.every(isFinal)) continue;
+    await deps.steps.settle(current);
+    settled += 1;
+  }
+  if (settled > 0) deps.logger.info({ settled, at: clock.now().toISOString() }, 'settled workflow steps');
+  return settled;
+}
+
+async function closeIfStale(deps: SettleDeps, record: AttemptRecord): Promise<AttemptRecord> {
+  if (record.state !== 'requested' && (record.state !== 'confirmed' || isAwaitingApproval(record))) {
+    return record;
+  }
+  const changedAt = Date.parse(record.stateTimes[record.state] ?? '');
+  const now = deps.clock.now();
+  if (!(now.getTime() - changedAt >= deps.staleAfterMs)) return record;
+  // Two replicas may find it at once; one closes it.
+  if (!(await deps.audit.claimOnce(`step-stale:${record.attemptId}`, now))) return record;
+  const failed = advance(record, 'failed', now, {
+    detail: 'the bot stopped during the workflow step before this order was sent; nothing was sent',
+  });
+  await deps.audit.append('failed', failed, now);
+  deps.logger.warn(
+    { attemptId: record.attemptId, orderNo: record.orderNo },
+    'closed an order a stopped step left',
+  );
+  return failed;
+}
