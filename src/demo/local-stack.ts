@@ -21,6 +21,8 @@ export interface LocalStackOptions {
   /** Config overrides (any variable of .env.example). */
   env?: Record<string, string>;
   usergroups?: Record<string, string[]>;
+  /** Slack locales of people (users.info), e.g. `{ U0…: 'zh-CN' }`. */
+  userLocales?: Record<string, string>;
   logDestination?: DestinationStream;
   logLevel?: string;
   /** The bot's clock (e.g. to move past an approval's expiry); the sandbox and Slack keep real time. */
@@ -51,7 +53,11 @@ export interface LocalStack {
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const wdt = await startWdtSandbox({ port: 0 });
-  const slack = await startSlackStandin({ port: 0, usergroups: options.usergroups ?? {} });
+  const slack = await startSlackStandin({
+    port: 0,
+    usergroups: options.usergroups ?? {},
+    userLocales: options.userLocales ?? {},
+  });
   const dataDir = await mkdtemp(join(tmpdir(), 'cancel-stockin-'));
   const auditDbPath = join(dataDir, 'audit.db');
   const config = loadConfig({

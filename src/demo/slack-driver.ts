@@ -1,15 +1,21 @@
 import type { ViewOutput } from '@slack/bolt';
-import { ConfirmModal, RejectModal } from '../slack/ids.js';
+import { ConfirmModal, GlobalShortcut, RejectModal, WorkflowStep } from '../slack/ids.js';
 import { postToBolt } from '../standin/post-to-bolt.js';
 import {
   buildAppHomeOpenedBody,
   buildBlockActionsPayload,
   buildButtonAction,
+  buildEventEnvelope,
+  buildFunctionExecutedEvent,
+  buildGlobalShortcutPayload,
+  buildMessageShortcutPayload,
   buildSlashCommandBody,
   buildViewSubmissionPayload,
   DEFAULT_ACTOR,
   DEFAULT_CHANNEL,
   encodeInteractivePayload,
+  newFunctionExecutionId,
+  type ShortcutMessage,
 } from '../standin/slack-payloads.js';
 import type { SlackStandin } from '../standin/slack-web-api.js';
 import { STANDIN_WORKSPACE } from '../standin/workspace-identity.js';
@@ -45,6 +51,75 @@ export function createSlackDriver(options: { slack: SlackStandin; signingSecret:
         response_url: slack.responseUrl(),
       });
       return postToBolt(url, body, { signingSecret });
+    },
+    /** "Cancel stock-in order…" on `message`, as `as`; the dialog is then found with `openedView()`. */
+    messageShortcut(message: ShortcutMessage, as: Person = DEFAULT_ACTOR, channel = DEFAULT_CHANNEL) {
+      const payload = buildMessageShortcutPayload({
+        message,
+        user: { id: as.id, name: as.name, team_id: STANDIN_WORKSPACE.teamId },
+        channel: { id: channel.id, name: channel.name },
+        response_url: slack.responseUrl(),
+      });
+      lastTriggerId = payload.trigger_id;
+      return postToBolt(url, encodeInteractivePayload(payload), { signingSecret });
+    },
+    /** "Cancel stock-in order" from the shortcuts menu, as `as`: resolves to the dialog it opened. */
+    async globalShortcut(as: Person = DEFAULT_ACTOR): Promise<ViewOutput> {
+      const payload = buildGlobalShortcutPayload({
+        user: { id: as.id, username: as.name, team_id: STANDIN_WORKSPACE.teamId },
+      });
+      const from = slack.calls.length;
+      await postToBolt(url, encodeInteractivePayload(payload), { signingSecret });
+      const call = await slack.waitFor(
+        (c) => c.method === 'views.open' && c.args.trigger_id === payload.trigger_id,
+        { timeoutMs: 5_000, fromIndex: from },
+      );
+      const id = (call.answer?.body as { view?: { id?: string } } | undefined)?.view?.id ?? '';
+      const view = slack.views.get(id);
+      if (!view) throw new Error('the global shortcut opened no view');
+      return view;
+    },
+    /** Submits the global shortcut's dialog with these numbers and channel (null leaves the channel empty). */
+    submitGlobal(view: ViewOutput, orders: string, channelId: string | null, as: Person = DEFAULT_ACTOR) {
+      const payload = buildViewSubmissionPayload({
+        view,
+        user: { id: as.id, name: as.name, team_id: STANDIN_WORKSPACE.teamId },
+        values: {
+          [GlobalShortcut.ordersBlock]: {
+            [GlobalShortcut.ordersAction]: { type: 'plain_text_input', value: orders },
+          },
+          [GlobalShortcut.channelBlock]: {
+            [GlobalShortcut.channelAction]: {
+              type: 'conversations_select',
+              selected_conversation: channelId,
+            },
+          },
+        },
+      });
+      return postToBolt(url, encodeInteractivePayload(payload), { signingSecret });
+    },
+    /** The view `viewId` once the bot has next updated it (e.g. the preview after the global dialog). */
+    async updatedView(viewId: string, fromIndex = 0): Promise<ViewOutput> {
+      await slack.waitFor((c) => c.method === 'views.update' && c.args.view_id === viewId, {
+        timeoutMs: 15_000,
+        fromIndex,
+      });
+      const view = slack.views.get(viewId);
+      if (!view) throw new Error(`the stand-in holds no view ${viewId}`);
+      return view;
+    },
+    /** A workflow reaching the custom step (an Events API post): resolves to the execution id. */
+    async runStep(inputs: Record<string, unknown>, functionExecutionId = newFunctionExecutionId()) {
+      const event = buildFunctionExecutedEvent({
+        callbackId: WorkflowStep.callbackId,
+        inputs,
+        functionExecutionId,
+      });
+      const response = await postToBolt(url, JSON.stringify(buildEventEnvelope(event)), {
+        signingSecret,
+        contentType: 'application/json',
+      });
+      return { functionExecutionId, response };
     },
     /**
      * The dialog opened for a command's trigger id (the last command's by default), once the bot has shown

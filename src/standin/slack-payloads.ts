@@ -3,10 +3,14 @@ import type {
   BlockAction,
   BlockElementAction,
   ButtonAction,
+  GlobalShortcut,
+  MessageShortcut,
   SlashCommand,
   ViewOutput,
   ViewSubmitAction,
 } from '@slack/bolt';
+import type { FunctionExecutedEvent } from '@slack/types';
+import { GlobalShortcut as GlobalShortcutIds, MessageShortcut as MessageShortcutIds } from '../slack/ids.js';
 import { STANDIN_WORKSPACE } from './workspace-identity.js';
 
 /**
@@ -149,25 +153,105 @@ export function buildButtonAction(
   };
 }
 
-/** An interactivity payload as Slack POSTs it: one form field, `payload`, holding the JSON. */
-export function encodeInteractivePayload(payload: BlockAction | ViewSubmitAction): string {
-  return formEncode({ payload: JSON.stringify(payload) });
+/** The message a message shortcut was used on, as Slack sends it: someone's text, maybe blocks. */
+export interface ShortcutMessage {
+  ts: string;
+  text: string;
+  user?: string;
+  blocks?: unknown[];
+  thread_ts?: string;
 }
 
-/** The Events API body Slack POSTs (JSON) when someone opens the app's Home tab. */
-export function buildAppHomeOpenedBody(fields: { user: string; tab?: 'home' | 'messages' }): string {
+export type MessageShortcutOverrides = Partial<Omit<MessageShortcut, 'type' | 'message'>> & {
+  message: ShortcutMessage;
+  /** Slack sends one with every message action. */
+  response_url: string;
+};
+
+/** `message_action`: someone chose the app's shortcut in a message's "More actions" menu. */
+export function buildMessageShortcutPayload({
+  message,
+  ...overrides
+}: MessageShortcutOverrides): MessageShortcut {
+  return {
+    type: 'message_action',
+    callback_id: MessageShortcutIds.callbackId,
+    trigger_id: newTriggerId(),
+    message_ts: message.ts,
+    team: { id: STANDIN_WORKSPACE.teamId, domain: STANDIN_WORKSPACE.teamDomain },
+    channel: { ...DEFAULT_CHANNEL },
+    user: { id: DEFAULT_ACTOR.id, name: DEFAULT_ACTOR.name, team_id: STANDIN_WORKSPACE.teamId },
+    token: VERIFICATION_TOKEN,
+    action_ts: actionTs(),
+    is_enterprise_install: false,
+    ...overrides,
+    message: { type: 'message', user: message.user ?? 'U0SOMEONE01', ...message },
+  };
+}
+
+/** `shortcut`: someone chose the app's global shortcut from the shortcuts menu. */
+export function buildGlobalShortcutPayload(
+  overrides: Partial<Omit<GlobalShortcut, 'type'>> = {},
+): GlobalShortcut {
+  return {
+    type: 'shortcut',
+    callback_id: GlobalShortcutIds.callbackId,
+    trigger_id: newTriggerId(),
+    user: { id: DEFAULT_ACTOR.id, username: DEFAULT_ACTOR.name, team_id: STANDIN_WORKSPACE.teamId },
+    team: { id: STANDIN_WORKSPACE.teamId, domain: STANDIN_WORKSPACE.teamDomain },
+    token: VERIFICATION_TOKEN,
+    action_ts: actionTs(),
+    is_enterprise_install: false,
+    ...overrides,
+  };
+}
+
+/** A `Fx…` id, as Slack gives each execution of a function. */
+export function newFunctionExecutionId(): string {
+  return `Fx${randomBytes(5).toString('hex').toUpperCase()}`;
+}
+
+/**
+ * `function_executed`: a workflow reached the app's custom step. `inputs` are what the workflow's author
+ * wired to the step's inputs (Slack sends user and channel inputs as ids).
+ */
+export function buildFunctionExecutedEvent(fields: {
+  callbackId: string;
+  inputs: Record<string, unknown>;
+  functionExecutionId?: string;
+}): FunctionExecutedEvent {
   const now = Date.now();
-  return JSON.stringify({
+  return {
+    type: 'function_executed',
+    function: {
+      id: 'Fn0STANDIN01',
+      callback_id: fields.callbackId,
+      title: 'Cancel a stock-in order',
+      type: 'app',
+      input_parameters: [],
+      output_parameters: [],
+      app_id: STANDIN_WORKSPACE.appId,
+      date_created: Math.floor(now / 1000) - 86_400,
+      date_updated: Math.floor(now / 1000) - 86_400,
+      date_deleted: 0,
+    },
+    inputs: fields.inputs as FunctionExecutedEvent['inputs'],
+    function_execution_id: fields.functionExecutionId ?? newFunctionExecutionId(),
+    workflow_execution_id: `Wf${randomBytes(5).toString('hex').toUpperCase()}`,
+    event_ts: (now / 1000).toFixed(6),
+    // A workflow token lives only as long as the execution; the app completes steps with its bot token.
+    bot_access_token: `xwfp-standin-${randomBytes(8).toString('hex')}`,
+  };
+}
+
+/** The Events API envelope around an event, as Slack POSTs it (JSON) or sends it down a socket. */
+export function buildEventEnvelope(event: { readonly type: string }): Record<string, unknown> {
+  const now = Date.now();
+  return {
     token: VERIFICATION_TOKEN,
     team_id: STANDIN_WORKSPACE.teamId,
     api_app_id: STANDIN_WORKSPACE.appId,
-    event: {
-      type: 'app_home_opened',
-      user: fields.user,
-      channel: `D${fields.user.slice(1)}`,
-      tab: fields.tab ?? 'home',
-      event_ts: (now / 1000).toFixed(6),
-    },
+    event,
     type: 'event_callback',
     event_id: `Ev${randomBytes(5).toString('hex').toUpperCase()}`,
     event_time: Math.floor(now / 1000),
@@ -181,5 +265,24 @@ export function buildAppHomeOpenedBody(fields: { user: string; tab?: 'home' | 'm
       },
     ],
     is_ext_shared_channel: false,
-  });
+  };
+}
+
+/** An interactivity payload as Slack POSTs it: one form field, `payload`, holding the JSON. */
+export function encodeInteractivePayload(
+  payload: BlockAction | ViewSubmitAction | MessageShortcut | GlobalShortcut,
+): string {
+  return formEncode({ payload: JSON.stringify(payload) });
+}
+
+/** The Events API body Slack POSTs (JSON) when someone opens the app's Home tab. */
+export function buildAppHomeOpenedBody(fields: { user: string; tab?: 'home' | 'messages' }): string {
+  const event = {
+    type: 'app_home_opened',
+    user: fields.user,
+    channel: `D${fields.user.slice(1)}`,
+    tab: fields.tab ?? 'home',
+    event_ts: (Date.now() / 1000).toFixed(6),
+  };
+  return JSON.stringify(buildEventEnvelope(event));
 }

@@ -4,7 +4,13 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ViewOutput } from '@slack/bolt';
 import type { Logger } from '../logger.js';
-import { type CallArgs, type SlackAnswer, SlackWorkspace, type StoredMessage } from './slack-workspace.js';
+import {
+  type CallArgs,
+  type FunctionCompletion,
+  type SlackAnswer,
+  SlackWorkspace,
+  type StoredMessage,
+} from './slack-workspace.js';
 import { attachSocketModeStandin, type SocketModeStandin } from './socket-mode.js';
 
 /** The `method` under which posts to a response URL are recorded (and faulted). */
@@ -55,6 +61,8 @@ export interface SlackStandinOptions {
   host?: string;
   /** usergroups.users.list answers from this: group id → user ids. */
   usergroups?: Readonly<Record<string, readonly string[]>>;
+  /** users.info answers with these locales (user id → `zh-CN`, `en-GB`, …); others read `en-US`. */
+  userLocales?: Readonly<Record<string, string>>;
   /** When given, calls with any other token of that kind fail with `invalid_auth`. */
   tokens?: { bot?: string; app?: string };
   logger?: Logger;
@@ -82,12 +90,14 @@ export interface SlackStandin {
   readonly homeViews: Map<string, ViewOutput>;
   /** Messages posted through chat.postMessage, by ts. */
   readonly messages: Map<string, StoredMessage>;
+  /** Custom step executions completed through functions.completeSuccess / completeError, by id. */
+  readonly functionCompletions: Map<string, FunctionCompletion>;
   readonly socketMode: SocketModeStandin;
   close(): Promise<void>;
 }
 
 /** Form fields that Slack (and WebClient) carry JSON-encoded. */
-const JSON_FIELDS = new Set(['view', 'blocks', 'attachments', 'metadata']);
+const JSON_FIELDS = new Set(['view', 'blocks', 'attachments', 'metadata', 'outputs']);
 const API_PREFIX = '/api/';
 const RESPONSE_PREFIX = '/response/';
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -198,6 +208,7 @@ export async function startSlackStandin(options: SlackStandinOptions = {}): Prom
 
   const workspace = new SlackWorkspace({
     ...(options.usergroups === undefined ? {} : { usergroups: options.usergroups }),
+    ...(options.userLocales === undefined ? {} : { userLocales: options.userLocales }),
     issueSocketUrl: () => {
       if (socketMode === undefined) throw new Error('Socket Mode stand-in is not attached yet');
       return socketMode.issueConnectionUrl();
@@ -424,6 +435,7 @@ export async function startSlackStandin(options: SlackStandinOptions = {}): Prom
     views: workspace.views,
     homeViews: workspace.homeViews,
     messages: workspace.messages,
+    functionCompletions: workspace.functionCompletions,
     socketMode: attachedSocketMode,
     async close() {
       closing.abort();

@@ -23,8 +23,15 @@ export interface StoredMessage {
   edits: number;
 }
 
+/** How a custom step's execution was completed through functions.completeSuccess / completeError. */
+export type FunctionCompletion =
+  | { functionExecutionId: string; kind: 'success'; outputs: Record<string, unknown> }
+  | { functionExecutionId: string; kind: 'error'; error: string };
+
 export interface SlackWorkspaceOptions {
   usergroups?: Readonly<Record<string, readonly string[]>>;
+  /** users.info answers with this locale (when asked with include_locale); others read `en-US`. */
+  userLocales?: Readonly<Record<string, string>>;
   /** Issues the WebSocket URL that apps.connections.open hands out. */
   issueSocketUrl: () => string;
 }
@@ -85,7 +92,11 @@ export class SlackWorkspace {
   /** Messages by ts (ts values are unique across channels here). */
   readonly messages = new Map<string, StoredMessage>();
 
+  /** Completed step executions by id; a second completion is refused, as Slack refuses it. */
+  readonly functionCompletions = new Map<string, FunctionCompletion>();
+
   private readonly usergroups: ReadonlyMap<string, readonly string[]>;
+  private readonly userLocales: ReadonlyMap<string, string>;
   private readonly issueSocketUrl: () => string;
   private readonly exchangedTriggers = new Set<string>();
   private readonly dmChannels = new Map<string, string>();
@@ -95,6 +106,7 @@ export class SlackWorkspace {
 
   constructor(options: SlackWorkspaceOptions) {
     this.usergroups = new Map(Object.entries(options.usergroups ?? {}));
+    this.userLocales = new Map(Object.entries(options.userLocales ?? {}));
     this.issueSocketUrl = options.issueSocketUrl;
     this.handlers = new Map<string, Handler>([
       ['auth.test', () => this.authTest()],
@@ -108,6 +120,9 @@ export class SlackWorkspace {
       ['chat.getPermalink', (args) => this.chatGetPermalink(args)],
       ['conversations.open', (args) => this.conversationsOpen(args)],
       ['usergroups.users.list', (args) => this.usergroupsUsersList(args)],
+      ['users.info', (args) => this.usersInfo(args)],
+      ['functions.completeSuccess', (args) => this.completeFunction(args, 'success')],
+      ['functions.completeError', (args) => this.completeFunction(args, 'error')],
     ]);
   }
 
@@ -346,5 +361,46 @@ export class SlackWorkspace {
     if (group === undefined) return missing('usergroup');
     const users = this.usergroups.get(group);
     return users === undefined ? fail('no_such_subteam') : { ok: true, users: [...users] };
+  }
+
+  private usersInfo(args: CallArgs): SlackAnswer {
+    const user = stringArg(args, 'user');
+    if (user === undefined) return missing('user');
+    if (!/^[UW][A-Z0-9]{2,}$/.test(user)) return fail('user_not_found');
+    const withLocale = stringArg(args, 'include_locale') === 'true';
+    return {
+      ok: true,
+      user: {
+        id: user,
+        team_id: STANDIN_WORKSPACE.teamId,
+        name: user.toLowerCase(),
+        deleted: false,
+        is_bot: false,
+        tz: 'Asia/Shanghai',
+        ...(withLocale ? { locale: this.userLocales.get(user) ?? 'en-US' } : {}),
+      },
+    };
+  }
+
+  private completeFunction(args: CallArgs, kind: 'success' | 'error'): SlackAnswer {
+    const id = stringArg(args, 'function_execution_id');
+    if (id === undefined) return missing('function_execution_id');
+    if (this.functionCompletions.has(id)) return fail('execution_not_in_running_state');
+    if (kind === 'success') {
+      const outputs = jsonArg(args, 'outputs');
+      if (typeof outputs !== 'object' || outputs === null || Array.isArray(outputs)) {
+        return fail('parameter_validation_failed', ['[ERROR] outputs must be an object']);
+      }
+      this.functionCompletions.set(id, {
+        functionExecutionId: id,
+        kind,
+        outputs: outputs as Record<string, unknown>,
+      });
+    } else {
+      const error = stringArg(args, 'error');
+      if (error === undefined) return missing('error');
+      this.functionCompletions.set(id, { functionExecutionId: id, kind, error });
+    }
+    return { ok: true };
   }
 }

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
-import type { BlockAction, SlackViewAction, SlashCommand } from '@slack/bolt';
+import type {
+  BlockAction,
+  GlobalShortcut,
+  MessageShortcut,
+  SlackViewAction,
+  SlashCommand,
+} from '@slack/bolt';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../logger.js';
 import { STANDIN_WORKSPACE } from './workspace-identity.js';
@@ -10,7 +16,12 @@ import { STANDIN_WORKSPACE } from './workspace-identity.js';
 /** What Slack pushes down a Socket Mode connection for the kinds of request this app handles. */
 export type SocketModeDelivery =
   | { type: 'slash_commands'; payload: SlashCommand; accepts_response_payload?: boolean }
-  | { type: 'interactive'; payload: BlockAction | SlackViewAction; accepts_response_payload?: boolean };
+  | {
+      type: 'interactive';
+      payload: BlockAction | SlackViewAction | MessageShortcut | GlobalShortcut;
+      accepts_response_payload?: boolean;
+    }
+  | { type: 'events_api'; payload: Record<string, unknown>; accepts_response_payload?: boolean };
 
 /** The app's `{ envelope_id, payload }` answer; `payload` is `{}` when the listener acked with nothing. */
 export interface SocketModeAck {
@@ -62,7 +73,8 @@ function refuseUpgrade(socket: Duplex, status: string): void {
 }
 
 function defaultAcceptsResponsePayload(delivery: SocketModeDelivery): boolean {
-  return delivery.type === 'slash_commands' || delivery.payload.type === 'view_submission';
+  if (delivery.type === 'slash_commands') return true;
+  return delivery.type === 'interactive' && delivery.payload.type === 'view_submission';
 }
 
 function parseAck(data: RawData): { envelope_id: string; payload?: unknown } | undefined {
