@@ -15,6 +15,8 @@ export const SLACK = {
   modalBlocks: 100,
   homeBlocks: 100,
   messageBlocks: 50,
+  /** chat.postMessage truncates a message's top-level text beyond this. */
+  messageText: 40000,
   sectionText: 3000,
   textObject: 3000,
   sectionFields: 10,
