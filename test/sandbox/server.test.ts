@@ -10,8 +10,8 @@ import {
   type WdtSandbox,
   type WdtSandboxOptions,
 } from '../../src/sandbox/server.js';
+import { formatShanghai } from '../../src/shanghai-time.js';
 import { WDT_METHOD } from '../../src/wdt/methods.js';
-import { formatShanghai } from '../../src/wdt/shanghai-time.js';
 import { signRequest, splitAppSecret, wdtTimestamp } from '../../src/wdt/sign.js';
 
 const NOW = new Date('2026-06-03T04:00:00Z');
