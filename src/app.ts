@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { openAuditStoreWhenReady } from './audit/open-store-when-ready.js';
 import type { Config } from './config/config.js';
+import { transportWarnings } from './config/transport.js';
 import { createApprovalService } from './core/approval-service.js';
 import { createCancelService } from './core/cancel-service.js';
 import { withDeadline } from './core/deadline.js';
@@ -236,6 +237,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
 
   return {
     async start() {
+      for (const warning of transportWarnings(config)) logger.warn({ wdtHost: wdt.environment.host }, warning);
       if (!policy.configured) {
         logger.warn(
           'Nobody may cancel stock-in orders: set CANCEL_ALLOWED_USERS or CANCEL_ALLOWED_USERGROUPS. Every request will be refused.',
