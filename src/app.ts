@@ -237,7 +237,8 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
 
   return {
     async start() {
-      for (const warning of transportWarnings(config)) logger.warn({ wdtHost: wdt.environment.host }, warning);
+      for (const warning of transportWarnings(config))
+        logger.warn({ wdtHost: wdt.environment.host }, warning);
       if (!policy.configured) {
         logger.warn(
           'Nobody may cancel stock-in orders: set CANCEL_ALLOWED_USERS or CANCEL_ALLOWED_USERGROUPS. Every request will be refused.',
