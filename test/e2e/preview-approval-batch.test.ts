@@ -206,6 +206,38 @@ describe('four-eyes approval', () => {
     expect(denied.map((e) => e.record.requesterId).sort()).toEqual([CAROL.id, MALLORY.id].sort());
   });
 
+  it('re-checks the requester when approving: removed from the allowed group, the click sends nothing (19.2)', async () => {
+    let offsetMs = 0;
+    const clock = { now: () => new Date(Date.now() + offsetMs) };
+    const s = await start({
+      env: {
+        APPROVAL_MODE: 'peer',
+        CANCEL_ALLOWED_USERS: '',
+        CANCEL_ALLOWED_USERGROUPS: 'S0BUYERS',
+        CANCEL_APPROVERS: BOB.id,
+      },
+      usergroups: { S0BUYERS: [OPERATOR.id] },
+      clock,
+    });
+    const message = await requestApproval(s);
+    s.slack.membership.setUsergroup('S0BUYERS', []);
+    // Past the 60 s group cache: the bot must ask Slack again, and learn the requester left the group.
+    offsetMs = 61_000;
+    await s.driver.clickMessageButton(message(), Approval.approveAction, BOB);
+    await ephemeralTo(s, BOB, en.requesterNoLongerAllowed);
+    await eventually(() => !hasButtons(message().blocks));
+    expect(JSON.stringify(message().blocks)).toContain(en.requesterRevokedHeadline);
+    expect(cancelCalls(s)).toHaveLength(0);
+    const entries = await auditEntries(s);
+    expect(entries.map((e) => e.event)).toEqual(['requested', 'confirmed', 'notified', 'denied']);
+    expect(entries.at(-1)!.record).toMatchObject({
+      requesterId: OPERATOR.id,
+      approverIds: [BOB.id],
+      state: 'denied',
+      detail: 'approval refused: the requester may no longer cancel (not_listed)',
+    });
+  });
+
   it('expires after APPROVAL_TTL_MINUTES: a late click is refused, and the sweep marks and updates the rest', async () => {
     let offsetMs = 0;
     const clock = { now: () => new Date(Date.now() + offsetMs) };

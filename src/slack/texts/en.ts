@@ -138,12 +138,16 @@ export const en: Texts = {
   expiredHeadline: (minutes) =>
     `:alarm_clock: Expired: nobody approved within ${minutes} minutes. Nothing was sent to WDT.`,
   doneHeadline: (summary) => `Finished: ${summary}`,
+  requesterRevokedHeadline:
+    ':no_entry: Closed: the person who asked may no longer cancel stock-in orders. Nothing was sent to WDT.',
   labelBatch: 'Batch',
   labelOrders: 'Orders',
   labelRejection: 'Rejection reason',
   selfApproval:
     'You cannot approve your own request: another allowed approver must do it. Your click was recorded.',
   notApprover: 'You are not allowed to approve stock-in cancels. Your click was recorded.',
+  requesterNoLongerAllowed:
+    'The person who asked may no longer cancel stock-in orders (their access was withdrawn, or could not be checked just now), so this request was not approved and nothing was sent to WDT. Your click was recorded.',
   alreadyDecided: 'This request has already been decided; nothing changed.',
   approvalExpired:
     'This approval request has expired; nothing was sent to WDT. Ask for a new one with the command.',

@@ -86,12 +86,14 @@ export interface Texts {
   approvedBy: (who: string) => string;
   rejectedBy: (who: string) => string;
   expiredHeadline: (minutes: number) => string;
+  requesterRevokedHeadline: string;
   doneHeadline: (summary: string) => string;
   labelBatch: string;
   labelOrders: string;
   labelRejection: string;
   selfApproval: string;
   notApprover: string;
+  requesterNoLongerAllowed: string;
   alreadyDecided: string;
   approvalExpired: string;
   awaitingApproval: (channel: string) => string;
