@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
-import { advance, newAttempt } from './attempt.js';
+import { advance } from './attempt.js';
 import { type CancelService, isAwaitingApproval } from './cancel-service.js';
 import type { InFlight } from './in-flight.js';
 import type { AccessDecision, CancelPolicy } from './policy.js';
 import type { AttemptRecord, AttemptState, AuditStore } from './ports/audit.js';
 import type { Clock } from './ports/clock.js';
 import type { Delivery, OutcomeNotifier } from './ports/notifier.js';
+import { refusedActionRecord } from './refused-action.js';
 
 export interface ApprovalServiceDeps {
   cancel: CancelService;
@@ -119,23 +120,8 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
     actorId: string,
     detail: string,
   ): Promise<void> {
-    const first = records[0]!;
     const at = clock.now();
-    const record = newAttempt({
-      attemptId: newId(),
-      batchId: first.batchId,
-      teamId: first.teamId,
-      channelId: first.channelId,
-      requesterId: actorId,
-      orderNo: records
-        .map((r) => r.orderNo)
-        .join(' ')
-        .slice(0, 600),
-      wdtHost: first.wdtHost,
-      state: 'denied',
-      at,
-      detail,
-    });
+    const record = refusedActionRecord({ records, actorId, detail, attemptId: newId(), at });
     await cancel.write(() => audit.append('denied', record, at));
   }
 
