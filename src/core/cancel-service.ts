@@ -11,8 +11,8 @@ import type { AccessDecision, CancelPolicy } from './policy.js';
 import type { AttemptRecord, AuditStore, ChainHead, LockHolder } from './ports/audit.js';
 import type { Clock } from './ports/clock.js';
 import type { BatchStage, Delivery, OutcomeNotifier } from './ports/notifier.js';
-import { refusedActionRecord } from './refused-action.js';
 import type { WdtPort } from './ports/wdt.js';
+import { refusedActionRecord } from './refused-action.js';
 
 export interface CancelSettings extends OrderCheckSettings {
   approvalMode: 'self' | 'peer';
