@@ -22,6 +22,7 @@ import { makeRejectSubmissionHandler } from './slack/handlers/reject-submission.
 import { makeSlashCommandHandler } from './slack/handlers/slash-command.js';
 import { makeUnknownViewHandler } from './slack/handlers/unknown-view.js';
 import { makeHomePublisher } from './slack/home-publisher.js';
+import { createSeals } from './slack/private-metadata.js';
 import { routeSlackRequests } from './slack/route-requests.js';
 import { createSlackApiPoster } from './slack/slack-api-poster.js';
 import { createSlackChatClient } from './slack/slack-chat-client.js';
@@ -118,13 +119,19 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     channels: config.CANCEL_ALLOWED_CHANNELS,
     directory: createSlackDirectory({ client: app.client, clock }),
   });
+  // Dialog and button data, sealed with a key derived from the signing secret, each for one purpose and a time.
+  const seals = createSeals({
+    key: config.SLACK_SIGNING_SECRET,
+    clock,
+    approvalTtlMs: config.APPROVAL_TTL_MINUTES * 60_000,
+  });
   const slackApi = createSlackApiPoster({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL });
   const notifier = createSlackNotifier({
     client: createSlackChatClient(slackApi),
     texts,
     environment: wdt.environment,
     auditChannelId: config.AUDIT_CHANNEL_ID,
-    metadataKey: config.SLACK_SIGNING_SECRET,
+    seals,
     approvalTtlMinutes: config.APPROVAL_TTL_MINUTES,
     logger,
   });
@@ -156,9 +163,8 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     inFlight,
     logger,
   });
-  const metadataKey = config.SLACK_SIGNING_SECRET;
   const views = createSlackViewsClient(slackApi);
-  const publishHome = makeHomePublisher({ audit, approvals, texts, metadataKey, logger });
+  const publishHome = makeHomePublisher({ audit, approvals, texts, seals, logger });
 
   routeSlackRequests(app, {
     cancelStockin: makeSlashCommandHandler({
@@ -166,7 +172,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       policy,
       texts,
       environment: wdt.environment,
-      metadataKey,
+      seals,
       maxOrders: config.MAX_BATCH,
       askWhom: texts.askWhomDefault,
       preview: {
@@ -193,13 +199,13 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       inFlight,
       texts,
       environment: wdt.environment,
-      metadataKey,
+      seals,
       logger,
     }),
-    reject: makeRejectSubmissionHandler({ approvals, texts, metadataKey, logger }),
+    reject: makeRejectSubmissionHandler({ approvals, texts, seals, logger }),
     unknownView: makeUnknownViewHandler({ texts, logger }),
-    approve: makeApproveActionHandler({ approvals, publishHome, texts, metadataKey, logger }),
-    rejectClick: makeRejectActionHandler({ approvals, texts, metadataKey, logger }),
+    approve: makeApproveActionHandler({ approvals, publishHome, texts, seals, logger }),
+    rejectClick: makeRejectActionHandler({ approvals, texts, seals, logger }),
     homeOpened: makeAppHomeOpenedHandler({ publishHome }),
   });
   app.error(async (error) => {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ApprovalService } from '../core/approval-service.js';
 import { homeSummary } from '../core/home-summary.js';
 import type { AuditStore } from '../core/ports/audit.js';
-import { sealMetadata } from './private-metadata.js';
+import type { Seals } from './private-metadata.js';
 import { slackErrorCode } from './slack-error-code.js';
 import type { Texts } from './texts/index.js';
 import { buildHomeView } from './views/home-view.js';
@@ -15,7 +15,7 @@ export function makeHomePublisher(deps: {
   audit: AuditStore;
   approvals: ApprovalService;
   texts: Texts;
-  metadataKey: string;
+  seals: Seals;
   logger: Logger;
 }): HomePublisher {
   return async (client, userId) => {
@@ -25,7 +25,7 @@ export function makeHomePublisher(deps: {
       recentCancellations: summary.recentCancellations,
       pending: summary.pending.map((batch) => ({
         ...batch,
-        sealedRef: sealMetadata(deps.metadataKey, { attemptIds: batch.records.map((r) => r.attemptId) }),
+        sealedRef: deps.seals.seal('approval', { attemptIds: batch.records.map((r) => r.attemptId) }),
       })),
     });
     try {

@@ -93,7 +93,12 @@ function expectWithinLimits(blocks: readonly AnyBlock[], maxBlocks: number): voi
 }
 
 describe.each(Object.values(LOCALES))('a batch of 20 within Block Kit limits ($locale)', (texts) => {
-  const sealed = sealMetadata('k', { attemptIds: Array.from({ length: 20 }, (_, i) => ulid(i)) });
+  const sealed = sealMetadata(
+    'k',
+    'approval',
+    { attemptIds: Array.from({ length: 20 }, (_, i) => ulid(i)) },
+    new Date('2026-03-01T08:00:00Z'),
+  );
 
   it('builds the preview modal of 20 orders within the modal limits', () => {
     for (const approvalMode of ['self', 'peer'] as const) {

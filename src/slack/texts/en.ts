@@ -146,6 +146,10 @@ export const en: Texts = {
   selfApproval:
     'You cannot approve your own request: another allowed approver must do it. Your click was recorded.',
   notApprover: 'You are not allowed to approve stock-in cancels. Your click was recorded.',
+  sealExpired:
+    'This dialog or button is too old to be used and was refused; nothing was done. Run /cancel-stockin again.',
+  sealWrongPurpose:
+    'This dialog or button carries data meant for another step and was refused; nothing was done. Run /cancel-stockin again.',
   requesterNoLongerAllowed:
     'The person who asked may no longer cancel stock-in orders (their access was withdrawn, or could not be checked just now), so this request was not approved and nothing was sent to WDT. Your click was recorded.',
   alreadyDecided: 'This request has already been decided; nothing changed.',

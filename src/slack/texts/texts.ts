@@ -93,6 +93,8 @@ export interface Texts {
   labelRejection: string;
   selfApproval: string;
   notApprover: string;
+  sealExpired: string;
+  sealWrongPurpose: string;
   requesterNoLongerAllowed: string;
   alreadyDecided: string;
   approvalExpired: string;

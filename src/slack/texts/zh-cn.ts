@@ -129,6 +129,9 @@ export const zhCN: Texts = {
   labelRejection: '驳回原因',
   selfApproval: '不能批准自己的申请，需由其他有审批权限的人批准。此次点击已记录。',
   notApprover: '你没有审批取消入库单的权限。此次点击已记录。',
+  sealExpired: '此对话框或按钮已过期，已被拒绝，未做任何操作。请重新执行 /cancel-stockin。',
+  sealWrongPurpose:
+    '此对话框或按钮携带的数据属于另一个步骤，已被拒绝，未做任何操作。请重新执行 /cancel-stockin。',
   requesterNoLongerAllowed:
     '发起人已无权取消入库单（权限已被撤销，或暂时无法核实），因此此申请未被批准，未向旺店通发送任何请求。此次点击已记录。',
   alreadyDecided: '此申请已处理，本次未做任何改变。',
