@@ -25,6 +25,7 @@ import { makeHomePublisher } from './slack/home-publisher.js';
 import { createSeals } from './slack/private-metadata.js';
 import { routeSlackRequests } from './slack/route-requests.js';
 import { createSlackApiPoster } from './slack/slack-api-poster.js';
+import { createSlackChannelMembership } from './slack/slack-channel-membership.js';
 import { createSlackChatClient } from './slack/slack-chat-client.js';
 import { createSlackDirectory } from './slack/slack-directory.js';
 import { createSlackNotifier } from './slack/slack-notifier.js';
@@ -164,7 +165,8 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     logger,
   });
   const views = createSlackViewsClient(slackApi);
-  const publishHome = makeHomePublisher({ audit, approvals, texts, seals, logger });
+  const channels = createSlackChannelMembership({ client: app.client, clock });
+  const publishHome = makeHomePublisher({ audit, approvals, policy, channels, texts, seals, logger });
 
   routeSlackRequests(app, {
     cancelStockin: makeSlashCommandHandler({

@@ -370,6 +370,7 @@ describe('help and App Home', () => {
 
   it('publishes my requests, approvals I may act on (whose buttons work), and recent cancellations', async () => {
     const s = await start({ env: PEER });
+    s.slack.membership.setChannel('C0STOCKOPS', { isPrivate: false, members: [OPERATOR.id, BOB.id] });
     await requestApproval(s);
     await s.driver.openHome(OPERATOR);
     await eventually(() => s.slack.homeViews.get(OPERATOR.id));
@@ -388,6 +389,55 @@ describe('help and App Home', () => {
       return home.includes('Nothing is waiting') && home;
     });
     expect(after).toContain(EDITING);
-    expect(after).toContain('Last 20 cancellations');
+    expect(after).toContain(en.homeRecentCancellations);
+  });
+
+  it('shows recent cancellations only to who may request or approve, and only from their channels (19.9)', async () => {
+    const s = await start({ env: { CANCEL_ALLOWED_USERS: `${OPERATOR.id},${BOB.id}` } });
+    s.slack.membership.setChannel('C0STOCKOPS', {
+      isPrivate: false,
+      members: [OPERATOR.id, BOB.id, MALLORY.id],
+    });
+    s.slack.membership.setChannel('G0SECRET01', { isPrivate: true, members: [OPERATOR.id] });
+    await s.command(EDITING, OPERATOR);
+    await s.submit(await s.openedView(), 'wrong goods', OPERATOR);
+    await s.command(EDITING_2, OPERATOR, { id: 'G0SECRET01', name: 'secret-buying' });
+    await s.submit(await s.openedView(), 'wrong goods', OPERATOR);
+    await eventually(async () => (await auditEntries(s)).filter((e) => e.event === 'cancelled').length === 2);
+
+    const homeOf = async (person: Person) => {
+      const before = s.slack.callsTo('views.publish').length;
+      await s.driver.openHome(person);
+      await eventually(() => s.slack.callsTo('views.publish').length > before);
+      return JSON.stringify(s.slack.homeViews.get(person.id)!.blocks);
+    };
+    const operator = await homeOf(OPERATOR);
+    expect(operator).toContain(en.homeRecentCancellations);
+    expect(operator).toContain(EDITING);
+    expect(operator).toContain(EDITING_2);
+
+    const bob = await homeOf(BOB);
+    expect(bob).toContain(en.homeRecentCancellations);
+    expect(bob).toContain(EDITING);
+    expect(bob).not.toContain(EDITING_2);
+
+    const mallory = await homeOf(MALLORY);
+    expect(mallory).toContain(en.homeTitle);
+    expect(mallory).not.toContain(en.homeRecentCancellations);
+    expect(mallory).not.toContain(EDITING);
+    expect(mallory).not.toContain(EDITING_2);
+  });
+
+  it('shows no recent cancellations when the channel look-up fails, and says why (19.9)', async () => {
+    const s = await start({ env: { CANCEL_ALLOWED_USERS: `${OPERATOR.id},${BOB.id}` } });
+    s.slack.membership.setChannel('C0STOCKOPS', { isPrivate: false, members: [OPERATOR.id, BOB.id] });
+    await s.command(EDITING, OPERATOR);
+    await s.submit(await s.openedView(), 'wrong goods', OPERATOR);
+    await eventually(async () => (await auditEntries(s)).some((e) => e.event === 'cancelled'));
+    s.slack.faults.set('users.conversations', { error: 'missing_scope' });
+    await s.driver.openHome(BOB);
+    const bob = JSON.stringify((await eventually(() => s.slack.homeViews.get(BOB.id))).blocks);
+    expect(bob).toContain(en.homeChannelsUnknown);
+    expect(bob).not.toContain(EDITING);
   });
 });

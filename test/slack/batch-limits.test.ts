@@ -165,7 +165,7 @@ describe.each(Object.values(LOCALES))('a batch of 20 within Block Kit limits ($l
     );
     const home = buildHomeView(texts, {
       mine: many,
-      recentCancellations: many.slice(0, 20),
+      recentCancellations: { kind: 'shown', records: many.slice(0, 20) },
       pending: Array.from({ length: 30 }, () => ({
         records: many.slice(0, 20),
         expiresAt: at,

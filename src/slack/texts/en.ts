@@ -182,6 +182,8 @@ export const en: Texts = {
   homeNoRequests: 'You have made no requests yet.',
   homePending: 'Waiting for your approval',
   homeNoPending: 'Nothing is waiting for your approval.',
-  homeRecentCancellations: 'Last 20 cancellations in this workspace',
+  homeRecentCancellations: 'Recent cancellations in your channels',
+  homeChannelsUnknown:
+    'The bot could not check which channels you are in just now, so recent cancellations are not shown. Open this tab again in a minute.',
   homeNoCancellations: 'No cancellations yet.',
 };

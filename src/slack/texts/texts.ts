@@ -119,5 +119,6 @@ export interface Texts {
   homePending: string;
   homeNoPending: string;
   homeRecentCancellations: string;
+  homeChannelsUnknown: string;
   homeNoCancellations: string;
 }

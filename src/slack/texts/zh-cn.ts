@@ -162,6 +162,7 @@ export const zhCN: Texts = {
   homeNoRequests: '你还没有提交过申请。',
   homePending: '等待你审批',
   homeNoPending: '没有等待你审批的申请。',
-  homeRecentCancellations: '本工作区最近 20 次取消',
+  homeRecentCancellations: '你所在频道的最近取消',
+  homeChannelsUnknown: '机器人暂时无法确认你所在的频道，因此不显示最近的取消记录。请稍后重新打开此页。',
   homeNoCancellations: '还没有取消记录。',
 };
