@@ -3,7 +3,7 @@ import type { CancelService } from '../core/cancel-service.js';
 import type { RequestOrigin } from '../core/ports/audit.js';
 import type { WdtEnvironment } from '../core/ports/wdt.js';
 import { AuditUnavailableError } from '../errors.js';
-import { sealMetadata } from './private-metadata.js';
+import type { Seals } from './private-metadata.js';
 import { slackErrorCode } from './slack-error-code.js';
 import type { SlackViews } from './slack-views-client.js';
 import type { Texts } from './texts/index.js';
@@ -13,7 +13,7 @@ import { buildStatusModal } from './views/status-modal.js';
 export interface ConfirmationOpenerDeps {
   cancel: CancelService;
   environment: WdtEnvironment;
-  metadataKey: string;
+  seals: Seals;
   preview: PreviewSettings;
   views: SlackViews;
   logger: Logger;
@@ -124,7 +124,7 @@ export function makeConfirmationOpener(deps: ConfirmationOpenerDeps) {
       items,
       environment: deps.environment,
       channelId: request.channelId,
-      privateMetadata: sealMetadata(deps.metadataKey, { attemptIds: attempts.map((a) => a.attemptId) }),
+      privateMetadata: deps.seals.seal('confirm', { attemptIds: attempts.map((a) => a.attemptId) }),
       settings: deps.preview,
     });
     try {

@@ -12,6 +12,7 @@ import {
   type StoredMessage,
 } from './slack-workspace.js';
 import { attachSocketModeStandin, type SocketModeStandin } from './socket-mode.js';
+import type { WorkspaceMembership } from './workspace-membership.js';
 
 /** The `method` under which posts to a response URL are recorded (and faulted). */
 export const RESPONSE_URL_METHOD = 'response_url';
@@ -88,6 +89,8 @@ export interface SlackStandin {
   readonly views: Map<string, ViewOutput>;
   /** App Home views by user id. */
   readonly homeViews: Map<string, ViewOutput>;
+  /** User groups and channel membership (usergroups.users.list, users.conversations), changeable live. */
+  readonly membership: WorkspaceMembership;
   /** Messages posted through chat.postMessage, by ts. */
   readonly messages: Map<string, StoredMessage>;
   /** Custom step executions completed through functions.completeSuccess / completeError, by id. */
@@ -434,6 +437,7 @@ export async function startSlackStandin(options: SlackStandinOptions = {}): Prom
     },
     views: workspace.views,
     homeViews: workspace.homeViews,
+    membership: workspace.membership,
     messages: workspace.messages,
     functionCompletions: workspace.functionCompletions,
     socketMode: attachedSocketMode,

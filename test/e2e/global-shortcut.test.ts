@@ -3,6 +3,7 @@ import { type LocalStack, type Person, startLocalStack } from '../../src/demo/lo
 import { Approval, ConfirmModal, GlobalShortcut } from '../../src/slack/ids.js';
 import { DEFAULT_ACTOR, DEFAULT_CHANNEL } from '../../src/standin/slack-payloads.js';
 import { auditEntriesAt } from '../support/local-stack-audit.js';
+import { firstPostedMessage } from '../support/posted-message.js';
 import { eventually } from '../support/process-stack.js';
 
 const OPERATOR: Person = DEFAULT_ACTOR;
@@ -116,9 +117,7 @@ describe('global shortcut "Cancel stock-in order"', () => {
     });
     const { next } = await submitOrders(s, 'RK2006030008', DEFAULT_CHANNEL.id);
     await s.submit(await next(), 'needs a second pair of eyes');
-    const post = await s.slack.waitFor('chat.postMessage', { timeoutMs: 5_000 });
-    const ts = (post.answer?.body as { ts: string }).ts;
-    const message = () => s.slack.messages.get(ts)!;
+    const message = await firstPostedMessage(s.slack);
     expect(cancelCalls(s)).toHaveLength(0);
     await s.driver.clickMessageButton(message(), Approval.approveAction, BOB);
     await eventually(() => JSON.stringify(message().blocks).includes('Finished'));

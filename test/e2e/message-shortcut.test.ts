@@ -5,6 +5,7 @@ import { en } from '../../src/slack/texts/en.js';
 import { zhCN } from '../../src/slack/texts/zh-cn.js';
 import { DEFAULT_ACTOR, DEFAULT_CHANNEL } from '../../src/standin/slack-payloads.js';
 import { auditEntriesAt } from '../support/local-stack-audit.js';
+import { firstPostedMessage } from '../support/posted-message.js';
 import { eventually } from '../support/process-stack.js';
 
 const OPERATOR: Person = DEFAULT_ACTOR;
@@ -141,8 +142,7 @@ describe('message shortcut "Cancel stock-in order…"', () => {
     await s.submit(await s.openedView(), 'wrong goods');
     const post = await s.slack.waitFor('chat.postMessage', { timeoutMs: 5_000 });
     expect(post.args.thread_ts).toBe(ALERT_TS);
-    const ts = (post.answer?.body as { ts: string }).ts;
-    const message = () => s.slack.messages.get(ts)!;
+    const message = await firstPostedMessage(s.slack);
     await s.driver.clickMessageButton(message(), Approval.approveAction, OPERATOR);
     await s.slack.waitFor(
       (c) => c.method === 'chat.postEphemeral' && String(c.args.text).includes(en.selfApproval),
