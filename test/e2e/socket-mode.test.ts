@@ -7,11 +7,16 @@ import { type Bot, createBot } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/logger.js';
 import { SANDBOX_CREDENTIALS, startWdtSandbox, type WdtSandbox } from '../../src/sandbox/server.js';
-import { ConfirmModal } from '../../src/slack/ids.js';
+import { ConfirmModal, GlobalShortcut, WorkflowStep } from '../../src/slack/ids.js';
 import {
+  buildEventEnvelope,
+  buildFunctionExecutedEvent,
+  buildGlobalShortcutPayload,
+  buildMessageShortcutPayload,
   buildSlashCommand,
   buildViewSubmissionPayload,
   DEFAULT_ACTOR,
+  DEFAULT_CHANNEL,
 } from '../../src/standin/slack-payloads.js';
 import { type SlackStandin, startSlackStandin } from '../../src/standin/slack-web-api.js';
 
@@ -106,5 +111,90 @@ describe('Socket Mode end to end', () => {
     const post = await slack.waitFor('chat.postMessage', { timeoutMs: 5_000 });
     expect(JSON.stringify(post.args.blocks)).toContain('Cancelled');
     expect(wdt.calls.filter((c) => c.method === 'wms.stockin.Purchase.cancel')).toHaveLength(1);
+  }, 40_000);
+
+  it('takes the message shortcut, the global shortcut and the workflow step as envelopes, through the same flow', async () => {
+    const { slack, wdt } = await startSocketModeBot();
+    await slack.socketMode.waitForConnectionCount(1, { timeoutMs: 10_000 });
+    const cancels = () => wdt.calls.filter((c) => c.method === 'wms.stockin.Purchase.cancel');
+    const reason = (view: NonNullable<ReturnType<typeof slack.views.get>>) =>
+      buildViewSubmissionPayload({
+        view,
+        values: {
+          [ConfirmModal.reasonBlock]: {
+            [ConfirmModal.reasonAction]: { type: 'plain_text_input', value: 'over the socket' },
+          },
+        },
+      });
+    const viewOpenedBy = async (triggerId: string) => {
+      const open = await slack.waitFor((c) => c.method === 'views.open' && c.args.trigger_id === triggerId);
+      return (open.answer?.body as { view?: { id?: string } } | undefined)?.view?.id ?? '';
+    };
+
+    // The message shortcut: the dialog for the number in the message, the outcome in its thread.
+    const shortcut = buildMessageShortcutPayload({
+      message: { ts: '1700000555.000200', text: 'please cancel RK2006030008' },
+      response_url: slack.responseUrl(),
+    });
+    const shortcutAck = await slack.socketMode.deliver({ type: 'interactive', payload: shortcut });
+    expect(shortcutAck.ackedAfterMs).toBeLessThan(3_000);
+    const dialogId = await viewOpenedBy(shortcut.trigger_id);
+    await slack.waitFor((c) => c.method === 'views.update' && c.args.view_id === dialogId, {
+      timeoutMs: 10_000,
+    });
+    await slack.socketMode.deliver({ type: 'interactive', payload: reason(slack.views.get(dialogId)!) });
+    const threaded = await slack.waitFor('chat.postMessage', { timeoutMs: 5_000 });
+    expect(threaded.args.thread_ts).toBe('1700000555.000200');
+    expect(cancels()).toHaveLength(1);
+
+    // The global shortcut: its dialog, then the preview in the same view.
+    const global = buildGlobalShortcutPayload();
+    await slack.socketMode.deliver({ type: 'interactive', payload: global });
+    const globalId = await viewOpenedBy(global.trigger_id);
+    const from = slack.calls.length;
+    const submitted = await slack.socketMode.deliver({
+      type: 'interactive',
+      payload: buildViewSubmissionPayload({
+        view: slack.views.get(globalId)!,
+        values: {
+          [GlobalShortcut.ordersBlock]: {
+            [GlobalShortcut.ordersAction]: { type: 'plain_text_input', value: 'RK2006030009' },
+          },
+          [GlobalShortcut.channelBlock]: {
+            [GlobalShortcut.channelAction]: {
+              type: 'conversations_select',
+              selected_conversation: DEFAULT_CHANNEL.id,
+            },
+          },
+        },
+      }),
+    });
+    expect(submitted.payload).toMatchObject({ response_action: 'update' });
+    await slack.waitFor((c) => c.method === 'views.update' && c.args.view_id === globalId, {
+      timeoutMs: 10_000,
+      fromIndex: from,
+    });
+    expect(slack.views.get(globalId)!.callback_id).toBe(ConfirmModal.callbackId);
+
+    // The workflow step: acked at once, completed once the cancel is recorded.
+    const event = buildFunctionExecutedEvent({
+      callbackId: WorkflowStep.callbackId,
+      inputs: {
+        order_numbers: 'RK2006030010',
+        reason: 'workflow over the socket',
+        requester: DEFAULT_ACTOR.id,
+        outcome_channel: DEFAULT_CHANNEL.id,
+      },
+    });
+    const stepAck = await slack.socketMode.deliver({
+      type: 'events_api',
+      payload: buildEventEnvelope(event),
+    });
+    expect(stepAck.ackedAfterMs).toBeLessThan(3_000);
+    await slack.waitFor('functions.completeSuccess', { timeoutMs: 15_000 });
+    expect(slack.functionCompletions.get(event.function_execution_id)).toMatchObject({
+      kind: 'success',
+      outputs: { cancelled: ['RK2006030010'] },
+    });
   }, 40_000);
 });
