@@ -51,9 +51,10 @@ export type MessageScan =
   | { kind: 'none' }
   | { kind: 'invalid'; problem: Extract<InvalidInputProblem, 'bad_characters' | 'too_many_orders'> };
 
-// A number stands alone: no letter or digit may touch it on either side (RK2006030008 inside
-// XRK2006030008 or RK20060300081234… is not that order), and it holds no hidden character.
-const ORDER_IN_TEXT = /(?<![\p{L}\p{N}])#?RK[0-9]{6,24}(?![\p{L}\p{N}])/giu;
+// A number stands alone: no Latin letter or digit may touch it on either side (RK2006030008 inside
+// XRK2006030008 or RK20060300081234… is not that order). Chinese text runs into it without spaces
+// (入库单RK2006030008已到货), so other scripts may.
+const ORDER_IN_TEXT = /(?<![\p{Script=Latin}\p{N}])#?RK[0-9]{6,24}(?![\p{Script=Latin}\p{N}])/giu;
 
 /**
  * The order numbers written in a message (its text and its blocks' text), for the message shortcut. The same

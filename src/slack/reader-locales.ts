@@ -13,8 +13,6 @@ export interface UserInfoClient {
 export interface ReaderTexts {
   /** The texts this person reads: their Slack locale when known, BOT_LOCALE otherwise. Never waits. */
   for(userId: string): Texts;
-  /** The same, once their locale has been asked (a lookup failure gives BOT_LOCALE, silently). */
-  lookup(userId: string): Promise<Texts>;
   /** Asks for their locale in the background, so that the next `for` knows it. */
   warm(userId: string): void;
 }
@@ -28,6 +26,8 @@ export function localeOf(slackLocale: string | undefined, fallback: Locale): Loc
 }
 
 const TTL_MS = 60 * 60_000;
+/** A failed look-up is asked again sooner: Slack may only have hiccuped. */
+const FAILED_TTL_MS = 5 * 60_000;
 const MAX_ENTRIES = 10_000;
 
 /**
@@ -76,9 +76,6 @@ export function createReaderTexts(deps: {
 
   return {
     for: (userId) => textsFor(cached(userId) ?? deps.fallback),
-    async lookup(userId) {
-      return textsFor(cached(userId) ?? (await ask(userId)));
-    },
     warm(userId) {
       if (cached(userId) === undefined) void ask(userId);
     },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_COMMAND_TEXT_LENGTH, parseCommandText } from '../../src/core/order-number.js';
+import { findOrderNumbers, MAX_COMMAND_TEXT_LENGTH, parseCommandText } from '../../src/core/order-number.js';
 
 describe('parseCommandText', () => {
   it.each([
@@ -63,5 +63,33 @@ describe('parseCommandText', () => {
   it('keeps only a short sample of the offending token', () => {
     const result = parseCommandText(`x${'y'.repeat(500)}`, 20);
     expect(result.kind === 'invalid' && result.sample?.length).toBe(40);
+  });
+});
+
+describe('order numbers in a message (the message shortcut)', () => {
+  it('finds numbers among prose, folds case and full width, drops duplicates, keeps their order', () => {
+    expect(
+      findOrderNumbers(
+        ['入库单RK2006030009需要取消，另：rk2006030008', '*RK2006030009* ＲＫ２００６０３０００８'],
+        20,
+      ),
+    ).toEqual({ kind: 'orders', orderNos: ['RK2006030009', 'RK2006030008'] });
+  });
+
+  it('takes no part of a longer token: a number touched by letters or digits is not that order', () => {
+    for (const text of ['XRK2006030008', 'RK2006030008X', 'RK2006030008123456789012345678', 'RK12345']) {
+      expect(findOrderNumbers([text], 20)).toEqual({ kind: 'none' });
+    }
+  });
+
+  it('refuses a message with hidden characters, and more numbers than the batch allows', () => {
+    expect(findOrderNumbers(['RK200603\u200b0008'], 20)).toEqual({
+      kind: 'invalid',
+      problem: 'bad_characters',
+    });
+    expect(findOrderNumbers(['RK2006030008 RK2006030009'], 1)).toEqual({
+      kind: 'invalid',
+      problem: 'too_many_orders',
+    });
   });
 });
