@@ -55,18 +55,18 @@ export function createReaderTexts(deps: {
     const lookup = deps.client.users
       .info({ user: userId, include_locale: true })
       .then(
-        (answer) => localeOf(answer.user?.locale, deps.fallback),
+        (answer) => ({ locale: localeOf(answer.user?.locale, deps.fallback), ttlMs: TTL_MS }),
         (error: unknown) => {
           deps.logger.debug(
             { slackError: slackErrorCode(error), userId },
             'users.info failed; using BOT_LOCALE',
           );
-          return deps.fallback;
+          return { locale: deps.fallback, ttlMs: FAILED_TTL_MS };
         },
       )
-      .then((locale) => {
+      .then(({ locale, ttlMs }) => {
         if (cache.size >= MAX_ENTRIES) cache.clear();
-        cache.set(userId, { locale, expires: deps.clock.now().getTime() + TTL_MS });
+        cache.set(userId, { locale, expires: deps.clock.now().getTime() + ttlMs });
         return locale;
       })
       .finally(() => pending.delete(userId));
