@@ -44,6 +44,26 @@ async function main(): Promise<void> {
     say(`   Only they see: ${String(refusal.args.text)}`);
 
     say(
+      '\n5) A WDT alert arrives in #stock-ops; they choose "Cancel stock-in order…" on it (a message shortcut).',
+    );
+    const alert = {
+      ts: '1700000500.000100',
+      text: '【旺店通】入库单 RK2006030009 到货数量与采购单不符，请处理',
+    };
+    say(`   The message: ${alert.text}`);
+    await stack.driver.messageShortcut(alert);
+    const fromMessage = await stack.openedView();
+    say('   The bot finds the order number in it and opens the same dialog:');
+    say(renderBlocks(fromMessage.blocks));
+    await stack.submit(fromMessage, 'Quantity differs from the purchase order');
+    const threaded = await stack.slack.waitFor(
+      (c) => c.method === 'chat.postMessage' && c.args.thread_ts === alert.ts,
+      { timeoutMs: 10_000 },
+    );
+    say("\n   The outcome is posted in the alert's thread:");
+    say(renderBlocks(threaded.args.blocks));
+
+    say(
       `\nWDT sandbox received ${stack.wdt.calls.filter((c) => c.method === 'wms.stockin.Purchase.cancel').length} cancel call(s).`,
     );
     say('\nThe audit trail (npm run audit -- show RK2006030008):');

@@ -12,7 +12,8 @@ describe('npm run demo', () => {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
     });
     expect(stdout).toContain('offers no Confirm');
-    expect(stdout).toContain('WDT sandbox received 1 cancel call(s).');
+    expect(stdout).toContain("The outcome is posted in the alert's thread");
+    expect(stdout).toContain('WDT sandbox received 2 cancel call(s).');
     expect(stdout).toContain('audit chain intact');
   }, 120_000);
 });
