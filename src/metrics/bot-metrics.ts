@@ -47,7 +47,7 @@ export function createBotMetrics(options: { storeGauges: StoreGaugeOptions }): B
     labelNames: ['result'],
     registers,
   });
-  const commandChildren = bindEach(COMMAND_RESULTS, (result) => commands.labels(result));
+  const commandChildren = bindEach(COMMAND_RESULTS, (result) => zeroed(commands.labels(result)));
 
   const cancels = new Counter({
     name: `${PREFIX}cancels_total`,
@@ -55,7 +55,7 @@ export function createBotMetrics(options: { storeGauges: StoreGaugeOptions }): B
     labelNames: ['outcome'],
     registers,
   });
-  const cancelChildren = bindEach(CANCEL_OUTCOMES, (outcome) => cancels.labels(outcome));
+  const cancelChildren = bindEach(CANCEL_OUTCOMES, (outcome) => zeroed(cancels.labels(outcome)));
   const finalStates = new Set<string>(FINAL_STATES);
 
   const wdtCalls = new Counter({
@@ -72,13 +72,16 @@ export function createBotMetrics(options: { storeGauges: StoreGaugeOptions }): B
     registers,
   });
   const wdtChildren = new Map(
-    Object.values(WDT_METHOD).map((method) => [
-      method,
-      {
-        seconds: wdtSeconds.labels(method),
-        results: bindEach(WDT_RESULTS, (result) => wdtCalls.labels(method, result)),
-      },
-    ]),
+    Object.values(WDT_METHOD).map((method) => {
+      wdtSeconds.zero({ method });
+      return [
+        method,
+        {
+          seconds: wdtSeconds.labels(method),
+          results: bindEach(WDT_RESULTS, (result) => zeroed(wdtCalls.labels(method, result))),
+        },
+      ] as const;
+    }),
   );
 
   const slackErrors = new Counter({
@@ -164,7 +167,13 @@ export function createBotMetrics(options: { storeGauges: StoreGaugeOptions }): B
   };
 }
 
-/** A child per label value, bound once (and so exported at 0 before anything happened). */
+/** A counter child exported at 0 before anything happened: a rate() over it starts from the first scrape. */
+function zeroed<C extends { inc(value: number): void }>(child: C): C {
+  child.inc(0);
+  return child;
+}
+
+/** A child per label value, bound once. */
 function bindEach<K extends string, V>(keys: readonly K[], bind: (key: K) => V): Record<K, V> {
   return Object.fromEntries(keys.map((key) => [key, bind(key)])) as Record<K, V>;
 }
