@@ -22,12 +22,13 @@ export interface SpawnedBot {
  */
 export async function spawnBot(
   env: Record<string, string>,
-  options: { timeoutMs?: number; compiled?: boolean } = {},
+  /** `cwd`: another copy of the repository (e.g. one with production dependencies only). */
+  options: { timeoutMs?: number; compiled?: boolean; cwd?: string } = {},
 ): Promise<SpawnedBot> {
   const timeoutMs = options.timeoutMs ?? 15_000;
   const entry = options.compiled ? await startScriptArgs() : ['--import', 'tsx', 'src/main.ts'];
   const child = spawn(process.execPath, entry, {
-    cwd: repoRoot,
+    cwd: options.cwd ?? repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
