@@ -67,7 +67,14 @@ describe.skipIf(unreachable !== null && !process.env.CI)('the build on productio
     for (const file of ['package.json', 'package-lock.json'])
       await cp(join(build, file), join(runtime, file));
     await run('npm', ['ci', '--omit=dev', ...NPM_QUIET], { cwd: runtime, timeout: 300_000 });
-    for (const devOnly of ['tsx', 'typescript', 'vitest', '@biomejs/biome', 'fast-check', 'dockerfile-utils']) {
+    for (const devOnly of [
+      'tsx',
+      'typescript',
+      'vitest',
+      '@biomejs/biome',
+      'fast-check',
+      'dockerfile-utils',
+    ]) {
       expect(await exists(join(runtime, 'node_modules', devOnly)), devOnly).toBe(false);
     }
 
