@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { openAuditStoreWhenReady } from './audit/open-store-when-ready.js';
 import type { Config } from './config/config.js';
+import { transportWarnings } from './config/transport.js';
 import { createApprovalService } from './core/approval-service.js';
 import { createCancelService } from './core/cancel-service.js';
 import { withDeadline } from './core/deadline.js';
@@ -15,6 +16,11 @@ import { instrumentAuditStore } from './metrics/instrumented-audit-store.js';
 import { instrumentSlackPoster } from './metrics/instrumented-slack-poster.js';
 import { instrumentWdt } from './metrics/instrumented-wdt.js';
 import { auditStoreProbe } from './metrics/store-probe.js';
+import {
+  createChainHeadWitness,
+  startChainHeadWitness,
+  type WitnessPassOutcome,
+} from './slack/chain-head-witness.js';
 import { CommandAdmission } from './slack/command-admission.js';
 import { createBoltApp } from './slack/create-bolt-app.js';
 import { makeAppHomeOpenedHandler } from './slack/handlers/app-home-opened.js';
@@ -26,8 +32,10 @@ import { makeSlashCommandHandler } from './slack/handlers/slash-command.js';
 import { makeUnknownViewHandler } from './slack/handlers/unknown-view.js';
 import { makeHomePublisher } from './slack/home-publisher.js';
 import { metricsRoute } from './slack/metrics-route.js';
+import { createSeals } from './slack/private-metadata.js';
 import { routeSlackRequests } from './slack/route-requests.js';
 import { createSlackApiPoster } from './slack/slack-api-poster.js';
+import { createSlackChannelMembership } from './slack/slack-channel-membership.js';
 import { createSlackChatClient } from './slack/slack-chat-client.js';
 import { createSlackDirectory } from './slack/slack-directory.js';
 import { createSlackNotifier } from './slack/slack-notifier.js';
@@ -62,6 +70,8 @@ export interface Bot {
   stop(): Promise<{ drained: boolean }>;
   /** One pass of the approval expiry sweep (it also runs every minute); resolves to how many expired. */
   expireApprovals(): Promise<number>;
+  /** One pass of the chain-head witness (it also runs every AUDIT_WITNESS_MINUTES). */
+  witnessChainHead(): Promise<WitnessPassOutcome>;
 }
 
 /** The composition root: builds every port and adapter from the config and wires them together. */
@@ -131,6 +141,12 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     channels: config.CANCEL_ALLOWED_CHANNELS,
     directory: createSlackDirectory({ client: app.client, clock }),
   });
+  // Dialog and button data, sealed with a key derived from the signing secret, each for one purpose and a time.
+  const seals = createSeals({
+    key: config.SLACK_SIGNING_SECRET,
+    clock,
+    approvalTtlMs: config.APPROVAL_TTL_MINUTES * 60_000,
+  });
   const slackApi = instrumentSlackPoster(
     createSlackApiPoster({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL }),
     metrics,
@@ -140,7 +156,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     texts,
     environment: wdt.environment,
     auditChannelId: config.AUDIT_CHANNEL_ID,
-    metadataKey: config.SLACK_SIGNING_SECRET,
+    seals,
     approvalTtlMinutes: config.APPROVAL_TTL_MINUTES,
     logger,
   });
@@ -172,9 +188,18 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     inFlight,
     logger,
   });
-  const metadataKey = config.SLACK_SIGNING_SECRET;
+  const witness = createChainHeadWitness({
+    audit,
+    chat: createSlackChatClient(slackApi),
+    channelId: config.AUDIT_CHANNEL_ID,
+    texts,
+    clock,
+    logger,
+  });
+  let witnessTimer: { stop(): void } | undefined;
   const views = createSlackViewsClient(slackApi);
-  const publishHome = makeHomePublisher({ audit, approvals, texts, metadataKey, logger });
+  const channels = createSlackChannelMembership({ client: app.client, clock });
+  const publishHome = makeHomePublisher({ audit, approvals, policy, channels, texts, seals, logger });
 
   routeSlackRequests(app, {
     cancelStockin: makeSlashCommandHandler({
@@ -182,7 +207,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       policy,
       texts,
       environment: wdt.environment,
-      metadataKey,
+      seals,
       maxOrders: config.MAX_BATCH,
       askWhom: texts.askWhomDefault,
       preview: {
@@ -210,13 +235,13 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       inFlight,
       texts,
       environment: wdt.environment,
-      metadataKey,
+      seals,
       logger,
     }),
-    reject: makeRejectSubmissionHandler({ approvals, texts, metadataKey, logger }),
+    reject: makeRejectSubmissionHandler({ approvals, texts, seals, logger }),
     unknownView: makeUnknownViewHandler({ texts, logger }),
-    approve: makeApproveActionHandler({ approvals, publishHome, texts, metadataKey, logger }),
-    rejectClick: makeRejectActionHandler({ approvals, texts, metadataKey, logger }),
+    approve: makeApproveActionHandler({ approvals, publishHome, texts, seals, logger }),
+    rejectClick: makeRejectActionHandler({ approvals, texts, seals, logger }),
     homeOpened: makeAppHomeOpenedHandler({ publishHome }),
   });
   app.error(async (error) => {
@@ -255,6 +280,8 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
 
   return {
     async start() {
+      for (const warning of transportWarnings(config))
+        logger.warn({ wdtHost: wdt.environment.host }, warning);
       if (!policy.configured) {
         logger.warn(
           'Nobody may cancel stock-in orders: set CANCEL_ALLOWED_USERS or CANCEL_ALLOWED_USERGROUPS. Every request will be refused.',
@@ -280,11 +307,17 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       reconcileTimer.unref();
       expiryTimer = setInterval(expireApprovals, EXPIRY_SWEEP_MS);
       expiryTimer.unref();
+      witnessTimer = startChainHeadWitness(witness, {
+        everyMs: config.AUDIT_WITNESS_MINUTES * 60_000,
+        channelId: config.AUDIT_CHANNEL_ID,
+        logger,
+      });
       return { port };
     },
     async stop() {
       clearInterval(reconcileTimer);
       clearInterval(expiryTimer);
+      witnessTimer?.stop();
       await reconciling;
       clearInterval(clockTimer);
       const drained = await inFlight.drain(config.SHUTDOWN_GRACE_MS);
@@ -297,5 +330,6 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       return { drained };
     },
     expireApprovals,
+    witnessChainHead: () => witness.publishOnce(),
   };
 }
