@@ -33,6 +33,8 @@ export interface ConfirmationRequest {
   origin?: RequestOrigin;
   /** Tells the person privately (an ephemeral reply, or the dialog already on screen). */
   tell(text: string): Promise<unknown>;
+  /** What became of the request, known before the person is told (the command's metrics count it). */
+  onResult?: (result: OpenedConfirmation) => void;
 }
 
 /**
@@ -62,6 +64,7 @@ export function makeConfirmationOpener(deps: ConfirmationOpenerDeps) {
 
   return async function openConfirmation(request: ConfirmationRequest): Promise<void> {
     const { texts, orderNos } = request;
+    const settle = (result: OpenedConfirmation) => request.onResult?.(result);
     // The "Looking up…" dialog offers no button, so it needs no record: it opens while the request is written.
     let opening: Promise<{ id: string; hash?: string }> | undefined;
     const openLoading = () => {
@@ -86,11 +89,13 @@ export function makeConfirmationOpener(deps: ConfirmationOpenerDeps) {
     } catch (error) {
       logger.error({ err: error, userId: request.userId }, 'cancel request failed before the dialog');
       const text = error instanceof AuditUnavailableError ? texts.auditUnavailable : texts.unexpected;
+      settle('failed');
       await request.tell(text);
       await showInDialog(texts, opening, text);
       return;
     }
     if (result.kind === 'denied') {
+      settle('denied');
       await request.tell(texts.denied[result.decision.reason](texts.askWhomDefault));
       return;
     }
@@ -102,6 +107,7 @@ export function makeConfirmationOpener(deps: ConfirmationOpenerDeps) {
     } catch (error) {
       const code = slackErrorCode(error);
       logger.warn({ slackError: code, batchId: attempts[0]?.batchId }, 'views.open failed');
+      settle('failed');
       await request.tell(texts.modalFailed(code));
       for (const attempt of attempts) {
         await deps.cancel.abandon(attempt, `confirmation dialog could not open: ${code}`);
@@ -115,6 +121,7 @@ export function makeConfirmationOpener(deps: ConfirmationOpenerDeps) {
     } catch (error) {
       logger.error({ err: error, batchId: attempts[0]?.batchId }, 'preview failed');
       const text = error instanceof AuditUnavailableError ? texts.auditUnavailable : texts.unexpected;
+      settle('failed');
       await request.tell(text);
       await showInDialog(texts, opening, text);
       return;
@@ -127,6 +134,7 @@ export function makeConfirmationOpener(deps: ConfirmationOpenerDeps) {
       privateMetadata: deps.seals.seal('confirm', { attemptIds: attempts.map((a) => a.attemptId) }),
       settings: deps.preview,
     });
+    settle('admitted');
     try {
       await deps.views.update({ viewId: opened.id, ...(opened.hash ? { hash: opened.hash } : {}), view });
     } catch (error) {
@@ -135,5 +143,7 @@ export function makeConfirmationOpener(deps: ConfirmationOpenerDeps) {
     }
   };
 }
+
+export type OpenedConfirmation = 'admitted' | 'denied' | 'failed';
 
 export type OpenConfirmation = ReturnType<typeof makeConfirmationOpener>;

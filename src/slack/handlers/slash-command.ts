@@ -4,6 +4,7 @@ import type { InFlight } from '../../core/in-flight.js';
 import { parseCommandText } from '../../core/order-number.js';
 import type { CancelPolicy } from '../../core/policy.js';
 import type { CommandAdmission } from '../command-admission.js';
+import type { CommandResult } from '../command-result.js';
 import { COMMAND } from '../ids.js';
 import { quoteUserText } from '../mrkdwn.js';
 import type { OpenConfirmation } from '../open-confirmation.js';
@@ -26,6 +27,8 @@ export interface SlashCommandDeps {
   admission: CommandAdmission;
   /** A command whose dialog could not open this long after it arrived is shed (its trigger id dies at 3 s). */
   triggerBudgetMs: number;
+  /** Counts what became of each command (cancel_stockin_commands_total). */
+  countCommand: (result: CommandResult) => void;
   logger: Logger;
 }
 
@@ -39,29 +42,33 @@ type SlashCommandArgs = Pick<SlackCommandMiddlewareArgs, 'command' | 'ack' | 're
  * at once with "Looking up…", and is updated (with the view's hash) once WDT has shown each order.
  */
 export function makeSlashCommandHandler(deps: SlashCommandDeps) {
-  const { logger } = deps;
+  const { logger, countCommand } = deps;
   // Dialogs being prepared: the admission cap counts these, not cancels (a slow WDT call may run for minutes).
   let preparing = 0;
   return async ({ command, ack, respond }: SlashCommandArgs): Promise<void> => {
     const texts = deps.readers.for(command.user_id);
     const parsed = parseCommandText(command.text ?? '', deps.maxOrders);
     if (parsed.kind === 'help') {
+      countCommand('help');
       await ack(await helpFor(texts, command.user_id, command.channel_id));
       deps.readers.warm(command.user_id);
       return;
     }
     if (parsed.kind === 'invalid') {
       const problem = texts.invalid[parsed.problem](quoteUserText(parsed.sample ?? ''), deps.maxOrders);
+      countCommand('bad_input');
       await ack(buildUsageReply(texts, COMMAND, problem));
       deps.readers.warm(command.user_id);
       return;
     }
     const receivedAt = performance.now();
     if (!deps.inFlight.accepting) {
+      countCommand('shed');
       await ack(ephemeralReply(texts.shuttingDown));
       return;
     }
     if (!deps.admission.admit(preparing)) {
+      countCommand('shed');
       await ack(ephemeralReply(texts.tooBusy));
       return;
     }
@@ -102,6 +109,7 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
     // Slack's trigger id dies 3 s after the command: a dialog that cannot open in time is not worth opening.
     if (performance.now() - receivedAt > deps.triggerBudgetMs) {
       logger.warn({ pending: deps.inFlight.size, userId: command.user_id }, 'overloaded: command shed late');
+      countCommand('shed');
       await ephemeral(texts.tooBusy);
       return;
     }
@@ -113,6 +121,7 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
       userId: command.user_id,
       orderNos,
       tell: ephemeral,
+      onResult: countCommand,
     });
   }
 }
