@@ -211,14 +211,14 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
   let witnessTimer: { stop(): void } | undefined;
   const views = createSlackViewsClient(slackApi);
   const channels = createSlackChannelMembership({ client: app.client, clock });
-  const publishHome = makeHomePublisher({ audit, approvals, policy, channels, texts, seals, logger });
-
   const readers = createReaderTexts({
     client: app.client,
     fallback: config.BOT_LOCALE,
     clock,
     logger,
   });
+  const publishHome = makeHomePublisher({ audit, approvals, policy, channels, readers, seals, logger });
+
   const preview = {
     lookupDays: config.LOOKUP_DAYS,
     approvalMode: config.APPROVAL_MODE,
@@ -269,15 +269,15 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       cancel,
       views,
       inFlight,
-      texts,
+      readers,
       environment: wdt.environment,
       seals,
       logger,
     }),
-    reject: makeRejectSubmissionHandler({ approvals, texts, seals, logger }),
+    reject: makeRejectSubmissionHandler({ approvals, readers, seals, logger }),
     unknownView: makeUnknownViewHandler({ texts, logger }),
-    approve: makeApproveActionHandler({ approvals, publishHome, texts, seals, logger }),
-    rejectClick: makeRejectActionHandler({ approvals, texts, seals, logger }),
+    approve: makeApproveActionHandler({ approvals, publishHome, readers, seals, logger }),
+    rejectClick: makeRejectActionHandler({ approvals, readers, seals, logger }),
     homeOpened: makeAppHomeOpenedHandler({ publishHome }),
     messageShortcut: makeMessageShortcutHandler(shortcutDeps),
     globalShortcut: makeGlobalShortcutHandler({

@@ -2,8 +2,8 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { type HomeSummaryDeps, homeSummary } from '../core/home-summary.js';
 import type { Seals } from './private-metadata.js';
+import type { ReaderTexts } from './reader-locales.js';
 import { slackErrorCode } from './slack-error-code.js';
-import type { Texts } from './texts/index.js';
 import { buildHomeView } from './views/home-view.js';
 
 export type HomePublisher = (client: WebClient, userId: string) => Promise<void>;
@@ -11,12 +11,14 @@ export type HomePublisher = (client: WebClient, userId: string) => Promise<void>
 /** Builds one person's App Home from the audit trail and publishes it; logs and carries on if Slack refuses. */
 export function makeHomePublisher(
   deps: HomeSummaryDeps & {
-    texts: Texts;
+    /** The App Home is the reader's own: it speaks their language. */
+    readers: ReaderTexts;
     seals: Seals;
     logger: Logger;
   },
 ): HomePublisher {
   return async (client, userId) => {
+    deps.readers.warm(userId);
     const summary = await homeSummary(deps, userId);
     if (summary.recentCancellations.kind === 'channels_unknown') {
       deps.logger.warn(
@@ -24,7 +26,7 @@ export function makeHomePublisher(
         'could not read which channels a person is in; their App Home shows no recent cancellations',
       );
     }
-    const view = buildHomeView(deps.texts, {
+    const view = buildHomeView(deps.readers.for(userId), {
       mine: summary.mine,
       recentCancellations: summary.recentCancellations,
       pending: summary.pending.map((batch) => ({

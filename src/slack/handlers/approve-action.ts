@@ -5,7 +5,7 @@ import type { ApprovalService, DecisionResult } from '../../core/approval-servic
 import { AuditUnavailableError } from '../../errors.js';
 import type { HomePublisher } from '../home-publisher.js';
 import type { Seals } from '../private-metadata.js';
-import type { Texts } from '../texts/index.js';
+import type { ReaderTexts } from '../reader-locales.js';
 import { sealProblemText } from '../texts/seal-problem.js';
 import { clickOrigin, tellActor } from './decision-context.js';
 import { tellRefusal } from './decision-refusal.js';
@@ -13,7 +13,8 @@ import { tellRefusal } from './decision-refusal.js';
 export interface ApproveActionDeps {
   approvals: ApprovalService;
   publishHome: HomePublisher;
-  texts: Texts;
+  /** The clicking person's language. */
+  readers: ReaderTexts;
   seals: Seals;
   logger: Logger;
 }
@@ -27,8 +28,9 @@ type ActionArgs = Pick<SlackActionMiddlewareArgs<BlockAction<ButtonAction>>, 'ac
  * that changes nothing gets an explanation only its author sees (and is audited by the core).
  */
 export function makeApproveActionHandler(deps: ApproveActionDeps) {
-  const { texts, logger } = deps;
+  const { logger } = deps;
   return async ({ ack, body, action, client }: ActionArgs): Promise<void> => {
+    const texts = deps.readers.for(body.user.id);
     await ack();
     const origin = clickOrigin(body);
     const ref = deps.seals.open('approval', action.value);

@@ -10,6 +10,7 @@ import { AuditUnavailableError, ShuttingDownError } from '../../errors.js';
 import { ConfirmModal, REASON_MAX_LENGTH } from '../ids.js';
 import { escapeMrkdwn, mentionChannel, mentionUser } from '../mrkdwn.js';
 import type { Seals } from '../private-metadata.js';
+import type { ReaderTexts } from '../reader-locales.js';
 import { slackErrorCode } from '../slack-error-code.js';
 import type { SlackViews } from '../slack-views-client.js';
 import { tellRequester } from '../tell-requester.js';
@@ -22,7 +23,8 @@ export interface ConfirmSubmissionDeps {
   cancel: CancelService;
   views: SlackViews;
   inFlight: InFlight;
-  texts: Texts;
+  /** The confirming person's language (from the cache: nothing waits for a look-up before the ack). */
+  readers: ReaderTexts;
   environment: WdtEnvironment;
   seals: Seals;
   logger: Logger;
@@ -43,8 +45,9 @@ const reasonSchema = z.object({
  * the cancel itself runs after the ack and its outcome replaces the modal.
  */
 export function makeConfirmSubmissionHandler(deps: ConfirmSubmissionDeps) {
-  const { texts, logger } = deps;
+  const { logger } = deps;
   return async ({ ack, body, view, client }: ConfirmArgs): Promise<void> => {
+    const texts = deps.readers.for(body.user.id);
     const metadata = deps.seals.open('confirm', view.private_metadata);
     const state = reasonSchema.safeParse(view.state?.values);
     if (!metadata.ok || !state.success) {
@@ -65,7 +68,7 @@ export function makeConfirmSubmissionHandler(deps: ConfirmSubmissionDeps) {
       view: buildStatusModal({ texts, title: texts.cancellingTitle, mrkdwn: texts.cancelling('…') }),
     });
 
-    const context = { client, viewId: view.id, userId: body.user.id };
+    const context = { client, viewId: view.id, userId: body.user.id, texts };
     await deps.inFlight.track(confirmAndReport(context, metadata.attemptIds, reason));
   };
 
@@ -74,6 +77,7 @@ export function makeConfirmSubmissionHandler(deps: ConfirmSubmissionDeps) {
     attemptIds: string[],
     reason: string,
   ): Promise<void> {
+    const { texts } = context;
     let result: ConfirmResult;
     try {
       result = await deps.cancel.confirm({ attemptIds, userId: context.userId, reason });
@@ -92,6 +96,7 @@ export function makeConfirmSubmissionHandler(deps: ConfirmSubmissionDeps) {
   }
 
   async function report(context: ReportContext, outcome: ConfirmResult): Promise<void> {
+    const { texts } = context;
     switch (outcome.kind) {
       case 'duplicate':
         logger.info(
@@ -152,6 +157,7 @@ export function makeConfirmSubmissionHandler(deps: ConfirmSubmissionDeps) {
   }
 
   function showStatus(context: ReportContext, mrkdwn: string): Promise<void> {
+    const { texts } = context;
     return showInModal(context, buildStatusModal({ texts, title: texts.modalTitle, mrkdwn }));
   }
 
@@ -172,4 +178,5 @@ interface ReportContext {
   client: WebClient;
   viewId: string;
   userId: string;
+  texts: Texts;
 }

@@ -3,8 +3,8 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { ApprovalService } from '../../core/approval-service.js';
 import type { Seals } from '../private-metadata.js';
+import type { ReaderTexts } from '../reader-locales.js';
 import { slackErrorCode } from '../slack-error-code.js';
-import type { Texts } from '../texts/index.js';
 import { sealProblemText } from '../texts/seal-problem.js';
 import { buildRejectModal } from '../views/reject-modal.js';
 import { clickOrigin, tellActor } from './decision-context.js';
@@ -17,12 +17,14 @@ type ActionArgs = Pick<SlackActionMiddlewareArgs<BlockAction<ButtonAction>>, 'ac
 /** Reject: only someone who may decide gets the small dialog asking why; anyone else is told privately. */
 export function makeRejectActionHandler(deps: {
   approvals: ApprovalService;
-  texts: Texts;
+  /** The clicking person's language. */
+  readers: ReaderTexts;
   seals: Seals;
   logger: Logger;
 }) {
-  const { texts, logger } = deps;
+  const { logger } = deps;
   return async ({ ack, body, action, client }: ActionArgs): Promise<void> => {
+    const texts = deps.readers.for(body.user.id);
     await ack();
     const origin = clickOrigin(body);
     const ref = deps.seals.open('approval', action.value);

@@ -6,7 +6,7 @@ import type { ApprovalService, DecisionResult } from '../../core/approval-servic
 import { AuditUnavailableError } from '../../errors.js';
 import { REASON_MAX_LENGTH, RejectModal } from '../ids.js';
 import type { Seals } from '../private-metadata.js';
-import type { Texts } from '../texts/index.js';
+import type { ReaderTexts } from '../reader-locales.js';
 import { sealProblemText } from '../texts/seal-problem.js';
 import { tellActor } from './decision-context.js';
 import { tellRefusal } from './decision-refusal.js';
@@ -24,12 +24,14 @@ const reasonSchema = z.object({
 /** The reject dialog's submit: a reason is required; the decision is then taken (at most once). */
 export function makeRejectSubmissionHandler(deps: {
   approvals: ApprovalService;
-  texts: Texts;
+  /** The clicking person's language. */
+  readers: ReaderTexts;
   seals: Seals;
   logger: Logger;
 }) {
-  const { texts, logger } = deps;
+  const { logger } = deps;
   return async ({ ack, body, view, client }: SubmitArgs): Promise<void> => {
+    const texts = deps.readers.for(body.user.id);
     const ref = deps.seals.open('reject', view.private_metadata);
     const state = reasonSchema.safeParse(view.state?.values);
     const reason = state.success
