@@ -10,7 +10,9 @@ import { InFlight } from './core/in-flight.js';
 import { createCancelPolicy } from './core/policy.js';
 import { type Clock, systemClock } from './core/ports/clock.js';
 import { reconcileStuckCalls } from './core/reconcile.js';
+import { makeRefusedRequestRecorder } from './core/refused-request.js';
 import { idFactory } from './ids.js';
+import { readinessChecks } from './readiness.js';
 import { CommandAdmission } from './slack/command-admission.js';
 import { createBoltApp } from './slack/create-bolt-app.js';
 import { makeAppHomeOpenedHandler } from './slack/handlers/app-home-opened.js';
@@ -25,6 +27,7 @@ import { routeSlackRequests } from './slack/route-requests.js';
 import { createSlackApiPoster } from './slack/slack-api-poster.js';
 import { createSlackChatClient } from './slack/slack-chat-client.js';
 import { createSlackDirectory } from './slack/slack-directory.js';
+import { createSlackIdentity } from './slack/slack-identity.js';
 import { createSlackNotifier } from './slack/slack-notifier.js';
 import { createSlackViewsClient } from './slack/slack-views-client.js';
 import { textsFor } from './slack/texts/index.js';
@@ -36,9 +39,9 @@ const RECONCILE_EVERY_MS = 60_000;
 /** A command whose dialog has not started opening this close to the trigger id's 3 s is shed. */
 const TRIGGER_BUDGET_MS = 2_500;
 const CLOCK_SYNC_MS = 5 * 60_000;
-/** A store that takes longer than this to answer a ping cannot serve a person waiting in Slack either. */
-const READINESS_WAIT_MS = 2_000;
 const EXPIRY_SWEEP_MS = 60_000;
+/** Start-up waits this long for the first auth.test; a slower or failing one goes on in the background. */
+const IDENTITY_WAIT_MS = 2_000;
 /** WDT calls in flight at once for one batch: well inside the vendor's per-minute limits. */
 const BATCH_CONCURRENCY = 2;
 
@@ -92,30 +95,30 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
   const wdt = resyncOnTimestampRefusal(wdtClient, wdtClock);
   const inFlight = new InFlight();
 
-  const { app } = createBoltApp({
+  // auth.test is retried in the background until it succeeds; until then Bolt runs no listener.
+  const identity = createSlackIdentity({
+    botToken: config.SLACK_BOT_TOKEN,
+    authTest: () => client.auth.test(),
+    configuredAppId: config.SLACK_APP_ID,
+    logger,
+  });
+  const { app, client } = createBoltApp({
     botToken: config.SLACK_BOT_TOKEN,
     signingSecret: config.SLACK_SIGNING_SECRET,
     appToken: config.SLACK_APP_TOKEN,
     port: config.PORT,
     slackApiUrl: config.SLACK_API_URL,
     logger,
-    readiness: {
-      async check() {
-        if (!inFlight.accepting) return 'shutting down';
-        const answer = audit.ping().then(
-          () => null,
-          () => 'audit store unavailable',
-        );
-        return withDeadline(answer, READINESS_WAIT_MS, () => 'audit store not answering');
-      },
-    },
+    clock,
+    authorize: identity.authorize,
+    readinessChecks: readinessChecks({ accepting: () => inFlight.accepting, audit, identity }),
   });
 
   const policy = createCancelPolicy({
     allow: { users: config.CANCEL_ALLOWED_USERS, usergroups: config.CANCEL_ALLOWED_USERGROUPS },
     approvers: { users: config.CANCEL_APPROVERS, usergroups: config.CANCEL_APPROVER_GROUPS },
     channels: config.CANCEL_ALLOWED_CHANNELS,
-    directory: createSlackDirectory({ client: app.client, clock }),
+    directory: createSlackDirectory({ client, clock }),
   });
   const slackApi = createSlackApiPoster({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL });
   const notifier = createSlackNotifier({
@@ -157,50 +160,69 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
   });
   const metadataKey = config.SLACK_SIGNING_SECRET;
   const views = createSlackViewsClient(slackApi);
+  const recordRefusal = makeRefusedRequestRecorder({ audit, clock, newId, wdtHost: wdt.environment.host });
   const publishHome = makeHomePublisher({ audit, approvals, texts, metadataKey, logger });
 
-  routeSlackRequests(app, {
-    cancelStockin: makeSlashCommandHandler({
-      cancel,
-      policy,
-      texts,
-      environment: wdt.environment,
-      metadataKey,
-      maxOrders: config.MAX_BATCH,
-      askWhom: texts.askWhomDefault,
-      preview: {
-        lookupDays: config.LOOKUP_DAYS,
-        approvalMode: config.APPROVAL_MODE,
-        approvalTtlMinutes: config.APPROVAL_TTL_MINUTES,
-      },
-      views,
-      inFlight,
-      admission: new CommandAdmission(
-        {
-          perSecond: config.COMMANDS_PER_SECOND,
-          burst: config.COMMAND_BURST,
-          maxInFlight: config.COMMANDS_IN_FLIGHT,
+  routeSlackRequests(
+    app,
+    {
+      cancelStockin: makeSlashCommandHandler({
+        cancel,
+        policy,
+        texts,
+        environment: wdt.environment,
+        metadataKey,
+        maxOrders: config.MAX_BATCH,
+        askWhom: texts.askWhomDefault,
+        preview: {
+          lookupDays: config.LOOKUP_DAYS,
+          approvalMode: config.APPROVAL_MODE,
+          approvalTtlMinutes: config.APPROVAL_TTL_MINUTES,
         },
+        views,
+        inFlight,
+        admission: new CommandAdmission(
+          {
+            perSecond: config.COMMANDS_PER_SECOND,
+            burst: config.COMMAND_BURST,
+            maxInFlight: config.COMMANDS_IN_FLIGHT,
+          },
+          logger,
+        ),
+        triggerBudgetMs: overrides.triggerBudgetMs ?? TRIGGER_BUDGET_MS,
         logger,
-      ),
-      triggerBudgetMs: overrides.triggerBudgetMs ?? TRIGGER_BUDGET_MS,
-      logger,
-    }),
-    confirm: makeConfirmSubmissionHandler({
-      cancel,
-      views,
-      inFlight,
-      texts,
-      environment: wdt.environment,
-      metadataKey,
-      logger,
-    }),
-    reject: makeRejectSubmissionHandler({ approvals, texts, metadataKey, logger }),
-    unknownView: makeUnknownViewHandler({ texts, logger }),
-    approve: makeApproveActionHandler({ approvals, publishHome, texts, metadataKey, logger }),
-    rejectClick: makeRejectActionHandler({ approvals, texts, metadataKey, logger }),
-    homeOpened: makeAppHomeOpenedHandler({ publishHome }),
-  });
+      }),
+      confirm: makeConfirmSubmissionHandler({
+        cancel,
+        views,
+        inFlight,
+        texts,
+        environment: wdt.environment,
+        metadataKey,
+        logger,
+      }),
+      reject: makeRejectSubmissionHandler({ approvals, texts, metadataKey, logger }),
+      unknownView: makeUnknownViewHandler({ texts, logger }),
+      approve: makeApproveActionHandler({ approvals, publishHome, texts, metadataKey, logger }),
+      rejectClick: makeRejectActionHandler({ approvals, texts, metadataKey, logger }),
+      homeOpened: makeAppHomeOpenedHandler({ publishHome }),
+    },
+    {
+      identity: identity.current,
+      refusalText: texts.foreignWorkspace,
+      refuse: (origin, detail) => {
+        logger.warn({ origin }, detail);
+        return recordRefusal({
+          teamId: origin.teamId,
+          channelId: origin.channelId,
+          userId: origin.userId,
+          detail,
+        }).catch((error: unknown) =>
+          logger.error({ err: error, origin }, 'could not audit a refused foreign request'),
+        );
+      },
+    },
+  );
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
@@ -241,6 +263,8 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
           'Nobody may cancel stock-in orders: set CANCEL_ALLOWED_USERS or CANCEL_ALLOWED_USERGROUPS. Every request will be refused.',
         );
       }
+      // Requests that come before auth.test has answered are refused: give it a moment, never more.
+      await withDeadline(identity.start(), IDENTITY_WAIT_MS, () => undefined);
       await wdtClock.measure(wdt);
       clockTimer = setInterval(() => void wdtClock.measure(wdt), CLOCK_SYNC_MS);
       clockTimer.unref();
@@ -268,6 +292,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       clearInterval(expiryTimer);
       await reconciling;
       clearInterval(clockTimer);
+      identity.stop();
       const drained = await inFlight.drain(config.SHUTDOWN_GRACE_MS);
       await app
         .stop()
