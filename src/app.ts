@@ -48,6 +48,11 @@ const BATCH_CONCURRENCY = 2;
 export interface BotOverrides {
   logger: Logger;
   clock?: Clock;
+  /**
+   * Judges the 5-minute window of Slack's request timestamps (default: the system clock). Apart from `clock`,
+   * which tests move forward to expire approvals while Slack's requests keep real time.
+   */
+  requestClock?: Clock;
   /** Shed commands this long after arrival (tests set it below zero to see the late shedding). */
   triggerBudgetMs?: number;
 }
@@ -109,7 +114,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     port: config.PORT,
     slackApiUrl: config.SLACK_API_URL,
     logger,
-    clock,
+    clock: overrides.requestClock ?? systemClock,
     authorize: identity.authorize,
     readinessChecks: readinessChecks({ accepting: () => inFlight.accepting, audit, identity }),
   });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresUnavailableReason } from '../audit/postgres-test-db.js';
 import { startProcessStack } from '../support/process-stack.js';
 import { spawnBot } from '../support/spawn-bot.js';
 
@@ -20,6 +21,11 @@ const PASSWORD = 'pg-secret-password-never-logged';
  * bound is generous and the order of lines (error before "up") is the sharp check.
  */
 const START_BOUND_MS = 10_000;
+
+const postgresDown = await postgresUnavailableReason();
+if (postgresDown && process.env.CI)
+  throw new Error(`CI needs PostgreSQL for the start-up tests: ${postgresDown}`);
+if (postgresDown) console.warn(`Skipping the missing-database start-up test: ${postgresDown}`);
 
 let stack: Awaited<ReturnType<typeof startProcessStack>>;
 let dir: string;
@@ -177,4 +183,18 @@ describe('start-up when the audit store cannot be opened', () => {
     expect(result.body.checks.audit).toBe('unavailable: not answering');
     expect(result.lines.join('\n')).not.toContain(PASSWORD);
   }, 40_000);
+
+  it.skipIf(postgresDown !== null)(
+    'PostgreSQL answering but the database does not exist: starts, says so naming DATABASE_URL, /readyz 503',
+    async () => {
+      const url = `postgres://postgres:${PASSWORD}@127.0.0.1:5432/cancel_stockin_no_such_database`;
+      const result = await startsUnready({ DATABASE_URL: url });
+      expect(result.line?.msg).toContain('DATABASE_URL');
+      expect(result.line?.msg).toContain('does not exist');
+      expect(result.status).toBe(503);
+      expect(result.body.checks.audit).toMatch(/^unavailable: .*does not exist/);
+      expect(result.lines.join('\n')).not.toContain(PASSWORD);
+    },
+    40_000,
+  );
 });

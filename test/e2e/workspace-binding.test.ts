@@ -81,9 +81,9 @@ describe('request freshness (HTTP mode)', () => {
     expectNothingDone(stack);
   });
 
-  it("judges the window by the bot's injected clock", async () => {
+  it("judges the window by the bot's injected request clock", async () => {
     const realNow = Date.now();
-    stack = await startLocalStack({ clock: { now: () => new Date(realNow + HOUR_S * 1000) } });
+    stack = await startLocalStack({ requestClock: { now: () => new Date(realNow + HOUR_S * 1000) } });
     // Fresh by the machine's clock (Bolt's own check passes it), an hour old by the bot's.
     expect((await signedCommand(stack, {}, Math.floor(realNow / 1000))).statusCode).toBe(401);
     expect((await signedCommand(stack, {}, Math.floor(realNow / 1000) + HOUR_S)).statusCode).toBe(200);
