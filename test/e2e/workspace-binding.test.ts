@@ -6,6 +6,7 @@ import { textsFor } from '../../src/slack/texts/index.js';
 import { postToBolt } from '../../src/standin/post-to-bolt.js';
 import { buildSlashCommandBody } from '../../src/standin/slack-payloads.js';
 import { STANDIN_WORKSPACE } from '../../src/standin/workspace-identity.js';
+import { eventually } from '../support/process-stack.js';
 
 const ORDER = 'RK2006030008';
 const HOUR_S = 3_600;
@@ -55,7 +56,11 @@ describe('workspace binding', () => {
       expect(ack.statusCode).toBe(200);
       expect(ack.json).toEqual({ response_type: 'ephemeral', text: textsFor('en').foreignWorkspace });
 
-      const refusal = (await auditEntries(stack)).find((entry) => entry.event === 'denied');
+      // The refusal is recorded right after the ack.
+      const s = stack;
+      const refusal = await eventually(async () =>
+        (await auditEntries(s)).find((entry) => entry.event === 'denied'),
+      );
       expect(refusal?.record.detail).toContain(named);
       expect(refusal?.record.orderNo).toBeNull();
       expectNothingDone(stack);
