@@ -1,8 +1,8 @@
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { openAuditStoreWhenReady } from './audit/open-store-when-ready.js';
 import type { Config } from './config/config.js';
+import { transportWarnings } from './config/transport.js';
 import { createApprovalService } from './core/approval-service.js';
 import { createCancelService } from './core/cancel-service.js';
 import { withDeadline } from './core/deadline.js';
@@ -12,7 +12,17 @@ import { type Clock, systemClock } from './core/ports/clock.js';
 import { reconcileStuckCalls } from './core/reconcile.js';
 import { makeRefusedRequestRecorder } from './core/refused-request.js';
 import { idFactory } from './ids.js';
+import { createBotMetrics } from './metrics/bot-metrics.js';
+import { instrumentAuditStore } from './metrics/instrumented-audit-store.js';
+import { instrumentSlackPoster } from './metrics/instrumented-slack-poster.js';
+import { instrumentWdt } from './metrics/instrumented-wdt.js';
+import { auditStoreProbe } from './metrics/store-probe.js';
 import { readinessChecks } from './readiness.js';
+import {
+  createChainHeadWitness,
+  startChainHeadWitness,
+  type WitnessPassOutcome,
+} from './slack/chain-head-witness.js';
 import { CommandAdmission } from './slack/command-admission.js';
 import { createBoltApp } from './slack/create-bolt-app.js';
 import { makeAppHomeOpenedHandler } from './slack/handlers/app-home-opened.js';
@@ -23,8 +33,11 @@ import { makeRejectSubmissionHandler } from './slack/handlers/reject-submission.
 import { makeSlashCommandHandler } from './slack/handlers/slash-command.js';
 import { makeUnknownViewHandler } from './slack/handlers/unknown-view.js';
 import { makeHomePublisher } from './slack/home-publisher.js';
+import { metricsRoute } from './slack/metrics-route.js';
+import { createSeals } from './slack/private-metadata.js';
 import { routeSlackRequests } from './slack/route-requests.js';
 import { createSlackApiPoster } from './slack/slack-api-poster.js';
+import { createSlackChannelMembership } from './slack/slack-channel-membership.js';
 import { createSlackChatClient } from './slack/slack-chat-client.js';
 import { createSlackDirectory } from './slack/slack-directory.js';
 import { createSlackIdentity } from './slack/slack-identity.js';
@@ -44,6 +57,8 @@ const EXPIRY_SWEEP_MS = 60_000;
 const IDENTITY_WAIT_MS = 2_000;
 /** WDT calls in flight at once for one batch: well inside the vendor's per-minute limits. */
 const BATCH_CONCURRENCY = 2;
+/** The store-backed gauges are read at most this often, and a scrape waits this long for them at most. */
+const STORE_GAUGES = { maxAgeMs: 5_000, waitMs: 1_000 };
 
 export interface BotOverrides {
   logger: Logger;
@@ -63,6 +78,8 @@ export interface Bot {
   stop(): Promise<{ drained: boolean }>;
   /** One pass of the approval expiry sweep (it also runs every minute); resolves to how many expired. */
   expireApprovals(): Promise<number>;
+  /** One pass of the chain-head witness (it also runs every AUDIT_WITNESS_MINUTES). */
+  witnessChainHead(): Promise<WitnessPassOutcome>;
 }
 
 /** The composition root: builds every port and adapter from the config and wires them together. */
@@ -71,21 +88,25 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
   const clock = overrides.clock ?? systemClock;
   const newId = idFactory();
   const texts = textsFor(config.BOT_LOCALE);
+  const metrics = createBotMetrics({ storeGauges: STORE_GAUGES });
 
-  const audit = await openAuditStoreWhenReady({
+  const openedAudit = await openAuditStoreWhenReady({
     databaseUrl: config.DATABASE_URL,
     sqlitePath: config.AUDIT_DB_PATH,
     logger,
     // Wherever the logs are shipped, they hold a witness of every entry for `audit verify --witness`, also of
     // those no Slack message shows (requests, refusals): cutting them from the database shows.
-    onCommitted: (entry) =>
+    onCommitted: (entry) => {
       logger.info(
         {
           audit: { seq: entry.seq, hash: entry.hash, event: entry.event, attemptId: entry.record.attemptId },
         },
         'audit entry committed',
-      ),
+      );
+      metrics.noteCommitted(entry);
+    },
   });
+  const audit = instrumentAuditStore(openedAudit, metrics);
   // Signs with WDT's time, not ours: a machine whose clock drifted minutes still gets its cancels through.
   const wdtClock = new SkewClock({ base: clock, logger });
   const wdtClient = createWdtClient({
@@ -97,7 +118,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     clock: wdtClock,
     logger: logger.child({ component: 'wdt' }),
   });
-  const wdt = resyncOnTimestampRefusal(wdtClient, wdtClock);
+  const wdt = resyncOnTimestampRefusal(instrumentWdt(wdtClient, metrics), wdtClock);
   const inFlight = new InFlight();
 
   // auth.test is retried in the background until it succeeds; until then Bolt runs no listener.
@@ -107,17 +128,20 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     configuredAppId: config.SLACK_APP_ID,
     logger,
   });
-  const { app, client } = createBoltApp({
+  const bolt = createBoltApp({
     botToken: config.SLACK_BOT_TOKEN,
     signingSecret: config.SLACK_SIGNING_SECRET,
     appToken: config.SLACK_APP_TOKEN,
     port: config.PORT,
+    host: config.HOST,
+    routes: [metricsRoute(metrics.registry, config.METRICS_TOKEN)],
     slackApiUrl: config.SLACK_API_URL,
     logger,
     clock: overrides.requestClock ?? systemClock,
     authorize: identity.authorize,
-    readinessChecks: readinessChecks({ accepting: () => inFlight.accepting, audit, identity }),
+    readinessChecks: readinessChecks({ accepting: () => inFlight.accepting, audit: openedAudit, identity }),
   });
+  const { app, client } = bolt;
 
   const policy = createCancelPolicy({
     allow: { users: config.CANCEL_ALLOWED_USERS, usergroups: config.CANCEL_ALLOWED_USERGROUPS },
@@ -125,13 +149,22 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     channels: config.CANCEL_ALLOWED_CHANNELS,
     directory: createSlackDirectory({ client, clock }),
   });
-  const slackApi = createSlackApiPoster({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL });
+  // Dialog and button data, sealed with a key derived from the signing secret, each for one purpose and a time.
+  const seals = createSeals({
+    key: config.SLACK_SIGNING_SECRET,
+    clock,
+    approvalTtlMs: config.APPROVAL_TTL_MINUTES * 60_000,
+  });
+  const slackApi = instrumentSlackPoster(
+    createSlackApiPoster({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL }),
+    metrics,
+  );
   const notifier = createSlackNotifier({
     client: createSlackChatClient(slackApi),
     texts,
     environment: wdt.environment,
     auditChannelId: config.AUDIT_CHANNEL_ID,
-    metadataKey: config.SLACK_SIGNING_SECRET,
+    seals,
     approvalTtlMinutes: config.APPROVAL_TTL_MINUTES,
     logger,
   });
@@ -163,10 +196,19 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     inFlight,
     logger,
   });
-  const metadataKey = config.SLACK_SIGNING_SECRET;
+  const witness = createChainHeadWitness({
+    audit,
+    chat: createSlackChatClient(slackApi),
+    channelId: config.AUDIT_CHANNEL_ID,
+    texts,
+    clock,
+    logger,
+  });
+  let witnessTimer: { stop(): void } | undefined;
   const views = createSlackViewsClient(slackApi);
   const recordRefusal = makeRefusedRequestRecorder({ audit, clock, newId, wdtHost: wdt.environment.host });
-  const publishHome = makeHomePublisher({ audit, approvals, texts, metadataKey, logger });
+  const channels = createSlackChannelMembership({ client, clock });
+  const publishHome = makeHomePublisher({ audit, approvals, policy, channels, texts, seals, logger });
 
   routeSlackRequests(
     app,
@@ -176,7 +218,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
         policy,
         texts,
         environment: wdt.environment,
-        metadataKey,
+        seals,
         maxOrders: config.MAX_BATCH,
         askWhom: texts.askWhomDefault,
         preview: {
@@ -195,6 +237,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
           logger,
         ),
         triggerBudgetMs: overrides.triggerBudgetMs ?? TRIGGER_BUDGET_MS,
+        countCommand: metrics.countCommand,
         logger,
       }),
       confirm: makeConfirmSubmissionHandler({
@@ -203,13 +246,13 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
         inFlight,
         texts,
         environment: wdt.environment,
-        metadataKey,
+        seals,
         logger,
       }),
-      reject: makeRejectSubmissionHandler({ approvals, texts, metadataKey, logger }),
+      reject: makeRejectSubmissionHandler({ approvals, texts, seals, logger }),
       unknownView: makeUnknownViewHandler({ texts, logger }),
-      approve: makeApproveActionHandler({ approvals, publishHome, texts, metadataKey, logger }),
-      rejectClick: makeRejectActionHandler({ approvals, texts, metadataKey, logger }),
+      approve: makeApproveActionHandler({ approvals, publishHome, texts, seals, logger }),
+      rejectClick: makeRejectActionHandler({ approvals, texts, seals, logger }),
       homeOpened: makeAppHomeOpenedHandler({ publishHome }),
     },
     {
@@ -236,6 +279,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
   // Under the lock the order's status is looked up first (one query per 30-day window), then cancelled.
   const lookupCalls = Math.ceil(config.LOOKUP_DAYS / 30) + 1;
   const longestCallMs = (8 + 2 * lookupCalls) * config.WDT_TIMEOUT_MS + 8_000;
+  metrics.watchStore(auditStoreProbe(audit, clock, { stuckAfterMs: longestCallMs }));
   let reconciling: Promise<unknown> | null = null;
   const reconcile = () => {
     reconciling ??= reconcileStuckCalls({
@@ -263,6 +307,8 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
 
   return {
     async start() {
+      for (const warning of transportWarnings(config))
+        logger.warn({ wdtHost: wdt.environment.host }, warning);
       if (!policy.configured) {
         logger.warn(
           'Nobody may cancel stock-in orders: set CANCEL_ALLOWED_USERS or CANCEL_ALLOWED_USERGROUPS. Every request will be refused.',
@@ -273,8 +319,8 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       await wdtClock.measure(wdt);
       clockTimer = setInterval(() => void wdtClock.measure(wdt), CLOCK_SYNC_MS);
       clockTimer.unref();
-      const server = (await app.start(config.PORT)) as Server | undefined;
-      const address = server?.address?.() as AddressInfo | null | undefined;
+      const server = await bolt.start();
+      const address = server.address() as AddressInfo | null;
       const port = address && typeof address === 'object' ? address.port : null;
       logger.info(
         {
@@ -290,16 +336,22 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       reconcileTimer.unref();
       expiryTimer = setInterval(expireApprovals, EXPIRY_SWEEP_MS);
       expiryTimer.unref();
+      witnessTimer = startChainHeadWitness(witness, {
+        everyMs: config.AUDIT_WITNESS_MINUTES * 60_000,
+        channelId: config.AUDIT_CHANNEL_ID,
+        logger,
+      });
       return { port };
     },
     async stop() {
       clearInterval(reconcileTimer);
       clearInterval(expiryTimer);
+      witnessTimer?.stop();
       await reconciling;
       clearInterval(clockTimer);
       identity.stop();
       const drained = await inFlight.drain(config.SHUTDOWN_GRACE_MS);
-      await app
+      await bolt
         .stop()
         .catch((error: unknown) => logger.warn({ err: error }, 'Slack receiver did not stop cleanly'));
       await slackApi.close();
@@ -308,5 +360,6 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       return { drained };
     },
     expireApprovals,
+    witnessChainHead: () => witness.publishOnce(),
   };
 }

@@ -5,8 +5,6 @@
 export const ErrorCode = {
   AuditUnavailable: 'cancel_stockin_audit_unavailable',
   ShuttingDown: 'cancel_stockin_shutting_down',
-  InvalidPayload: 'cancel_stockin_invalid_payload',
-  Unexpected: 'cancel_stockin_unexpected',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -30,16 +28,4 @@ export class ShuttingDownError extends CancelStockinError {
   constructor() {
     super(ErrorCode.ShuttingDown, 'The bot is restarting and takes no new cancels right now');
   }
-}
-
-export class InvalidPayloadError extends CancelStockinError {
-  constructor(detail: string) {
-    super(ErrorCode.InvalidPayload, `Slack sent a payload this bot cannot use: ${detail}`);
-  }
-}
-
-/** One normaliser for unknown throws, so every catch reports the same shape. */
-export function toCancelStockinError(error: unknown): CancelStockinError {
-  if (error instanceof CancelStockinError) return error;
-  return new CancelStockinError(ErrorCode.Unexpected, 'Unexpected internal error', { cause: error });
 }

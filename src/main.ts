@@ -40,6 +40,7 @@ async function main(): Promise<void> {
       config.SLACK_APP_TOKEN ?? '',
       config.WDT_APP_SECRET,
       databasePassword(config.DATABASE_URL),
+      config.METRICS_TOKEN ?? '',
     ],
   });
   if (envFile.path !== null) {

@@ -1,13 +1,13 @@
 import { setFlagsFromString } from 'node:v8';
 
 /**
- * V8 settings that keep the bot's resident memory near the framework's own (measured in BENCHMARKS.md):
+ * V8 settings that keep the bot's resident memory near the framework's own (what each saves, and what it
+ * costs in GC time, is measured in BENCHMARKS.md):
  * - `--liftoff-only`: undici parses HTTP with WebAssembly, and V8 re-compiles that parser with TurboFan in
- *   the background a moment after the first outbound call, taking ~50 MB of native memory for it. The bot
+ *   the background a moment after the first outbound call, which takes native memory of its own. The bot
  *   reads a few responses a second; the baseline compiler's code is fast enough.
  * - `--heap-growing-percent=50`: after each major GC the old generation may grow by half, not by up to
  *   4×. A burst of acks promotes short-lived request objects; they are collected sooner, not hoarded.
- *   Measured at c = 200: peak 211 → 168 MB for 1.1 points more of the CPU in GC (20 % gave 165 MB for 1.9).
  * Both are read when used (the parser is compiled on undici's first connection), so setting them before the
  * bot makes its first call is enough. Best effort: a runtime that refuses a flag runs as before.
  * The young generation's cap (`--max-semi-space-size=8`) cannot be set here: V8 sizes it when the heap is

@@ -13,6 +13,7 @@ import { EXPORT_FORMATS, type ExportFormat, exportEntries, isExportFormat } from
 import { formatHistoryLine } from './cli/history-line.js';
 import { parseRangeBound } from './cli/time-range.js';
 import { checkWitnesses, parseWitness, type Witness } from './cli/witness.js';
+import { loadWitnessFiles, WitnessFileError } from './cli/witness-files.js';
 
 const EXIT_OK = 0;
 /** The chain is broken (verify). */
@@ -24,16 +25,21 @@ const EXIT_FAILED = 3;
 export const USAGE = `Usage: npm run audit -- <command> [options]
 
 Commands:
-  verify [--witness SEQ:HASH]...
+  verify [--witness SEQ:HASH]... [--witness-slack FILE]... [--witness-log FILE]...
                               Re-hash the whole audit chain. Exit 0 when intact (prints the entry count and
                               head hash: keep it, a later verify must extend it), 1 naming the first bad entry.
                               Each --witness is an entry seen outside the database (the chain head on a
                               result message in Slack, or an earlier verify): exit 1 when the chain no longer
-                              holds it (cut back, or rewritten from that entry on).
+                              holds it (cut back, or rewritten from that entry on). --witness-slack takes every
+                              chain head in exported Slack messages (a channel's day file from a workspace
+                              export, or one message per line); --witness-log every 'audit entry committed'
+                              line of the bot's own log.
   export [--format csv|jsonl] [--since DATE] [--until DATE] [--out FILE]
                               Write entries in chain order (default csv; default FILE audit-export-<UTC time>.<ext>
-                              in the current directory; --out - writes to stdout). CSV is UTF-8 with BOM; cells
-                              starting with = + - @ get a leading ' so spreadsheets never run them as formulas.
+                              in the current directory; --out - writes to stdout). CSV is UTF-8 with BOM, every
+                              text cell quoted; = + - @ tab CR at a cell's start, or after , ; " or a line
+                              break inside it, get a leading ' so spreadsheets never run them as formulas
+                              (read with , or ; as the separator).
   show ORDER_NO               Print the history of one stock-in order, oldest first.
 
 Options:
@@ -132,24 +138,35 @@ async function withStore<T>(
 async function verifyCommand(args: string[], io: AuditCliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { ...COMMON_OPTIONS, witness: { type: 'string', multiple: true } },
+    options: {
+      ...COMMON_OPTIONS,
+      witness: { type: 'string', multiple: true },
+      'witness-slack': { type: 'string', multiple: true },
+      'witness-log': { type: 'string', multiple: true },
+    },
     allowPositionals: true,
     strict: true,
   });
   if (values.help) return help(io);
   expectPositionals(positionals, { min: 0, max: 0, name: 'no arguments' });
   const witnesses = parseWitnesses(values.witness ?? []);
+  const fromFiles = await loadWitnessFiles(
+    { slack: values['witness-slack'] ?? [], log: values['witness-log'] ?? [] },
+    io.cwd,
+  ).catch((error: unknown) => {
+    throw error instanceof WitnessFileError ? new UsageError(error.message) : error;
+  });
   const target = resolveDbTarget(values.db, io.env, io.cwd);
   const { verdict, witnessed } = await withStore(target, io, async (store) => {
     const verdict = await store.verifyChain();
     const witnessed = verdict.ok
-      ? await checkWitnesses(store, witnesses, verdict.entries)
+      ? await checkWitnesses(store, witnesses, verdict.entries, fromFiles.witnesses)
       : { ok: false, lines: [] };
     return { verdict, witnessed };
   });
   if (verdict.ok) {
     const where = describeDbTarget(target);
-    const seen = witnessed.lines.map((line) => `${line}\n`).join('');
+    const seen = [...fromFiles.lines, ...witnessed.lines].map((line) => `${line}\n`).join('');
     if (!witnessed.ok) {
       io.stdout.write(`BROKEN: the audit chain no longer holds what a witness saw (${where})\n${seen}`);
       return EXIT_BROKEN;

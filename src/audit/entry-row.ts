@@ -133,7 +133,28 @@ export function rowToStoredEntry(row: EntryRow): StoredEntry {
   } catch {
     return { ...base, record: null, defect: 'record_json is not valid JSON' };
   }
-  return { ...base, record, defect: findColumnDefect(row, record) };
+  return {
+    ...base,
+    record,
+    defect: findTextDefect(row.record_json, record) ?? findColumnDefect(row, record),
+  };
+}
+
+/**
+ * The hash covers the canonical form of the parsed record, so stored text that parses to the same value but is
+ * not that form (a duplicate key such as `"reason":"FORGED","reason":"original"`, whose first value SQL's
+ * json_extract returns while JSON.parse keeps the last) would verify while readers of the raw text see
+ * something else. Only the exact canonical text is trusted.
+ */
+function findTextDefect(recordJson: string, record: unknown): string | undefined {
+  let canonical: string;
+  try {
+    canonical = canonicalJson(record);
+  } catch {
+    return 'record_json holds a value canonical JSON cannot represent';
+  }
+  if (canonical === recordJson) return undefined;
+  return 'record_json is not the canonical form of its own value (a duplicate key, reordered keys or extra whitespace)';
 }
 
 function findColumnDefect(row: EntryRow, record: unknown): string | undefined {

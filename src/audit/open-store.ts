@@ -20,7 +20,7 @@ export async function openAuditStore(options: {
   onThreadLost?: (error: Error) => void;
 }): Promise<AuditStore> {
   // Imported on demand: a bot on SQLite never loads `pg`, and on its thread never loads SQLite in the main
-  // isolate (each is ~10 MB of resident memory).
+  // isolate (each costs resident memory; BENCHMARKS.md has the figure).
   if (isPostgresUrl(options.databaseUrl)) {
     const { openPostgresAuditStore } = await import('./postgres-store.js');
     return openPostgresAuditStore({ connectionString: options.databaseUrl, logger: options.logger });

@@ -63,7 +63,7 @@ const IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000;
 
 /**
  * The server's timeouts need a server. A host that vanishes mid-query (a failover moving the address) leaves the
- * query waiting for TCP to give up, ~15 minutes, holding one of the pool's few connections. Past this, our side
+ * query waiting for TCP to give up (minutes; README), holding one of the pool's few connections. Past this, our side
  * drops the connection. It is longer than the statement timeout, so a live server always answers first. An
  * answer lost after COMMIT was sent makes a write that did happen look failed; that is safe: before a WDT call
  * the cancel is refused (a `calling` entry left behind is settled by the reconciler from WDT's own record),

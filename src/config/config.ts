@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { WDT_TEST_BASE_URL } from '../wdt/environment.js';
+import { transportProblems } from './transport.js';
 
 const csvIds = (pattern: RegExp, what: string) =>
   z
@@ -46,6 +47,8 @@ export const configSchema = z.object({
   WDT_APP_SECRET: z.string().regex(/^[^:]+:.+$/, 'must be the WDT appsecret in the form secret:salt'),
   WDT_BASE_URL: z.url().default(WDT_TEST_BASE_URL),
   WDT_TIMEOUT_MS: positiveInt(10_000, 120_000),
+  // Transport (issue 19.1): see transport.ts for which plain-HTTP URLs are accepted.
+  WDT_ALLOW_HTTP: flag,
   AUDIT_DB_PATH: z.string().min(1).default('./data/audit.db'),
   DATABASE_URL: z
     .string()
@@ -66,12 +69,20 @@ export const configSchema = z.object({
   CANCEL_APPROVERS: csvIds(/^[UW][A-Z0-9]{2,}$/, 'Slack user ids like U0123456'),
   CANCEL_APPROVER_GROUPS: csvIds(/^S[A-Z0-9]{2,}$/, 'Slack user group ids like S0123456'),
   APPROVAL_TTL_MINUTES: positiveInt(30, 7 * 24 * 60),
+  AUDIT_WITNESS_MINUTES: positiveInt(15, 24 * 60),
   MAX_BATCH: positiveInt(20, 20),
   SHUTDOWN_GRACE_MS: positiveInt(15_000, 600_000),
   COMMANDS_PER_SECOND: positiveInt(20, 1_000),
   COMMAND_BURST: positiveInt(40, 1_000),
   COMMANDS_IN_FLIGHT: positiveInt(64, 1_000),
   BOT_LOCALE: z.enum(['zh-CN', 'en']).default('zh-CN'),
+  // Metrics and the listen address (issue 16).
+  HOST: z.string().min(1).default('0.0.0.0'),
+  METRICS_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters (it guards /metrics)')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -97,5 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     });
     throw new ConfigError(problems);
   }
+  const transport = transportProblems(result.data);
+  if (transport.length > 0) throw new ConfigError(transport);
   return Object.freeze(result.data);
 }

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { STOCKIN_STATUS } from '../core/ports/wdt.js';
+import { parseShanghai } from '../shanghai-time.js';
 import { WDT_API_VERSION, WDT_METHOD } from '../wdt/methods.js';
-import { parseShanghai } from '../wdt/shanghai-time.js';
 import { signRequest, splitAppSecret, wdtTimestamp } from '../wdt/sign.js';
 import { type SandboxOrder, toVendorOrder } from './orders.js';
 

@@ -44,9 +44,9 @@ export interface WorkspaceGuard {
 
 /**
  * Every Slack request this app answers goes through one global middleware that dispatches on its kind.
- * Bolt runs each registered listener's matching chain on every request, and that is not cheap: a bare Bolt
- * app with three more listeners (that never match) acked 17 % fewer slash commands a second in the same run
- * (BENCHMARKS.md). Anything not ours is passed on untouched (`next()`), as an unmatched listener would.
+ * Bolt runs each registered listener's matching chain on every request, and that is not cheap: listeners that
+ * never match still cost acks a second (measured in BENCHMARKS.md). Anything not ours is passed on untouched
+ * (`next()`), as an unmatched listener would.
  */
 export function routeSlackRequests(app: App, handlers: SlackHandlers, guard: WorkspaceGuard): void {
   app.use(async (args) => {

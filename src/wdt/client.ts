@@ -3,12 +3,12 @@ import type { Logger } from 'pino';
 import { Agent, type Dispatcher } from 'undici';
 import type { Clock } from '../core/ports/clock.js';
 import type { StockinOrder, StockinQuery, WdtOutcome, WdtPort } from '../core/ports/wdt.js';
+import { formatShanghai } from '../shanghai-time.js';
 import { describeEnvironment } from './environment.js';
 import { mapOrderPage } from './map-order.js';
 import { WDT_API_VERSION, WDT_METHOD } from './methods.js';
 import { sendRequest } from './send-request.js';
 import { parseServerTime } from './server-time.js';
-import { formatShanghai } from './shanghai-time.js';
 import { signRequest, splitAppSecret, wdtTimestamp } from './sign.js';
 
 const DEFAULT_TIMEOUT_MS = 10_000;

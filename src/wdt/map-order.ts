@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { StockinDetailLine, StockinOrder } from '../core/ports/wdt.js';
-import { parseShanghai } from './shanghai-time.js';
+import { parseShanghai } from '../shanghai-time.js';
 
 /** The vendor's table says strings, its examples send numbers: accept both wherever a value is scalar. */
 const scalar = z.union([z.string(), z.number(), z.boolean()]).nullish();

@@ -1,12 +1,21 @@
-/** Child process for the two-process test: appends N entries to the SQLite file given on the command line. */
+/**
+ * Child process for the two-process test: opens the SQLite file given on the command line, says `ready` to
+ * its parent, waits for `go`, then appends N entries. The parent sends `go` once both children are ready, so
+ * their appends overlap however long each took to start.
+ */
+import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
 import { buildRecord } from '../support/audit-fixtures.js';
 
-const [path, count, tag, startAt] = process.argv.slice(2);
-if (!path || !count || !tag || !startAt) throw new Error('usage: append-worker PATH COUNT TAG START_AT_MS');
+const [path, count, tag] = process.argv.slice(2);
+if (!path || !count || !tag || !process.send) {
+  throw new Error('usage: append-worker PATH COUNT TAG (spawned with an IPC channel)');
+}
 const store = openSqliteAuditStore({ path });
-await sleep(Math.max(0, Number(startAt) - Date.now()));
+const go = once(process, 'message');
+process.send('ready');
+await go;
 for (let i = 0; i < Number(count); i += 1) {
   await store.append(
     'requested',
@@ -18,3 +27,4 @@ for (let i = 0; i < Number(count); i += 1) {
   await sleep(1);
 }
 await store.close();
+process.disconnect();

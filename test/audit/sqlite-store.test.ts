@@ -94,18 +94,27 @@ describe('SQLite audit store', () => {
     const path = join(dir, 'two-processes', 'audit.db');
     openSqliteAuditStore({ path }).close();
     const worker = fileURLToPath(new URL('./append-worker.ts', import.meta.url));
-    // Both start at the same instant, after tsx has loaded in each, so their appends really interleave.
-    const startAt = String(Date.now() + 2500);
-    const run = (tag: string) =>
-      new Promise<void>((resolve, reject) => {
-        const args = ['--import', 'tsx', worker, path, '200', tag, startAt];
-        const child = spawn(process.execPath, args, { stdio: 'inherit' });
+    // A barrier, not a start time: each child says when it is ready and both are told to go together.
+    const start = (tag: string) => {
+      const args = ['--import', 'tsx', worker, path, '200', tag];
+      const child = spawn(process.execPath, args, { stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
+      const ready = new Promise<void>((resolve, reject) => {
+        child.once('message', () => resolve());
+        child.once('error', reject);
+        child.once('exit', (code) => reject(new Error(`worker ${tag} exited ${code} before it was ready`)));
+      });
+      const exited = new Promise<void>((resolve, reject) => {
         child.on('error', reject);
         child.on('exit', (code) =>
           code === 0 ? resolve() : reject(new Error(`worker ${tag} exited ${code}`)),
         );
       });
-    await Promise.all([run('P1'), run('P2')]);
+      return { child, ready, exited };
+    };
+    const workers = [start('P1'), start('P2')];
+    await Promise.all(workers.map((w) => w.ready));
+    for (const w of workers) w.child.send('go');
+    await Promise.all(workers.map((w) => w.exited));
 
     const store = openSqliteAuditStore({ path });
     expect(await store.verifyChain()).toMatchObject({ ok: true, entries: 400 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../src/audit/canonical-json.js';
 import { runAuditCli } from '../../src/audit/cli.js';
 import type { EntryRow } from '../../src/audit/entry-row.js';
 import { entryHash } from '../../src/audit/hash-chain.js';
@@ -108,6 +109,27 @@ const TAMPER_CASES: TamperCase[] = [
     problem: /prev_hash mismatch/,
   },
   {
+    // JSON.parse keeps the last of two equal keys, so the hash still matches; SQLite's json_extract reads the first.
+    name: 'a duplicate key slipped into the stored JSON text',
+    tamper: async (raw) => {
+      const row = await rowAt(raw, 3);
+      await raw.update(3, {
+        record_json: row.record_json.replace('"reason":"', '"reason":"FORGED","reason":"'),
+      });
+    },
+    firstBadSeq: 3,
+    problem: /record_json is not the canonical form/,
+  },
+  {
+    name: 'the stored JSON text re-spelt with the same value (escaped characters)',
+    tamper: async (raw) => {
+      const row = await rowAt(raw, 1);
+      await raw.update(1, { record_json: row.record_json.replace('供应商', '\\u4f9b\\u5e94\\u5546') });
+    },
+    firstBadSeq: 1,
+    problem: /record_json is not the canonical form/,
+  },
+  {
     name: 'an edited indexed column',
     tamper: (raw) => raw.update(3, { order_no: 'RK2024050100999' }),
     firstBadSeq: 3,
@@ -156,7 +178,7 @@ const TAMPER_CASES: TamperCase[] = [
         order_no: record.orderNo,
         event: forged.event,
         at: forged.at,
-        record_json: JSON.stringify(record),
+        record_json: canonicalJson(record),
         prev_hash: two.hash,
         hash: entryHash(two.hash, forged),
       });
@@ -326,6 +348,34 @@ describe('tampering with a SQLite audit file', () => {
     },
     dbArg: () => path,
   }));
+
+  it('a duplicate key makes SQL read a forged value the hash does not cover; verify names that row', async () => {
+    const dupPath = join(dir, 'duplicate-key', 'audit.db');
+    const store = openSqliteAuditStore({ path: dupPath });
+    await store.append('requested', buildRecord({ reason: 'original' }), new Date());
+    await store.append('requested', buildRecord({ reason: 'second' }), new Date());
+    await store.close();
+    const raw = new Database(dupPath);
+    raw.exec('DROP TRIGGER audit_entries_no_update');
+    raw
+      .prepare(
+        'UPDATE audit_entries SET record_json = replace(record_json, \'"reason":"original"\', ?) WHERE seq = 1',
+      )
+      .run('"reason":"FORGED","reason":"original"');
+    const read = raw
+      .prepare<[], { reason: string }>(
+        "SELECT json_extract(record_json, '$.reason') AS reason FROM audit_entries WHERE seq = 1",
+      )
+      .get();
+    raw.close();
+    expect(read?.reason).toBe('FORGED');
+
+    const reopened = openSqliteAuditStore({ path: dupPath });
+    const verdict = await reopened.verifyChain();
+    await reopened.close();
+    expect(verdict).toMatchObject({ ok: false, firstBadSeq: 1, entries: 0 });
+    expect(verdict.ok ? '' : verdict.problem).toMatch(/record_json is not the canonical form/);
+  });
 
   it('restores a dropped or defused append-only trigger on the next open, and says so', async () => {
     const restorePath = join(dir, 'restore', 'audit.db');

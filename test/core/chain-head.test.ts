@@ -8,10 +8,10 @@ import { InFlight } from '../../src/core/in-flight.js';
 import { createCancelPolicy } from '../../src/core/policy.js';
 import type { AttemptRecord, AuditStore, ChainHead } from '../../src/core/ports/audit.js';
 import type { OutcomeNotifier } from '../../src/core/ports/notifier.js';
-import type { WdtPort } from '../../src/core/ports/wdt.js';
 import { createLogger } from '../../src/logger.js';
 import { captureStream } from '../audit/cli-io.js';
 import { buildRecord } from '../support/audit-fixtures.js';
+import { scriptedWdt } from '../support/scripted-wdt.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chain-head-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,7 +29,7 @@ function serviceOver(audit: AuditStore) {
   };
   const log = captureStream();
   const cancel = createCancelService({
-    wdt: {} as WdtPort,
+    wdt: scriptedWdt(),
     audit,
     policy: createCancelPolicy({
       allow: { users: [], usergroups: [] },

@@ -74,8 +74,9 @@ describe(`${RUNS} generated command texts through the real app`, () => {
     }
     expect(valid).toBeGreaterThan(100);
     expect(slowest).toBeLessThan(ACK_WINDOW_MS);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(stack.slack.callsTo('views.open')).toHaveLength(valid);
+    await expect
+      .poll(() => stack.slack.callsTo('views.open').length, { timeout: 60_000, interval: 50 })
+      .toBe(valid);
     expect(stack.wdt.calls.filter((c) => c.method === 'wms.stockin.Purchase.cancel')).toHaveLength(0);
   }, 300_000);
 });

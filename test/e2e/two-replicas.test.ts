@@ -75,4 +75,43 @@ describe.skipIf(unavailable !== null)('two bot processes on one PostgreSQL datab
       await store.close();
     }
   }, 90_000);
+
+  it('confirms a dialog once when Slack delivers its submission to both replicas', async () => {
+    const [one, two] = await Promise.all([stack.spawn(), stack.spawn()]);
+    const order = 'RK2006039901';
+    const template = [...stack.wdt.orders.values()][0]!;
+    stack.wdt.orders.set(order, { ...structuredClone(template), stockinNo: order, status: 20 });
+    await one.driver.command(order, ALICE);
+    const view = await one.driver.openedView();
+    stack.wdt.faults.set({ latencyMs: 200 }, CANCEL);
+
+    // The same view_submission (a retry behind a load balancer) arrives at both replicas at once.
+    await Promise.all([
+      one.driver.submit(view, 'delivered twice', ALICE),
+      two.driver.submit(view, 'delivered twice', ALICE),
+    ]);
+    await eventually(() =>
+      stack.slack.calls.some(
+        (c) => c.method === 'chat.postMessage' && JSON.stringify(c.args.blocks).includes(order),
+      ),
+    );
+
+    expect(
+      stack.wdt.calls.filter((c) => c.method === CANCEL && JSON.stringify(c.body).includes(order)),
+    ).toHaveLength(1);
+    const store = await openPostgresAuditStore({ connectionString: database.url });
+    try {
+      const history = await store.orderHistory(order);
+      expect(new Set(history.map((e) => e.record.attemptId)).size).toBe(1);
+      expect(history.map((e) => e.event).filter((e) => e !== 'notified')).toEqual([
+        'requested',
+        'confirmed',
+        'calling',
+        'cancelled',
+      ]);
+      expect(await store.verifyChain()).toMatchObject({ ok: true });
+    } finally {
+      await store.close();
+    }
+  }, 90_000);
 });

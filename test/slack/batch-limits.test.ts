@@ -1,16 +1,15 @@
-import type { ActionsBlock, AnyBlock, HeaderBlock, SectionBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import { advance, newAttempt } from '../../src/core/attempt.js';
 import type { PreviewItem } from '../../src/core/cancel-service.js';
 import type { AttemptRecord } from '../../src/core/ports/audit.js';
 import type { StockinOrder, WdtEnvironment } from '../../src/core/ports/wdt.js';
-import { LIMITS } from '../../src/slack/block-kit-limits.js';
 import { sealMetadata } from '../../src/slack/private-metadata.js';
 import { LOCALES } from '../../src/slack/texts/index.js';
 import { buildBatchMessage } from '../../src/slack/views/batch-message.js';
 import { buildHelpReply } from '../../src/slack/views/help-reply.js';
 import { buildHomeView } from '../../src/slack/views/home-view.js';
 import { buildPreviewModal } from '../../src/slack/views/order-preview.js';
+import { expectWithinSlackLimits } from './slack-published-limits.js';
 
 const production: WdtEnvironment = { host: 'wdt.wangdian.cn', kind: 'production' };
 const at = new Date('2026-11-28T13:05:09Z');
@@ -69,31 +68,13 @@ function items(): PreviewItem[] {
   });
 }
 
-/** Every Block Kit limit this app can come near, checked on one list of blocks. */
-const isSection = (block: AnyBlock): block is SectionBlock => block.type === 'section';
-const isHeader = (block: AnyBlock): block is HeaderBlock => block.type === 'header';
-const isActions = (block: AnyBlock): block is ActionsBlock => block.type === 'actions';
-
-function expectWithinLimits(blocks: readonly AnyBlock[], maxBlocks: number): void {
-  expect(blocks.length).toBeLessThanOrEqual(maxBlocks);
-  for (const block of blocks) {
-    if (isSection(block)) {
-      expect(Array.from(block.text?.text ?? '').length).toBeLessThanOrEqual(LIMITS.sectionText);
-      expect((block.fields ?? []).length).toBeLessThanOrEqual(LIMITS.fields);
-      for (const field of block.fields ?? [])
-        expect(Array.from(field.text).length).toBeLessThanOrEqual(LIMITS.fieldText);
-    }
-    if (isHeader(block)) expect(Array.from(block.text.text).length).toBeLessThanOrEqual(LIMITS.headerText);
-    if (isActions(block)) {
-      for (const element of block.elements) {
-        if (element.type === 'button') expect((element.value ?? '').length).toBeLessThanOrEqual(2000);
-      }
-    }
-  }
-}
-
 describe.each(Object.values(LOCALES))('a batch of 20 within Block Kit limits ($locale)', (texts) => {
-  const sealed = sealMetadata('k', { attemptIds: Array.from({ length: 20 }, (_, i) => ulid(i)) });
+  const sealed = sealMetadata(
+    'k',
+    'approval',
+    { attemptIds: Array.from({ length: 20 }, (_, i) => ulid(i)) },
+    new Date('2026-03-01T08:00:00Z'),
+  );
 
   it('builds the preview modal of 20 orders within the modal limits', () => {
     for (const approvalMode of ['self', 'peer'] as const) {
@@ -105,11 +86,7 @@ describe.each(Object.values(LOCALES))('a batch of 20 within Block Kit limits ($l
         privateMetadata: sealed,
         settings: { lookupDays: 30, approvalMode, approvalTtlMinutes: 30 },
       });
-      expectWithinLimits(modal.blocks, LIMITS.modalBlocks);
-      expect(Array.from(modal.title.text).length).toBeLessThanOrEqual(LIMITS.modalTitle);
-      expect(Array.from(modal.submit?.text ?? '').length).toBeLessThanOrEqual(LIMITS.modalButton);
-      expect(Array.from(modal.close?.text ?? '').length).toBeLessThanOrEqual(LIMITS.modalButton);
-      expect(modal.private_metadata!.length).toBeLessThanOrEqual(LIMITS.privateMetadata);
+      expectWithinSlackLimits('modal', modal);
       expect(JSON.stringify(modal.blocks)).not.toContain('<供应商');
     }
   });
@@ -142,7 +119,7 @@ describe.each(Object.values(LOCALES))('a batch of 20 within Block Kit limits ($l
         sealedRef: sealed,
         approvalTtlMinutes: 30,
       });
-      expectWithinLimits(message.blocks, LIMITS.messageBlocks);
+      expectWithinSlackLimits('message', message);
       expect(message.text.length).toBeLessThanOrEqual(3000);
       const text = JSON.stringify(message.blocks);
       expect(text).not.toContain('<供应商');
@@ -160,14 +137,14 @@ describe.each(Object.values(LOCALES))('a batch of 20 within Block Kit limits ($l
     );
     const home = buildHomeView(texts, {
       mine: many,
-      recentCancellations: many.slice(0, 20),
+      recentCancellations: { kind: 'shown', records: many.slice(0, 20) },
       pending: Array.from({ length: 30 }, () => ({
         records: many.slice(0, 20),
         expiresAt: at,
         sealedRef: sealed,
       })),
     });
-    expectWithinLimits(home.blocks, LIMITS.modalBlocks);
+    expectWithinSlackLimits('home', home);
     const help = buildHelpReply(texts, {
       command: '/cancel-stockin',
       mayRequest: true,
@@ -177,6 +154,6 @@ describe.each(Object.values(LOCALES))('a batch of 20 within Block Kit limits ($l
       maxBatch: 20,
       askWhom: 'ops',
     });
-    expectWithinLimits(help.blocks, LIMITS.messageBlocks);
+    expectWithinSlackLimits('message', help);
   });
 });

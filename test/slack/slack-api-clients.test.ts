@@ -75,7 +75,8 @@ describe('the Slack Web API clients over undici', () => {
     const tries = slack.calls.slice(from).filter((c) => c.method === 'chat.postMessage');
     expect(tries.map((c) => c.answer?.status)).toEqual([429, 200]);
     expect(tries[1]!.atMs - tries[0]!.atMs).toBeGreaterThanOrEqual(950);
-    expect(posted.ts).toBeDefined();
+    expect(posted).toEqual({ channel: 'C0STOCKOPS', ts: expect.stringMatching(/^\d+\.\d+$/) });
+    expect(tries[1]!.answer?.body).toMatchObject({ ok: true, ts: posted.ts });
   });
 
   it('tries a 5xx three times in all, then gives up with the status', async () => {
@@ -104,7 +105,7 @@ describe('the Slack Web API clients over undici', () => {
     const from = slack.calls.length;
     slack.faults.set('chat.postMessage', { delayMs: 3_000, times: 1 });
     const posted = await chat.chat.postMessage({ channel: 'C0STOCKOPS', text: 'slow Slack' });
-    expect(posted.ts).toBeDefined();
+    expect(posted).toEqual({ channel: 'C0STOCKOPS', ts: expect.stringMatching(/^\d+\.\d+$/) });
     expect(slack.calls.slice(from).filter((c) => c.method === 'chat.postMessage')).toHaveLength(2);
   });
 

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { advance, newAttempt } from '../../src/core/attempt.js';
 import type { AttemptRecord } from '../../src/core/ports/audit.js';
 import type { WdtEnvironment } from '../../src/core/ports/wdt.js';
-import { LIMITS } from '../../src/slack/block-kit-limits.js';
 import { ConfirmModal, REASON_MAX_LENGTH } from '../../src/slack/ids.js';
 import { sealMetadata } from '../../src/slack/private-metadata.js';
 import { LOCALES } from '../../src/slack/texts/index.js';
@@ -10,6 +9,7 @@ import { buildPreviewModal } from '../../src/slack/views/order-preview.js';
 import { buildOutcomeMessage } from '../../src/slack/views/outcome-message.js';
 import { buildStatusModal } from '../../src/slack/views/status-modal.js';
 import { buildUsageReply } from '../../src/slack/views/usage.js';
+import { expectWithinSlackLimits } from './slack-published-limits.js';
 
 const production: WdtEnvironment = { host: 'wdt.wangdian.cn', kind: 'production' };
 const at = new Date('2026-11-28T13:05:09Z');
@@ -33,7 +33,12 @@ const allTextOf = (value: unknown): string => JSON.stringify(value);
 
 describe.each(Object.values(LOCALES))('Block Kit builders ($locale)', (texts) => {
   it('builds a confirmation modal within limits, with the shared ids and a bounded reason', () => {
-    const metadata = sealMetadata('k', { attemptIds: [buildAttempt().attemptId] });
+    const metadata = sealMetadata(
+      'k',
+      'confirm',
+      { attemptIds: [buildAttempt().attemptId] },
+      new Date('2026-03-01T08:00:00Z'),
+    );
     const modal = buildPreviewModal({
       texts,
       items: [
@@ -55,9 +60,7 @@ describe.each(Object.values(LOCALES))('Block Kit builders ($locale)', (texts) =>
       settings: { lookupDays: 30, approvalMode: 'self', approvalTtlMinutes: 30 },
     });
     expect(modal.callback_id).toBe(ConfirmModal.callbackId);
-    expect(Array.from(modal.title.text).length).toBeLessThanOrEqual(LIMITS.modalTitle);
-    expect(Array.from(modal.submit?.text ?? '').length).toBeLessThanOrEqual(LIMITS.modalButton);
-    expect(modal.private_metadata?.length).toBeLessThanOrEqual(LIMITS.privateMetadata);
+    expectWithinSlackLimits('modal', modal);
     const input = modal.blocks.find((b) => b.type === 'input');
     expect(input).toMatchObject({
       block_id: ConfirmModal.reasonBlock,
@@ -111,15 +114,7 @@ describe.each(Object.values(LOCALES))('Block Kit builders ($locale)', (texts) =>
       detail: 'x',
     });
     const message = buildOutcomeMessage({ texts, record, environment: production, chainHead: null });
-    expect(message.blocks.length).toBeLessThanOrEqual(LIMITS.messageBlocks);
-    for (const block of message.blocks) {
-      if (block.type === 'section') {
-        expect(block.text?.text.length ?? 0).toBeLessThanOrEqual(LIMITS.sectionText);
-        for (const field of block.fields ?? [])
-          expect(field.text.length).toBeLessThanOrEqual(LIMITS.fieldText);
-        expect((block.fields ?? []).length).toBeLessThanOrEqual(LIMITS.fields);
-      }
-    }
+    expectWithinSlackLimits('message', message);
     expect(message.text.length).toBeLessThanOrEqual(3000);
   });
 
@@ -139,7 +134,8 @@ describe.each(Object.values(LOCALES))('Block Kit builders ($locale)', (texts) =>
     expect(reply.response_type).toBe('ephemeral');
     expect(reply.text).toContain('/cancel-stockin');
     const modal = buildStatusModal({ texts, title: texts.cancellingTitle, mrkdwn: 'x'.repeat(5000) });
-    expect(Array.from(modal.title.text).length).toBeLessThanOrEqual(LIMITS.modalTitle);
+    expectWithinSlackLimits('modal', modal);
+    expectWithinSlackLimits('message', reply);
     expect(allTextOf(modal).length).toBeLessThan(3500);
   });
 });

@@ -17,6 +17,38 @@ export interface SpawnedBot {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** The entry point as its own process with `env` only; script paths resolve from the repository. */
+async function launch(env: Record<string, string>, compiled: boolean, cwd = repoRoot): Promise<ChildProcess> {
+  const entry = (compiled ? await startScriptArgs() : ['--import', 'tsx', 'src/main.ts']).map((arg) =>
+    /\.[jt]s$/.test(arg) && !isAbsolute(arg) ? join(repoRoot, arg) : arg,
+  );
+  return spawn(process.execPath, entry, {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Runs the real entry point with `env` only and waits for it to exit by itself (a start that is refused). */
+export async function runBotToExit(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = await launch(env, false);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const [code] = (await once(child, 'close')) as [number | null];
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
+
 export interface SpawnOptions {
   timeoutMs?: number;
   compiled?: boolean;
@@ -33,14 +65,7 @@ export interface SpawnOptions {
 export async function spawnBot(env: Record<string, string>, options: SpawnOptions = {}): Promise<SpawnedBot> {
   const timeoutMs = options.timeoutMs ?? 15_000;
   if (options.cwd !== undefined && !options.compiled) throw new Error('spawnBot: cwd needs compiled');
-  const entry = (options.compiled ? await startScriptArgs() : ['--import', 'tsx', 'src/main.ts']).map(
-    (arg) => (/\.[jt]s$/.test(arg) && !isAbsolute(arg) ? join(repoRoot, arg) : arg),
-  );
-  const child = spawn(process.execPath, entry, {
-    cwd: options.cwd ?? repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = await launch(env, options.compiled ?? false, options.cwd);
   const lines: string[] = [];
   let stderr = '';
   const listeners = new Set<() => void>();

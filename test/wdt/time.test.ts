@@ -1,13 +1,13 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { WdtOutcome } from '../../src/core/ports/wdt.js';
+import { formatShanghai, parseShanghai } from '../../src/shanghai-time.js';
 import {
   describeEnvironment,
   WDT_PRODUCTION_BASE_URL,
   WDT_TEST_BASE_URL,
 } from '../../src/wdt/environment.js';
 import { parseServerTime } from '../../src/wdt/server-time.js';
-import { formatShanghai, parseShanghai } from '../../src/wdt/shanghai-time.js';
 import { SkewClock } from '../../src/wdt/skew-clock.js';
 import { memoryLog } from '../support/memory-log.js';
 

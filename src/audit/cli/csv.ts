@@ -43,7 +43,7 @@ export function entryToCsvLine(entry: AuditEntry): string {
   return csvLine(COLUMNS.map(([, value]) => value(entry)));
 }
 
-/** One RFC 4180 record, CRLF-terminated. */
+/** One RFC 4180 record, CRLF-terminated; every text cell quoted, numbers and empty cells bare. */
 function csvLine(cells: Cell[]): string {
   return `${cells.map(csvCell).join(',')}\r\n`;
 }
@@ -51,14 +51,19 @@ function csvLine(cells: Cell[]): string {
 function csvCell(cell: Cell): string {
   if (cell === null) return '';
   // Numbers are rendered by us and cannot form a formula; text came from users and WDT and might.
-  const text = typeof cell === 'number' ? String(cell) : neutraliseFormula(cell);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  if (typeof cell === 'number') return String(cell);
+  return `"${neutraliseFormulas(cell).replaceAll('"', '""')}"`;
 }
 
 /**
  * CSV formula injection (OWASP): a spreadsheet evaluates a cell that starts with = + - @ (or tab / CR, which
  * some apps strip first). A leading single quote makes it plain text; the quote is visible in the export.
+ *
+ * Quoting alone is not enough: a spreadsheet set to read `;` (the default list separator where the decimal
+ * mark is a comma) treats a quote as opening a field only at the start of a field, so `"x;=cmd"` in the
+ * middle of a line becomes the cells `"x` and `=cmd"`. So a trigger is also neutralised wherever a cell could
+ * start inside the text under any reading: after `,` `;` tab, a line break, or a quote character.
  */
-function neutraliseFormula(text: string): string {
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+function neutraliseFormulas(text: string): string {
+  return text.replace(/(?<=^|[,;\t\r\n"])(?=[=+\-@\t\r])/g, "'");
 }

@@ -102,7 +102,8 @@ export type ChainVerdict =
   | { ok: false; entries: number; firstBadSeq: number; problem: string };
 
 export interface AuditStore {
-  readonly backend: 'sqlite' | 'postgres';
+  /** `memory` is the tests' in-memory store (test/support/memory-audit-store.ts), never configured. */
+  readonly backend: 'sqlite' | 'postgres' | 'memory';
   /** Appends one entry (the record as it is after `event`) durably and updates the current-state view. */
   append(event: AuditEvent, record: AttemptRecord, at: Date): Promise<AuditEntry>;
   /** True exactly once per key across every process sharing the database (e.g. `confirm:<attemptId>`). */

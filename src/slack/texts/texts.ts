@@ -38,6 +38,8 @@ export interface Texts {
   labelAuditId: string;
   /** The audit chain's newest entry when the message was posted: a copy of the head kept in Slack. */
   chainHead: (seq: number, hash: string) => string;
+  /** The periodic witness posted to AUDIT_CHANNEL_ID; `at` is an ISO 8601 UTC time. */
+  chainWitness: (seq: number, hash: string, at: string) => string;
   labelWdtAnswer: string;
   labelApprovers: string;
   outcomeDetail: Partial<Record<AttemptState, string>>;
@@ -88,12 +90,16 @@ export interface Texts {
   approvedBy: (who: string) => string;
   rejectedBy: (who: string) => string;
   expiredHeadline: (minutes: number) => string;
+  requesterRevokedHeadline: string;
   doneHeadline: (summary: string) => string;
   labelBatch: string;
   labelOrders: string;
   labelRejection: string;
   selfApproval: string;
   notApprover: string;
+  sealExpired: string;
+  sealWrongPurpose: string;
+  requesterNoLongerAllowed: string;
   alreadyDecided: string;
   approvalExpired: string;
   awaitingApproval: (channel: string) => string;
@@ -117,5 +123,6 @@ export interface Texts {
   homePending: string;
   homeNoPending: string;
   homeRecentCancellations: string;
+  homeChannelsUnknown: string;
   homeNoCancellations: string;
 }

@@ -1,0 +1,22 @@
+import { describe } from 'vitest';
+import {
+  createMemoryAuditDatabase,
+  type MemoryAuditDatabase,
+  openMemoryAuditStore,
+} from '../support/memory-audit-store.js';
+import { auditStoreContract } from './store-contract.js';
+
+let database: MemoryAuditDatabase = createMemoryAuditDatabase();
+
+/** The core's unit tests run on this fake: it must behave as the real backends do. */
+describe('in-memory audit store (the core tests’ fake)', () => {
+  auditStoreContract(() => ({
+    async fresh() {
+      database = createMemoryAuditDatabase();
+      return openMemoryAuditStore(database);
+    },
+    async another() {
+      return openMemoryAuditStore(database);
+    },
+  }));
+});
