@@ -10,6 +10,7 @@ import { InFlight } from './core/in-flight.js';
 import { createCancelPolicy } from './core/policy.js';
 import { type Clock, systemClock } from './core/ports/clock.js';
 import { reconcileStuckCalls } from './core/reconcile.js';
+import { makeRefusedRequestRecorder } from './core/refused-request.js';
 import { settleStaleSteps } from './core/workflow-step.js';
 import { idFactory } from './ids.js';
 import { createBotMetrics } from './metrics/bot-metrics.js';
@@ -17,6 +18,7 @@ import { instrumentAuditStore } from './metrics/instrumented-audit-store.js';
 import { instrumentSlackPoster } from './metrics/instrumented-slack-poster.js';
 import { instrumentWdt } from './metrics/instrumented-wdt.js';
 import { auditStoreProbe } from './metrics/store-probe.js';
+import { readinessChecks } from './readiness.js';
 import {
   createChainHeadWitness,
   startChainHeadWitness,
@@ -47,6 +49,7 @@ import { createSlackApiPoster } from './slack/slack-api-poster.js';
 import { createSlackChannelMembership } from './slack/slack-channel-membership.js';
 import { createSlackChatClient } from './slack/slack-chat-client.js';
 import { createSlackDirectory } from './slack/slack-directory.js';
+import { createSlackIdentity } from './slack/slack-identity.js';
 import { createSlackNotifier } from './slack/slack-notifier.js';
 import { createSlackViewsClient } from './slack/slack-views-client.js';
 import { textsFor } from './slack/texts/index.js';
@@ -59,9 +62,9 @@ const RECONCILE_EVERY_MS = 60_000;
 /** A command whose dialog has not started opening this close to the trigger id's 3 s is shed. */
 const TRIGGER_BUDGET_MS = 2_500;
 const CLOCK_SYNC_MS = 5 * 60_000;
-/** A store that takes longer than this to answer a ping cannot serve a person waiting in Slack either. */
-const READINESS_WAIT_MS = 2_000;
 const EXPIRY_SWEEP_MS = 60_000;
+/** Start-up waits this long for the first auth.test; a slower or failing one goes on in the background. */
+const IDENTITY_WAIT_MS = 2_000;
 /** WDT calls in flight at once for one batch: well inside the vendor's per-minute limits. */
 const BATCH_CONCURRENCY = 2;
 /** The store-backed gauges are read at most this often, and a scrape waits this long for them at most. */
@@ -70,6 +73,11 @@ const STORE_GAUGES = { maxAgeMs: 5_000, waitMs: 1_000 };
 export interface BotOverrides {
   logger: Logger;
   clock?: Clock;
+  /**
+   * Judges the 5-minute window of Slack's request timestamps (default: the system clock). Apart from `clock`,
+   * which tests move forward to expire approvals while Slack's requests keep real time.
+   */
+  requestClock?: Clock;
   /** Shed commands this long after arrival (tests set it below zero to see the late shedding). */
   triggerBudgetMs?: number;
 }
@@ -123,6 +131,13 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
   const wdt = resyncOnTimestampRefusal(instrumentWdt(wdtClient, metrics), wdtClock);
   const inFlight = new InFlight();
 
+  // auth.test is retried in the background until it succeeds; until then Bolt runs no listener.
+  const identity = createSlackIdentity({
+    botToken: config.SLACK_BOT_TOKEN,
+    authTest: () => client.auth.test(),
+    configuredAppId: config.SLACK_APP_ID,
+    logger,
+  });
   const bolt = createBoltApp({
     botToken: config.SLACK_BOT_TOKEN,
     signingSecret: config.SLACK_SIGNING_SECRET,
@@ -132,24 +147,17 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     routes: [metricsRoute(metrics.registry, config.METRICS_TOKEN)],
     slackApiUrl: config.SLACK_API_URL,
     logger,
-    readiness: {
-      async check() {
-        if (!inFlight.accepting) return 'shutting down';
-        const answer = audit.ping().then(
-          () => null,
-          () => 'audit store unavailable',
-        );
-        return withDeadline(answer, READINESS_WAIT_MS, () => 'audit store not answering');
-      },
-    },
+    clock: overrides.requestClock ?? systemClock,
+    authorize: identity.authorize,
+    readinessChecks: readinessChecks({ accepting: () => inFlight.accepting, audit: openedAudit, identity }),
   });
-  const { app } = bolt;
+  const { app, client } = bolt;
 
   const policy = createCancelPolicy({
     allow: { users: config.CANCEL_ALLOWED_USERS, usergroups: config.CANCEL_ALLOWED_USERGROUPS },
     approvers: { users: config.CANCEL_APPROVERS, usergroups: config.CANCEL_APPROVER_GROUPS },
     channels: config.CANCEL_ALLOWED_CHANNELS,
-    directory: createSlackDirectory({ client: app.client, clock }),
+    directory: createSlackDirectory({ client, clock }),
   });
   // Dialog and button data, sealed with a key derived from the signing secret, each for one purpose and a time.
   const seals = createSeals({
@@ -210,9 +218,10 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
   });
   let witnessTimer: { stop(): void } | undefined;
   const views = createSlackViewsClient(slackApi);
-  const channels = createSlackChannelMembership({ client: app.client, clock });
+  const recordRefusal = makeRefusedRequestRecorder({ audit, clock, newId, wdtHost: wdt.environment.host });
+  const channels = createSlackChannelMembership({ client, clock });
   const readers = createReaderTexts({
-    client: app.client,
+    client,
     fallback: config.BOT_LOCALE,
     clock,
     logger,
@@ -251,53 +260,71 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     logger,
   };
 
-  routeSlackRequests(app, {
-    cancelStockin: makeSlashCommandHandler({
-      openConfirmation,
-      policy,
-      readers,
-      maxOrders: config.MAX_BATCH,
-      askWhom: texts.askWhomDefault,
-      preview,
-      inFlight,
-      admission,
-      triggerBudgetMs: overrides.triggerBudgetMs ?? TRIGGER_BUDGET_MS,
-      countCommand: metrics.countCommand,
-      logger,
-    }),
-    confirm: makeConfirmSubmissionHandler({
-      cancel,
-      views,
-      inFlight,
-      readers,
-      environment: wdt.environment,
-      seals,
-      logger,
-    }),
-    reject: makeRejectSubmissionHandler({ approvals, readers, seals, logger }),
-    unknownView: makeUnknownViewHandler({ texts, logger }),
-    approve: makeApproveActionHandler({ approvals, publishHome, readers, seals, logger }),
-    rejectClick: makeRejectActionHandler({ approvals, readers, seals, logger }),
-    homeOpened: makeAppHomeOpenedHandler({ publishHome }),
-    messageShortcut: makeMessageShortcutHandler(shortcutDeps),
-    globalShortcut: makeGlobalShortcutHandler({
-      ...shortcutDeps,
-      allowedChannels: config.CANCEL_ALLOWED_CHANNELS,
-    }),
-    globalShortcutSubmission: makeGlobalShortcutSubmissionHandler({
-      ...shortcutDeps,
-      allowedChannels: config.CANCEL_ALLOWED_CHANNELS,
-    }),
-    workflowStep: makeWorkflowStepHandler({
-      cancel,
-      audit,
-      completer: steps,
-      texts,
-      maxOrders: config.MAX_BATCH,
-      inFlight,
-      logger,
-    }),
-  });
+  routeSlackRequests(
+    app,
+    {
+      cancelStockin: makeSlashCommandHandler({
+        openConfirmation,
+        policy,
+        readers,
+        maxOrders: config.MAX_BATCH,
+        askWhom: texts.askWhomDefault,
+        preview,
+        inFlight,
+        admission,
+        triggerBudgetMs: overrides.triggerBudgetMs ?? TRIGGER_BUDGET_MS,
+        countCommand: metrics.countCommand,
+        logger,
+      }),
+      confirm: makeConfirmSubmissionHandler({
+        cancel,
+        views,
+        inFlight,
+        readers,
+        environment: wdt.environment,
+        seals,
+        logger,
+      }),
+      reject: makeRejectSubmissionHandler({ approvals, readers, seals, logger }),
+      unknownView: makeUnknownViewHandler({ texts, logger }),
+      approve: makeApproveActionHandler({ approvals, publishHome, readers, seals, logger }),
+      rejectClick: makeRejectActionHandler({ approvals, readers, seals, logger }),
+      homeOpened: makeAppHomeOpenedHandler({ publishHome }),
+      messageShortcut: makeMessageShortcutHandler(shortcutDeps),
+      globalShortcut: makeGlobalShortcutHandler({
+        ...shortcutDeps,
+        allowedChannels: config.CANCEL_ALLOWED_CHANNELS,
+      }),
+      globalShortcutSubmission: makeGlobalShortcutSubmissionHandler({
+        ...shortcutDeps,
+        allowedChannels: config.CANCEL_ALLOWED_CHANNELS,
+      }),
+      workflowStep: makeWorkflowStepHandler({
+        cancel,
+        audit,
+        completer: steps,
+        texts,
+        maxOrders: config.MAX_BATCH,
+        inFlight,
+        logger,
+      }),
+    },
+    {
+      identity: identity.current,
+      refusalText: texts.foreignWorkspace,
+      refuse: (origin, detail) => {
+        logger.warn({ origin }, detail);
+        return recordRefusal({
+          teamId: origin.teamId,
+          channelId: origin.channelId,
+          userId: origin.userId,
+          detail,
+        }).catch((error: unknown) =>
+          logger.error({ err: error, origin }, 'could not audit a refused foreign request'),
+        );
+      },
+    },
+  );
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
@@ -346,6 +373,8 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
           'Nobody may cancel stock-in orders: set CANCEL_ALLOWED_USERS or CANCEL_ALLOWED_USERGROUPS. Every request will be refused.',
         );
       }
+      // Requests that come before auth.test has answered are refused: give it a moment, never more.
+      await withDeadline(identity.start(), IDENTITY_WAIT_MS, () => undefined);
       await wdtClock.measure(wdt);
       clockTimer = setInterval(() => void wdtClock.measure(wdt), CLOCK_SYNC_MS);
       clockTimer.unref();
@@ -379,6 +408,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       witnessTimer?.stop();
       await reconciling;
       clearInterval(clockTimer);
+      identity.stop();
       const drained = await inFlight.drain(config.SHUTDOWN_GRACE_MS);
       await bolt
         .stop()

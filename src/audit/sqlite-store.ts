@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type {
@@ -15,6 +14,7 @@ import type {
 } from '../core/ports/audit.js';
 import { idFactory } from '../ids.js';
 import { createLogger, type Logger } from '../logger.js';
+import { ensureDirectory, refuseDirectory } from './ensure-directory.js';
 import {
   assertAppendable,
   assertBeginCall,
@@ -128,7 +128,10 @@ interface PageParams {
  */
 export function openSqliteAuditStore(options: SqliteAuditStoreOptions): SqliteAuditStore {
   const logger = options.logger ?? createLogger({ level: 'silent' });
-  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  if (options.path !== ':memory:') {
+    ensureDirectory(dirname(options.path));
+    refuseDirectory(options.path);
+  }
   const db = new Database(options.path);
   try {
     db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
