@@ -109,7 +109,7 @@ export const zhCN: Texts = {
     `:no_entry: 该单据状态为 *${status}*。只有 *20 编辑中* 的单据可以取消，因此不会向旺店通发送任何请求。`,
   notFound: (days) => `:grey_question: 最近 ${days} 天内未找到该单据。请核对单号；未匹配的单据不能确认。`,
   notFoundAllowed: (days) =>
-    `:warning: 最近 ${days} 天内未找到该单据。仍可确认（ALLOW_UNVERIFIED）；旺店通会拒绝无法取消的单据。`,
+    `:warning: 最近 ${days} 天内未找到该单据。管理员已允许确认未核实的单据，仍可提交；旺店通会拒绝无法取消的单据。`,
   lookupFailed: (reason) =>
     `:warning: 无法在旺店通中查询该单据（${reason}）。仍可确认：旺店通本身会拒绝取消非编辑中状态的单据。`,
   excluded: '已排除',
