@@ -26,19 +26,14 @@ import {
 } from './slack/chain-head-witness.js';
 import { CommandAdmission } from './slack/command-admission.js';
 import { createBoltApp } from './slack/create-bolt-app.js';
+import { makeEntryPointHandlers } from './slack/entry-point-handlers.js';
 import { makeAppHomeOpenedHandler } from './slack/handlers/app-home-opened.js';
 import { makeApproveActionHandler } from './slack/handlers/approve-action.js';
 import { makeConfirmSubmissionHandler } from './slack/handlers/confirm-submission.js';
-import {
-  makeGlobalShortcutHandler,
-  makeGlobalShortcutSubmissionHandler,
-} from './slack/handlers/global-shortcut.js';
-import { makeMessageShortcutHandler } from './slack/handlers/message-shortcut.js';
 import { makeRejectActionHandler } from './slack/handlers/reject-action.js';
 import { makeRejectSubmissionHandler } from './slack/handlers/reject-submission.js';
 import { makeSlashCommandHandler } from './slack/handlers/slash-command.js';
 import { makeUnknownViewHandler } from './slack/handlers/unknown-view.js';
-import { makeWorkflowStepHandler } from './slack/handlers/workflow-step.js';
 import { makeHomePublisher } from './slack/home-publisher.js';
 import { metricsRoute } from './slack/metrics-route.js';
 import { makeConfirmationOpener } from './slack/open-confirmation.js';
@@ -220,12 +215,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
   const views = createSlackViewsClient(slackApi);
   const recordRefusal = makeRefusedRequestRecorder({ audit, clock, newId, wdtHost: wdt.environment.host });
   const channels = createSlackChannelMembership({ client, clock });
-  const readers = createReaderTexts({
-    client,
-    fallback: config.BOT_LOCALE,
-    clock,
-    logger,
-  });
+  const readers = createReaderTexts({ client, fallback: config.BOT_LOCALE, clock, logger });
   const publishHome = makeHomePublisher({ audit, approvals, policy, channels, readers, seals, logger });
 
   const preview = {
@@ -250,16 +240,6 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     },
     logger,
   );
-  const shortcutDeps = {
-    openConfirmation,
-    readers,
-    views,
-    maxOrders: config.MAX_BATCH,
-    inFlight,
-    admission,
-    logger,
-  };
-
   routeSlackRequests(
     app,
     {
@@ -290,22 +270,18 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       approve: makeApproveActionHandler({ approvals, publishHome, readers, seals, logger }),
       rejectClick: makeRejectActionHandler({ approvals, readers, seals, logger }),
       homeOpened: makeAppHomeOpenedHandler({ publishHome }),
-      messageShortcut: makeMessageShortcutHandler(shortcutDeps),
-      globalShortcut: makeGlobalShortcutHandler({
-        ...shortcutDeps,
+      ...makeEntryPointHandlers({
+        openConfirmation,
+        readers,
+        views,
+        maxOrders: config.MAX_BATCH,
         allowedChannels: config.CANCEL_ALLOWED_CHANNELS,
-      }),
-      globalShortcutSubmission: makeGlobalShortcutSubmissionHandler({
-        ...shortcutDeps,
-        allowedChannels: config.CANCEL_ALLOWED_CHANNELS,
-      }),
-      workflowStep: makeWorkflowStepHandler({
+        inFlight,
+        admission,
         cancel,
         audit,
-        completer: steps,
+        steps,
         texts,
-        maxOrders: config.MAX_BATCH,
-        inFlight,
         logger,
       }),
     },
@@ -333,8 +309,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
   // Under the lock the order's status is looked up first (one query per 30-day window), then cancelled.
   const lookupCalls = Math.ceil(config.LOOKUP_DAYS / 30) + 1;
   const longestCallMs = (8 + 2 * lookupCalls) * config.WDT_TIMEOUT_MS + 8_000;
-  // A step's order not sent this long after its last change was left by a process that stopped: the longest
-  // batch (every order one longest call, BATCH_CONCURRENCY at a time) is well within it.
+  // Longer than the longest batch (every order one longest call, BATCH_CONCURRENCY at a time).
   const staleStepMs = longestCallMs * (Math.ceil(config.MAX_BATCH / BATCH_CONCURRENCY) + 1);
   metrics.watchStore(auditStoreProbe(audit, clock, { stuckAfterMs: longestCallMs }));
   let reconciling: Promise<unknown> | null = null;

@@ -1,10 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type LocalStack, type Person, startLocalStack } from '../../src/demo/local-stack.js';
+import { describe, expect, it } from 'vitest';
+import type { LocalStack, Person } from '../../src/demo/local-stack.js';
 import { Approval, ConfirmModal } from '../../src/slack/ids.js';
 import { en } from '../../src/slack/texts/en.js';
 import { zhCN } from '../../src/slack/texts/zh-cn.js';
 import { DEFAULT_ACTOR, DEFAULT_CHANNEL } from '../../src/standin/slack-payloads.js';
 import { auditEntriesAt } from '../support/local-stack-audit.js';
+import { localStackPerTest } from '../support/local-stack-per-test.js';
 import { firstPostedMessage } from '../support/posted-message.js';
 import { eventually } from '../support/process-stack.js';
 
@@ -19,16 +20,7 @@ const alert = (text: string, extra: { blocks?: unknown[]; thread_ts?: string } =
   ...extra,
 });
 
-let stack: LocalStack | undefined;
-afterEach(async () => {
-  await stack?.stop();
-  stack = undefined;
-});
-
-async function start(options: Parameters<typeof startLocalStack>[0] = {}): Promise<LocalStack> {
-  stack = await startLocalStack(options);
-  return stack;
-}
+const start = localStackPerTest();
 
 const cancelCalls = (s: LocalStack) => s.wdt.calls.filter((c) => c.method === CANCEL);
 

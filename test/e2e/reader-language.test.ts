@@ -1,25 +1,20 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../src/demo/local-stack.js';
+import { describe, expect, it } from 'vitest';
 import { en } from '../../src/slack/texts/en.js';
 import { zhCN } from '../../src/slack/texts/zh-cn.js';
 import { DEFAULT_ACTOR } from '../../src/standin/slack-payloads.js';
+import { localStackPerTest } from '../support/local-stack-per-test.js';
 import { eventually } from '../support/process-stack.js';
 
 const WANG = { id: 'U0WANGFANG1', name: 'wang.fang' };
 
-let stack: LocalStack | undefined;
-afterEach(async () => {
-  await stack?.stop();
-  stack = undefined;
-});
+const start = localStackPerTest();
 
 describe("each person's language", () => {
   it('App Home, dialogs and private replies follow the Slack locale; the channel keeps BOT_LOCALE', async () => {
-    stack = await startLocalStack({
+    const s = await start({
       env: { BOT_LOCALE: 'en', CANCEL_ALLOWED_USERS: `${DEFAULT_ACTOR.id},${WANG.id}` },
       userLocales: { [WANG.id]: 'zh-CN', [DEFAULT_ACTOR.id]: 'en-GB' },
     });
-    const s = stack;
     await s.driver.openHome(WANG);
     await s.slack.waitFor('users.info', { timeoutMs: 5_000 });
     await eventually(async () => {
@@ -38,11 +33,11 @@ describe("each person's language", () => {
   });
 
   it('a failed users.info leaves BOT_LOCALE, silently', async () => {
-    stack = await startLocalStack({ env: { BOT_LOCALE: 'zh-CN' } });
-    stack.slack.faults.set('users.info', { error: 'ratelimited', times: 5 });
-    await stack.command('hello');
-    await stack.slack.waitFor('users.info', { timeoutMs: 5_000 });
-    const reply = await stack.command('hello');
+    const s = await start({ env: { BOT_LOCALE: 'zh-CN' } });
+    s.slack.faults.set('users.info', { error: 'ratelimited', times: 5 });
+    await s.command('hello');
+    await s.slack.waitFor('users.info', { timeoutMs: 5_000 });
+    const reply = await s.command('hello');
     expect(String((reply.json as { text?: string }).text)).toContain('不是入库单号');
   });
 });

@@ -1,9 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type LocalStack, type Person, startLocalStack } from '../../src/demo/local-stack.js';
+import { describe, expect, it } from 'vitest';
+import type { LocalStack, Person } from '../../src/demo/local-stack.js';
 import { Approval } from '../../src/slack/ids.js';
 import { DEFAULT_ACTOR, DEFAULT_CHANNEL } from '../../src/standin/slack-payloads.js';
 import type { FunctionCompletion } from '../../src/standin/slack-workspace.js';
 import { auditEntriesAt } from '../support/local-stack-audit.js';
+import { localStackPerTest } from '../support/local-stack-per-test.js';
 import { firstPostedMessage } from '../support/posted-message.js';
 import { eventually } from '../support/process-stack.js';
 
@@ -12,16 +13,7 @@ const BOB: Person = { id: 'U0BOBAPPROVE', name: 'bob' };
 const MALLORY: Person = { id: 'U0MALLORY1', name: 'mallory' };
 const CANCEL = 'wms.stockin.Purchase.cancel';
 
-let stack: LocalStack | undefined;
-afterEach(async () => {
-  await stack?.stop();
-  stack = undefined;
-});
-
-async function start(options: Parameters<typeof startLocalStack>[0] = {}): Promise<LocalStack> {
-  stack = await startLocalStack(options);
-  return stack;
-}
+const start = localStackPerTest();
 
 const cancelCalls = (s: LocalStack) => s.wdt.calls.filter((c) => c.method === CANCEL);
 
