@@ -31,6 +31,14 @@ async function runStep(s: LocalStack, given: Record<string, unknown>): Promise<F
   return eventually(() => s.slack.functionCompletions.get(functionExecutionId), 15_000);
 }
 
+/** The audit trail once it holds the record that the step was completed. */
+function completionRecorded(s: LocalStack) {
+  return eventually(async () => {
+    const all = await auditEntriesAt(s.auditDbPath);
+    return all.at(-1)?.record.stepCompletedAt !== undefined && all;
+  });
+}
+
 describe('Workflow Builder step "Cancel a stock-in order"', () => {
   it('cancels as the requester, posts the outcome in the outcome channel, and completes with outputs', async () => {
     const s = await start();
@@ -44,7 +52,8 @@ describe('Workflow Builder step "Cancel a stock-in order"', () => {
     const post = await s.slack.waitFor('chat.postMessage', { timeoutMs: 5_000 });
     expect(post.args.channel).toBe(DEFAULT_CHANNEL.id);
     expect(cancelCalls(s)).toHaveLength(1);
-    const entries = await auditEntriesAt(s.auditDbPath);
+    // Slack learns of the completion first; the record of it follows.
+    const entries = await completionRecorded(s);
     // Every WDT call had its durable record first, and the completion is recorded too.
     expect(entries.map((e) => e.event)).toEqual([
       'requested',
@@ -64,7 +73,7 @@ describe('Workflow Builder step "Cancel a stock-in order"', () => {
     const done = await runStep(s, inputs({ requester: MALLORY.id }));
     expect(done).toMatchObject({ kind: 'error' });
     expect((done as { error: string }).error).toContain('You are not allowed to cancel');
-    const entries = await auditEntriesAt(s.auditDbPath);
+    const entries = await completionRecorded(s);
     expect(entries.map((e) => e.event)).toEqual(['denied', 'notified']);
     expect(entries[0]!.record).toMatchObject({ requesterId: MALLORY.id, entryPoint: 'workflow_step' });
     expect(cancelCalls(s)).toHaveLength(0);
