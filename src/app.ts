@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { openAuditStoreWhenReady } from './audit/open-store-when-ready.js';
 import type { Config } from './config/config.js';
 import { createApprovalService } from './core/approval-service.js';
+import { createCancelExecution } from './core/cancel-execution.js';
 import { createCancelService } from './core/cancel-service.js';
 import { withDeadline } from './core/deadline.js';
 import { InFlight } from './core/in-flight.js';
@@ -141,11 +142,13 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     approvalTtlMs: config.APPROVAL_TTL_MINUTES * 60_000,
     concurrency: BATCH_CONCURRENCY,
   };
+  const execution = createCancelExecution({ wdt, audit, notifier, clock, logger, settings });
   const cancel = createCancelService({
     wdt,
     audit,
     policy,
     notifier,
+    execution,
     clock,
     newId,
     inFlight,
@@ -153,7 +156,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     settings,
   });
   const approvals = createApprovalService({
-    cancel,
+    execution,
     audit,
     policy,
     notifier,
@@ -161,6 +164,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     newId,
     inFlight,
     logger,
+    approvalTtlMs: settings.approvalTtlMs,
   });
   const witness = createChainHeadWitness({
     audit,
@@ -232,7 +236,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       audit,
       clock,
       logger,
-      announce: cancel.announce,
+      announce: execution.announce,
       minAgeMs: longestCallMs,
     })
       .catch((error: unknown) => logger.error({ err: error }, 'reconciliation pass failed; will try again'))

@@ -20,6 +20,7 @@ import { buildOutcomeModal, buildStatusModal } from '../views/status-modal.js';
 export interface ConfirmSubmissionDeps {
   cancel: CancelService;
   views: SlackViews;
+  /** Tracks each confirmation with its report, so a shutdown waits until the person has the outcome. */
   inFlight: InFlight;
   texts: Texts;
   environment: WdtEnvironment;
