@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { openSqliteAuditStore } from '../src/audit/sqlite-store.js';
 import { FINAL_STATES } from '../src/core/attempt.js';
 import type { AttemptState } from '../src/core/ports/audit.js';
-import { STOCKIN_STATUS } from '../src/core/ports/wdt.js';
+import { STOCKIN_STATUS } from '../src/core/purchase-stockin.js';
 import type { SandboxFaults, SandboxOrder } from '../src/sandbox/server.js';
 import { startProcessStack } from '../test/support/process-stack.js';
 

@@ -1,5 +1,6 @@
 import { runAuditCli } from '../audit/cli.js';
 import { DEFAULT_ACTOR } from '../standin/slack-payloads.js';
+import { WDT_METHOD } from '../wdt/methods.js';
 import { startLocalStack } from './local-stack.js';
 import { renderBlocks } from './render-blocks.js';
 
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
     say(`   Only they see: ${String(refusal.args.text)}`);
 
     say(
-      `\nWDT sandbox received ${stack.wdt.calls.filter((c) => c.method === 'wms.stockin.Purchase.cancel').length} cancel call(s).`,
+      `\nWDT sandbox received ${stack.wdt.calls.filter((c) => c.method === WDT_METHOD.cancelStockin).length} cancel call(s).`,
     );
     say('\nThe audit trail (npm run audit -- show RK2006030008):');
     await runAuditCli(['show', 'RK2006030008', '--db', stack.auditDbPath], {

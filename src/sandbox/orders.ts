@@ -1,4 +1,4 @@
-import { STOCKIN_STATUS } from '../core/ports/wdt.js';
+import { STOCKIN_STATUS } from '../core/purchase-stockin.js';
 
 export interface SandboxDetailLine {
   goodsNo: string;
@@ -153,7 +153,7 @@ export function seedOrders(seeds: readonly DemoOrderSeed[], now: Date): SandboxO
   }));
 }
 
-/** The order as `wms.stockin.Purchase.queryWithDetail` returns it: vendor field names, times as epoch ms. */
+/** The order as the stock-in query returns it: vendor field names, times as epoch ms. */
 export function toVendorOrder(order: SandboxOrder): Record<string, unknown> {
   const amount = order.details.reduce((sum, detail) => sum + detail.num * detail.price, 0);
   return {

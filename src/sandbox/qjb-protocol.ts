@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { STOCKIN_STATUS } from '../core/ports/wdt.js';
+import { STOCKIN_STATUS } from '../core/purchase-stockin.js';
 import { parseShanghai } from '../shanghai-time.js';
 import { WDT_API_VERSION, WDT_METHOD } from '../wdt/methods.js';
 import { signRequest, splitAppSecret, wdtTimestamp } from '../wdt/sign.js';

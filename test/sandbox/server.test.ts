@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { STOCKIN_STATUS } from '../../src/core/ports/wdt.js';
+import { STOCKIN_STATUS } from '../../src/core/purchase-stockin.js';
 import {
   DEMO_ORDERS,
   SANDBOX_CREDENTIALS,

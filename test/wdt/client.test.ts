@@ -3,7 +3,8 @@ import { pino } from 'pino';
 import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/core/ports/clock.js';
-import { STOCKIN_STATUS, type WdtOutcome } from '../../src/core/ports/wdt.js';
+import type { WdtOutcome } from '../../src/core/ports/wdt.js';
+import { STOCKIN_STATUS } from '../../src/core/purchase-stockin.js';
 import {
   SANDBOX_CREDENTIALS,
   SANDBOX_MESSAGES,

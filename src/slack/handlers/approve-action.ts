@@ -2,10 +2,10 @@ import type { BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slac
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { ApprovalService, DecisionResult } from '../../core/approval-service.js';
-import { AuditUnavailableError } from '../../errors.js';
 import type { HomePublisher } from '../home-publisher.js';
 import { openMetadata } from '../private-metadata.js';
 import type { Texts } from '../texts/index.js';
+import { userMessageFor } from '../user-message.js';
 import { clickOrigin, tellActor } from './decision-context.js';
 import { tellRefusal } from './decision-refusal.js';
 
@@ -40,7 +40,7 @@ export function makeApproveActionHandler(deps: ApproveActionDeps) {
       result = await deps.approvals.approve({ attemptIds: ref.attemptIds, actorId: origin.userId });
     } catch (error) {
       logger.error({ err: error, userId: origin.userId }, 'approval failed');
-      const text = error instanceof AuditUnavailableError ? texts.auditUnavailable : texts.unexpected;
+      const text = userMessageFor(error, texts);
       await tellActor(client, logger, origin, text);
       return;
     }

@@ -6,7 +6,6 @@ import { z } from 'zod';
 import type { CancelService, ConfirmResult } from '../../core/cancel-service.js';
 import type { InFlight } from '../../core/in-flight.js';
 import type { WdtEnvironment } from '../../core/ports/wdt.js';
-import { AuditUnavailableError, ShuttingDownError } from '../../errors.js';
 import { ConfirmModal, REASON_MAX_LENGTH } from '../ids.js';
 import { escapeMrkdwn, mentionChannel, mentionUser } from '../mrkdwn.js';
 import { openMetadata } from '../private-metadata.js';
@@ -14,6 +13,7 @@ import { slackErrorCode } from '../slack-error-code.js';
 import type { SlackViews } from '../slack-views-client.js';
 import { tellRequester } from '../tell-requester.js';
 import type { Texts } from '../texts/index.js';
+import { userMessageFor } from '../user-message.js';
 import { buildOutcomeMessage } from '../views/outcome-message.js';
 import { buildOutcomeModal, buildStatusModal } from '../views/status-modal.js';
 
@@ -80,13 +80,7 @@ export function makeConfirmSubmissionHandler(deps: ConfirmSubmissionDeps) {
       result = await deps.cancel.confirm({ attemptIds, userId: context.userId, reason });
     } catch (error) {
       logger.error({ err: error, attemptIds }, 'confirmation failed');
-      const text =
-        error instanceof AuditUnavailableError
-          ? texts.auditUnavailable
-          : error instanceof ShuttingDownError
-            ? texts.shuttingDown
-            : texts.unexpected;
-      await showStatus(context, text);
+      await showStatus(context, userMessageFor(error, texts));
       return;
     }
     await report(context, result);

@@ -5,7 +5,6 @@ import type { InFlight } from '../../core/in-flight.js';
 import { parseCommandText } from '../../core/order-number.js';
 import type { CancelPolicy } from '../../core/policy.js';
 import type { WdtEnvironment } from '../../core/ports/wdt.js';
-import { AuditUnavailableError } from '../../errors.js';
 import type { CommandAdmission } from '../command-admission.js';
 import { COMMAND } from '../ids.js';
 import { quoteUserText } from '../mrkdwn.js';
@@ -13,6 +12,7 @@ import { sealMetadata } from '../private-metadata.js';
 import { slackErrorCode } from '../slack-error-code.js';
 import type { SlackViews } from '../slack-views-client.js';
 import type { Texts } from '../texts/index.js';
+import { userMessageFor } from '../user-message.js';
 import { buildHelpReply } from '../views/help-reply.js';
 import { buildLoadingModal, buildPreviewModal, type PreviewSettings } from '../views/order-preview.js';
 import { buildStatusModal } from '../views/status-modal.js';
@@ -136,7 +136,7 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
       );
     } catch (error) {
       logger.error({ err: error, userId: command.user_id }, 'cancel request failed before the dialog');
-      const text = error instanceof AuditUnavailableError ? texts.auditUnavailable : texts.unexpected;
+      const text = userMessageFor(error, texts);
       await ephemeral(text);
       await showInDialog(opening, text);
       return;
@@ -165,7 +165,7 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
       items = await deps.cancel.preview(attempts);
     } catch (error) {
       logger.error({ err: error, batchId: attempts[0]?.batchId }, 'preview failed');
-      const text = error instanceof AuditUnavailableError ? texts.auditUnavailable : texts.unexpected;
+      const text = userMessageFor(error, texts);
       await ephemeral(text);
       await showInDialog(opening, text);
       return;

@@ -1,8 +1,8 @@
 import type { KnownBlock, ModalView } from '@slack/types';
 import type { PreviewItem } from '../../core/cancel-service.js';
 import { lookupFailure } from '../../core/order-check.js';
-import { statusLabel } from '../../core/order-status.js';
 import type { StockinOrder, WdtEnvironment } from '../../core/ports/wdt.js';
+import { statusLabel } from '../../core/purchase-stockin.js';
 import { LIMITS, truncate } from '../block-kit-limits.js';
 import { formatUtcAndShanghai } from '../format-time.js';
 import { ConfirmModal, REASON_MAX_LENGTH, ResultModal } from '../ids.js';
