@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { openAuditStoreWhenReady } from './audit/open-store-when-ready.js';
 import type { Config } from './config/config.js';
+import { transportWarnings } from './config/transport.js';
 import { createApprovalService } from './core/approval-service.js';
 import { createCancelExecution } from './core/cancel-execution.js';
 import { createCancelService } from './core/cancel-service.js';
@@ -27,8 +28,10 @@ import { makeRejectSubmissionHandler } from './slack/handlers/reject-submission.
 import { makeSlashCommandHandler } from './slack/handlers/slash-command.js';
 import { makeUnknownViewHandler } from './slack/handlers/unknown-view.js';
 import { makeHomePublisher } from './slack/home-publisher.js';
+import { createSeals } from './slack/private-metadata.js';
 import { routeSlackRequests } from './slack/route-requests.js';
 import { createSlackApiPoster } from './slack/slack-api-poster.js';
+import { createSlackChannelMembership } from './slack/slack-channel-membership.js';
 import { createSlackChatClient } from './slack/slack-chat-client.js';
 import { createSlackDirectory } from './slack/slack-directory.js';
 import { createSlackNotifier } from './slack/slack-notifier.js';
@@ -125,13 +128,19 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     channels: config.CANCEL_ALLOWED_CHANNELS,
     directory: createSlackDirectory({ client: app.client, clock }),
   });
+  // Dialog and button data, sealed with a key derived from the signing secret, each for one purpose and a time.
+  const seals = createSeals({
+    key: config.SLACK_SIGNING_SECRET,
+    clock,
+    approvalTtlMs: config.APPROVAL_TTL_MINUTES * 60_000,
+  });
   const slackApi = createSlackApiPoster({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL });
   const notifier = createSlackNotifier({
     client: createSlackChatClient(slackApi),
     texts,
     environment: wdt.environment,
     auditChannelId: config.AUDIT_CHANNEL_ID,
-    metadataKey: config.SLACK_SIGNING_SECRET,
+    seals,
     approvalTtlMinutes: config.APPROVAL_TTL_MINUTES,
     logger,
   });
@@ -175,9 +184,9 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     logger,
   });
   let witnessTimer: { stop(): void } | undefined;
-  const metadataKey = config.SLACK_SIGNING_SECRET;
   const views = createSlackViewsClient(slackApi);
-  const publishHome = makeHomePublisher({ audit, approvals, texts, metadataKey, logger });
+  const channels = createSlackChannelMembership({ client: app.client, clock });
+  const publishHome = makeHomePublisher({ audit, approvals, policy, channels, texts, seals, logger });
 
   routeSlackRequests(app, {
     cancelStockin: makeSlashCommandHandler({
@@ -185,7 +194,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       policy,
       texts,
       environment: wdt.environment,
-      metadataKey,
+      seals,
       maxOrders: config.MAX_BATCH,
       askWhom: texts.askWhomDefault,
       preview: {
@@ -212,13 +221,13 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       inFlight,
       texts,
       environment: wdt.environment,
-      metadataKey,
+      seals,
       logger,
     }),
-    reject: makeRejectSubmissionHandler({ approvals, texts, metadataKey, logger }),
+    reject: makeRejectSubmissionHandler({ approvals, texts, seals, logger }),
     unknownView: makeUnknownViewHandler({ texts, logger }),
-    approve: makeApproveActionHandler({ approvals, publishHome, texts, metadataKey, logger }),
-    rejectClick: makeRejectActionHandler({ approvals, texts, metadataKey, logger }),
+    approve: makeApproveActionHandler({ approvals, publishHome, texts, seals, logger }),
+    rejectClick: makeRejectActionHandler({ approvals, texts, seals, logger }),
     homeOpened: makeAppHomeOpenedHandler({ publishHome }),
   });
   app.error(async (error) => {
@@ -256,6 +265,8 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
 
   return {
     async start() {
+      for (const warning of transportWarnings(config))
+        logger.warn({ wdtHost: wdt.environment.host }, warning);
       if (!policy.configured) {
         logger.warn(
           'Nobody may cancel stock-in orders: set CANCEL_ALLOWED_USERS or CANCEL_ALLOWED_USERGROUPS. Every request will be refused.',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { WDT_TEST_BASE_URL } from '../wdt/environment.js';
+import { transportProblems } from './transport.js';
 
 const csvIds = (pattern: RegExp, what: string) =>
   z
@@ -41,6 +42,8 @@ export const configSchema = z.object({
   WDT_APP_SECRET: z.string().regex(/^[^:]+:.+$/, 'must be the WDT appsecret in the form secret:salt'),
   WDT_BASE_URL: z.url().default(WDT_TEST_BASE_URL),
   WDT_TIMEOUT_MS: positiveInt(10_000, 120_000),
+  // Transport (issue 19.1): see transport.ts for which plain-HTTP URLs are accepted.
+  WDT_ALLOW_HTTP: flag,
   AUDIT_DB_PATH: z.string().min(1).default('./data/audit.db'),
   DATABASE_URL: z
     .string()
@@ -93,5 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     });
     throw new ConfigError(problems);
   }
+  const transport = transportProblems(result.data);
+  if (transport.length > 0) throw new ConfigError(transport);
   return Object.freeze(result.data);
 }

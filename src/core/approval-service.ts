@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { advance, newAttempt } from './attempt.js';
+import { advance } from './attempt.js';
 import type { CancelExecution } from './cancel-execution.js';
 import type { InFlight } from './in-flight.js';
 import { loadBatch } from './load-batch.js';
@@ -8,6 +8,7 @@ import type { AttemptRecord, AttemptState, AuditStore } from './ports/audit.js';
 import type { Clock } from './ports/clock.js';
 import type { Delivery, OutcomeNotifier } from './ports/notifier.js';
 import { recordOrRefuse } from './record-or-refuse.js';
+import { refusedActionRecord } from './refused-action.js';
 
 export interface ApprovalServiceDeps {
   execution: CancelExecution;
@@ -32,7 +33,12 @@ export type Refusal =
   | { kind: 'already_decided'; records: AttemptRecord[] }
   | { kind: 'expired'; records: AttemptRecord[] }
   | { kind: 'self_approval'; records: AttemptRecord[] }
-  | { kind: 'not_approver'; records: AttemptRecord[]; decision: Extract<AccessDecision, { allowed: false }> };
+  | { kind: 'not_approver'; records: AttemptRecord[]; decision: Extract<AccessDecision, { allowed: false }> }
+  | {
+      kind: 'requester_not_allowed';
+      records: AttemptRecord[];
+      decision: Extract<AccessDecision, { allowed: false }>;
+    };
 
 export type DecisionResult = Refusal | { kind: 'decided'; records: AttemptRecord[] };
 
@@ -86,7 +92,34 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
       await recordRefusedClick(records, input.actorId, `approval refused: ${decision.reason}`);
       return { kind: 'not_approver', records, decision };
     }
+    // The requester's right to cancel (user, groups, channel) may have been withdrawn since they confirmed.
+    const requester = await policy.canRequest(requesterId, records[0]!.channelId);
+    if (!requester.allowed) return refuseForRequester(records, input.actorId, requester);
     return { kind: 'may_decide', records };
+  }
+
+  /**
+   * The requester may no longer cancel: the request is closed as denied, once, and its message says so. When
+   * the directory could not be read the click alone is refused (audited), so a retry can still succeed.
+   */
+  async function refuseForRequester(
+    records: AttemptRecord[],
+    actorId: string,
+    decision: Extract<AccessDecision, { allowed: false }>,
+  ): Promise<Refusal> {
+    const detail = `approval refused: the requester may no longer cancel (${decision.reason})`;
+    const batchId = records[0]!.batchId;
+    if (
+      decision.reason === 'directory_unavailable' ||
+      !(await recordOrRefuse(() => audit.claimOnce(`decide:${batchId}`, clock.now())))
+    ) {
+      await recordRefusedClick(records, actorId, detail);
+      return { kind: 'requester_not_allowed', records, decision };
+    }
+    const denied = await transition(records, 'denied', { approverIds: [actorId], detail });
+    await notifier.updateBatch(deliveryOf(denied[0]!), denied, await execution.doneStage());
+    logger.info({ batchId, reason: decision.reason }, 'approval refused: the requester may no longer cancel');
+    return { kind: 'requester_not_allowed', records: denied, decision };
   }
 
   /** A click that changes nothing is still audited, as its own denied record in the same batch. */
@@ -95,23 +128,8 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
     actorId: string,
     detail: string,
   ): Promise<void> {
-    const first = records[0]!;
     const at = clock.now();
-    const record = newAttempt({
-      attemptId: newId(),
-      batchId: first.batchId,
-      teamId: first.teamId,
-      channelId: first.channelId,
-      requesterId: actorId,
-      orderNo: records
-        .map((r) => r.orderNo)
-        .join(' ')
-        .slice(0, 600),
-      wdtHost: first.wdtHost,
-      state: 'denied',
-      at,
-      detail,
-    });
+    const record = refusedActionRecord({ records, actorId, detail, attemptId: newId(), at });
     await recordOrRefuse(() => audit.append('denied', record, at));
   }
 

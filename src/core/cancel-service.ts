@@ -12,6 +12,7 @@ import type { Clock } from './ports/clock.js';
 import type { Delivery, OutcomeNotifier } from './ports/notifier.js';
 import type { WdtPort } from './ports/wdt.js';
 import { recordOrRefuse } from './record-or-refuse.js';
+import { refusedActionRecord } from './refused-action.js';
 
 export interface CancelSettings extends ExecutionSettings {
   approvalMode: 'self' | 'peer';
@@ -158,7 +159,13 @@ export function createCancelService(deps: CancelServiceDeps) {
     if (!records) return { kind: 'unknown_request' };
     const first = records[0]!;
     const stranger = records.find((r) => r.requesterId !== input.userId);
-    if (stranger) return { kind: 'not_requester', record: stranger };
+    if (stranger) {
+      const at = clock.now();
+      const detail = 'confirmation refused: only the requester can confirm';
+      const refused = refusedActionRecord({ records, actorId: input.userId, detail, attemptId: newId(), at });
+      await recordOrRefuse(() => audit.append('denied', refused, at));
+      return { kind: 'not_requester', record: stranger };
+    }
     if (!records.some((r) => r.state === 'requested')) return { kind: 'duplicate', record: first };
 
     const decision = await policy.canRequest(input.userId, first.channelId);

@@ -17,6 +17,11 @@ export interface CancelPolicy {
   canRequest(userId: string, channelId: string): Promise<AccessDecision>;
   /** May this person approve (or reject) other people's requests? Never says anything about their own. */
   canApprove(userId: string): Promise<AccessDecision>;
+  /**
+   * May this person see the workspace's cancel activity (App Home): those who may request, in some channel,
+   * or approve. Administrators (issue 18) are to be added here.
+   */
+  canSeeActivity(userId: string): Promise<boolean>;
 }
 
 const isEmpty = (list: Allowlist) => list.users.length === 0 && list.usergroups.length === 0;
@@ -39,6 +44,10 @@ export function createCancelPolicy(options: {
     async canApprove(userId) {
       if (isEmpty(approvers)) return { allowed: false, reason: 'nobody_configured' };
       return isMember(approvers, directory, userId);
+    },
+    async canSeeActivity(userId) {
+      if (configured && (await isMember(allow, directory, userId)).allowed) return true;
+      return !isEmpty(approvers) && (await isMember(approvers, directory, userId)).allowed;
     },
     async canRequest(userId, channelId) {
       if (!configured) return { allowed: false, reason: 'nobody_configured' };

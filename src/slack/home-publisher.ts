@@ -1,9 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import type { ApprovalService } from '../core/approval-service.js';
-import { homeSummary } from '../core/home-summary.js';
-import type { AuditStore } from '../core/ports/audit.js';
-import { sealMetadata } from './private-metadata.js';
+import { type HomeSummaryDeps, homeSummary } from '../core/home-summary.js';
+import type { Seals } from './private-metadata.js';
 import { slackErrorCode } from './slack-error-code.js';
 import type { Texts } from './texts/index.js';
 import { buildHomeView } from './views/home-view.js';
@@ -11,21 +9,27 @@ import { buildHomeView } from './views/home-view.js';
 export type HomePublisher = (client: WebClient, userId: string) => Promise<void>;
 
 /** Builds one person's App Home from the audit trail and publishes it; logs and carries on if Slack refuses. */
-export function makeHomePublisher(deps: {
-  audit: AuditStore;
-  approvals: ApprovalService;
-  texts: Texts;
-  metadataKey: string;
-  logger: Logger;
-}): HomePublisher {
+export function makeHomePublisher(
+  deps: HomeSummaryDeps & {
+    texts: Texts;
+    seals: Seals;
+    logger: Logger;
+  },
+): HomePublisher {
   return async (client, userId) => {
     const summary = await homeSummary(deps, userId);
+    if (summary.recentCancellations.kind === 'channels_unknown') {
+      deps.logger.warn(
+        { slackError: slackErrorCode(summary.recentCancellations.error), userId },
+        'could not read which channels a person is in; their App Home shows no recent cancellations',
+      );
+    }
     const view = buildHomeView(deps.texts, {
       mine: summary.mine,
       recentCancellations: summary.recentCancellations,
       pending: summary.pending.map((batch) => ({
         ...batch,
-        sealedRef: sealMetadata(deps.metadataKey, { attemptIds: batch.records.map((r) => r.attemptId) }),
+        sealedRef: deps.seals.seal('approval', { attemptIds: batch.records.map((r) => r.attemptId) }),
       })),
     });
     try {

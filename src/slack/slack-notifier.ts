@@ -3,7 +3,7 @@ import type { AttemptRecord, ChainHead } from '../core/ports/audit.js';
 import type { BatchStage, Delivery, OutcomeNotifier } from '../core/ports/notifier.js';
 import type { WdtEnvironment } from '../core/ports/wdt.js';
 import { mentionChannel } from './mrkdwn.js';
-import { sealMetadata } from './private-metadata.js';
+import type { Seals } from './private-metadata.js';
 import type { SlackChat } from './slack-chat-client.js';
 import { slackErrorCode } from './slack-error-code.js';
 import { tellRequester } from './tell-requester.js';
@@ -21,7 +21,7 @@ export function createSlackNotifier(deps: {
   texts: Texts;
   environment: WdtEnvironment;
   auditChannelId: string | undefined;
-  metadataKey: string;
+  seals: Seals;
   approvalTtlMinutes: number;
   logger: Logger;
 }): OutcomeNotifier {
@@ -33,7 +33,7 @@ export function createSlackNotifier(deps: {
       records,
       stage,
       environment: deps.environment,
-      sealedRef: sealMetadata(deps.metadataKey, { attemptIds: records.map((r) => r.attemptId) }),
+      sealedRef: deps.seals.seal('approval', { attemptIds: records.map((r) => r.attemptId) }),
       approvalTtlMinutes: deps.approvalTtlMinutes,
     });
   }

@@ -6,6 +6,7 @@ import type { ViewOutput } from '@slack/bolt';
 import type { Logger } from '../logger.js';
 import { type CallArgs, type SlackAnswer, SlackWorkspace, type StoredMessage } from './slack-workspace.js';
 import { attachSocketModeStandin, type SocketModeStandin } from './socket-mode.js';
+import type { WorkspaceMembership } from './workspace-membership.js';
 
 /** The `method` under which posts to a response URL are recorded (and faulted). */
 export const RESPONSE_URL_METHOD = 'response_url';
@@ -80,6 +81,8 @@ export interface SlackStandin {
   readonly views: Map<string, ViewOutput>;
   /** App Home views by user id. */
   readonly homeViews: Map<string, ViewOutput>;
+  /** User groups and channel membership (usergroups.users.list, users.conversations), changeable live. */
+  readonly membership: WorkspaceMembership;
   /** Messages posted through chat.postMessage, by ts. */
   readonly messages: Map<string, StoredMessage>;
   readonly socketMode: SocketModeStandin;
@@ -423,6 +426,7 @@ export async function startSlackStandin(options: SlackStandinOptions = {}): Prom
     },
     views: workspace.views,
     homeViews: workspace.homeViews,
+    membership: workspace.membership,
     messages: workspace.messages,
     socketMode: attachedSocketMode,
     async close() {

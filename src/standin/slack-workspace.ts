@@ -1,16 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { ViewOutput } from '@slack/bolt';
+import { type CallArgs, fail, missing, type SlackAnswer, stringArg } from './slack-answers.js';
 import { parseViewInput, type ViewInput } from './view-input.js';
 import { STANDIN_WORKSPACE } from './workspace-identity.js';
+import { WorkspaceMembership } from './workspace-membership.js';
 
-/** A Web API answer as Slack writes it: `ok`, and on failure an `error` code. */
-export interface SlackAnswer {
-  ok: boolean;
-  error?: string;
-  [key: string]: unknown;
-}
-
-export type CallArgs = Readonly<Record<string, unknown>>;
+export type { CallArgs, SlackAnswer } from './slack-answers.js';
 
 /** A message the app posted (or edited) through chat.postMessage / chat.update. */
 export interface StoredMessage {
@@ -34,23 +29,6 @@ type Handler = (args: CallArgs) => SlackAnswer;
 /** Slack's first message ts in these tests; later ones count up by 100 µs, as ts values in one channel do. */
 const TS_BASE_SECONDS = 1_700_000_000;
 const MESSAGE_MAX_BLOCKS = 50;
-
-function fail(error: string, messages?: string[]): SlackAnswer {
-  return messages === undefined
-    ? { ok: false, error }
-    : { ok: false, error, response_metadata: { messages } };
-}
-
-function missing(field: string): SlackAnswer {
-  return fail('invalid_arguments', [`[ERROR] missing required field: ${field}`]);
-}
-
-function stringArg(args: CallArgs, key: string): string | undefined {
-  const value = args[key];
-  if (typeof value === 'string') return value === '' ? undefined : value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return undefined;
-}
 
 /** Form posts carry JSON-encoded fields as strings; a JSON post may carry them either way. */
 function jsonArg(args: CallArgs, key: string): unknown {
@@ -85,7 +63,8 @@ export class SlackWorkspace {
   /** Messages by ts (ts values are unique across channels here). */
   readonly messages = new Map<string, StoredMessage>();
 
-  private readonly usergroups: ReadonlyMap<string, readonly string[]>;
+  /** User groups and channel membership, which a test may change while the bot runs. */
+  readonly membership: WorkspaceMembership;
   private readonly issueSocketUrl: () => string;
   private readonly exchangedTriggers = new Set<string>();
   private readonly dmChannels = new Map<string, string>();
@@ -94,7 +73,7 @@ export class SlackWorkspace {
   private readonly handlers: ReadonlyMap<string, Handler>;
 
   constructor(options: SlackWorkspaceOptions) {
-    this.usergroups = new Map(Object.entries(options.usergroups ?? {}));
+    this.membership = new WorkspaceMembership(options.usergroups ?? {});
     this.issueSocketUrl = options.issueSocketUrl;
     this.handlers = new Map<string, Handler>([
       ['auth.test', () => this.authTest()],
@@ -107,7 +86,8 @@ export class SlackWorkspace {
       ['chat.postEphemeral', (args) => this.chatPostEphemeral(args)],
       ['chat.getPermalink', (args) => this.chatGetPermalink(args)],
       ['conversations.open', (args) => this.conversationsOpen(args)],
-      ['usergroups.users.list', (args) => this.usergroupsUsersList(args)],
+      ['usergroups.users.list', (args) => this.membership.usergroupsUsersList(args)],
+      ['users.conversations', (args) => this.membership.usersConversations(args)],
     ]);
   }
 
@@ -339,12 +319,5 @@ export class SlackWorkspace {
       already_open: alreadyOpen,
       channel: { id: this.dmChannelFor(users) },
     };
-  }
-
-  private usergroupsUsersList(args: CallArgs): SlackAnswer {
-    const group = stringArg(args, 'usergroup');
-    if (group === undefined) return missing('usergroup');
-    const users = this.usergroups.get(group);
-    return users === undefined ? fail('no_such_subteam') : { ok: true, users: [...users] };
   }
 }

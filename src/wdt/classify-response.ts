@@ -1,3 +1,4 @@
+import { capUtf8Bytes } from './cap-text.js';
 import { RATE_LIMIT_MARKER } from './methods.js';
 
 /** What one HTTP answer means in the qjb protocol, before durations and retries are added. */
@@ -69,15 +70,16 @@ function readStatus(value: unknown): number | null {
 
 function readCode(value: unknown): string | null {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  if (typeof value === 'string' && value !== '') return value;
+  if (typeof value === 'string' && value !== '') return capUtf8Bytes(value);
   return null;
 }
 
+/** WDT's message, cut to 1 KB of UTF-8: the body may be up to the 8 MB cap, the audit record must not be. */
 function readMessage(body: Record<string, unknown>): string {
   const value = body.message ?? body.msg;
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return capUtf8Bytes(value);
   if (value === undefined || value === null) return '';
-  return JSON.stringify(value);
+  return capUtf8Bytes(JSON.stringify(value));
 }
 
 function mediaType(contentType: string | null): string {

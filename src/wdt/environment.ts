@@ -1,8 +1,11 @@
 import type { WdtEnvironment } from '../core/ports/wdt.js';
 
-/** The vendor's test environment: the default, so that nothing reaches production unless asked to. */
+/**
+ * The vendor's test environment: the default, so that nothing reaches production unless asked to. It offers
+ * no HTTPS; production does, and is only ever reached over it (see config/transport.ts).
+ */
 export const WDT_TEST_BASE_URL = 'http://47.92.239.46/openapi';
-export const WDT_PRODUCTION_BASE_URL = 'http://wdt.wangdian.cn/openapi';
+export const WDT_PRODUCTION_BASE_URL = 'https://wdt.wangdian.cn/openapi';
 
 const PRODUCTION_HOST = new URL(WDT_PRODUCTION_BASE_URL).hostname;
 const TEST_HOST = new URL(WDT_TEST_BASE_URL).hostname;

@@ -8,6 +8,7 @@ import {
   startLocalStack,
 } from '../../src/demo/local-stack.js';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/server.js';
+import { en } from '../../src/slack/texts/en.js';
 import { postToBolt } from '../../src/standin/post-to-bolt.js';
 import { buildSlashCommandBody, DEFAULT_ACTOR } from '../../src/standin/slack-payloads.js';
 import { memoryLog } from '../support/memory-log.js';
@@ -156,6 +157,30 @@ describe('/cancel-stockin end to end over HTTP', () => {
     const entries = await auditEntries(s);
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ event: 'denied', record: { requesterId: MALLORY.id } });
+  });
+
+  it('refuses a confirmation submitted by someone other than the requester, and audits it (19.10)', async () => {
+    const s = await start({ env: { CANCEL_ALLOWED_USERS: `${DEFAULT_ACTOR.id},${BOB.id}` } });
+    await s.command(EDITING_ORDER);
+    const view = await s.openedView();
+    expect((await s.submit(view, 'not mine to confirm', BOB)).statusCode).toBe(200);
+    await s.slack.waitFor(
+      (c) => c.method === 'views.update' && JSON.stringify(c.args.view).includes(en.notRequester),
+      { timeoutMs: 5_000 },
+    );
+    expect(cancelCalls(s)).toHaveLength(0);
+    const entries = await eventually(async () => {
+      const all = await auditEntries(s);
+      return all.some((e) => e.event === 'denied') && all;
+    });
+    expect(entries.map((e) => e.event)).toEqual(['requested', 'denied']);
+    expect(entries[1]!.record).toMatchObject({
+      requesterId: BOB.id,
+      batchId: entries[0]!.record.batchId,
+      orderNo: EDITING_ORDER,
+      detail: 'confirmation refused: only the requester can confirm',
+    });
+    expect(entries[1]!.record.attemptId).not.toBe(entries[0]!.record.attemptId);
   });
 
   it('refuses everybody, and says so, when no allowlist is configured', async () => {

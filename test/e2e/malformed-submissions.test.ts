@@ -3,6 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
 import { LOCAL_SIGNING_SECRET, type LocalStack, startLocalStack } from '../../src/demo/local-stack.js';
 import { ConfirmModal } from '../../src/slack/ids.js';
+import { type SealPurpose, sealMetadata } from '../../src/slack/private-metadata.js';
+import { en } from '../../src/slack/texts/en.js';
 import { postToBolt } from '../../src/standin/post-to-bolt.js';
 import { buildViewSubmissionPayload, encodeInteractivePayload } from '../../src/standin/slack-payloads.js';
 
@@ -15,11 +17,19 @@ afterEach(async () => {
 });
 
 type Tamper = (view: ViewOutput) => { view: ViewOutput; values: ViewOutput['state']['values'] };
-const reason = (value: unknown) => ({
+const reason = <T>(value: T) => ({
   [ConfirmModal.reasonBlock]: { [ConfirmModal.reasonAction]: { type: 'plain_text_input', value } },
 });
 
-const cases: { name: string; tamper: Tamper; action: string }[] = [
+/** The view's own attempt ids, sealed again with the bot's real key: for another purpose, or already expired. */
+function resealed(view: ViewOutput, purpose: SealPurpose, expiresAt: Date): string {
+  const body = view.private_metadata.split('.')[0] ?? '';
+  const { ids } = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { ids: string[] };
+  return sealMetadata(LOCAL_SIGNING_SECRET, purpose, { attemptIds: ids }, expiresAt);
+}
+const inAnHour = () => new Date(Date.now() + 60 * 60_000);
+
+const cases: { name: string; tamper: Tamper; action: string; message?: string }[] = [
   { name: 'no state at all', tamper: (view) => ({ view, values: {} }), action: 'errors' },
   {
     name: 'the reason as a number',
@@ -44,6 +54,24 @@ const cases: { name: string; tamper: Tamper; action: string }[] = [
     action: 'errors',
   },
   {
+    name: 'a genuine seal made for the approval buttons (19.10)',
+    tamper: (view) => ({
+      view: { ...view, private_metadata: resealed(view, 'approval', inAnHour()) },
+      values: reason('x'),
+    }),
+    action: 'errors',
+    message: en.sealWrongPurpose,
+  },
+  {
+    name: 'a genuine confirmation seal that has expired (19.10)',
+    tamper: (view) => ({
+      view: { ...view, private_metadata: resealed(view, 'confirm', new Date(Date.now() - 1_000)) },
+      values: reason('x'),
+    }),
+    action: 'errors',
+    message: en.sealExpired,
+  },
+  {
     name: 'an unknown callback id',
     tamper: (view) => ({ view: { ...view, callback_id: 'something_else' }, values: reason('x') }),
     action: 'update',
@@ -51,26 +79,30 @@ const cases: { name: string; tamper: Tamper; action: string }[] = [
 ];
 
 describe('malformed view submissions', () => {
-  it.each(cases)('$name: refused with a clear message, nothing changes', async ({ tamper, action }) => {
-    stack = await startLocalStack();
-    const s = stack;
-    await s.command(ORDER);
-    const opened = await s.openedView();
-    const { view, values } = tamper(opened);
-    const payload = buildViewSubmissionPayload({ view, values });
-    const answer = await postToBolt(s.url, encodeInteractivePayload(payload), {
-      signingSecret: LOCAL_SIGNING_SECRET,
-    });
-    expect(answer.statusCode).toBe(200);
-    expect(answer.json).toMatchObject({ response_action: action });
-    expect(JSON.stringify(answer.json)).toMatch(/does not match any request|Please give a reason/);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(s.wdt.calls.filter((c) => c.method === 'wms.stockin.Purchase.cancel')).toHaveLength(0);
-    const store = openSqliteAuditStore({ path: s.auditDbPath });
-    try {
-      expect((await store.orderHistory(ORDER)).map((e) => e.event)).toEqual(['requested']);
-    } finally {
-      await store.close();
-    }
-  });
+  it.each(cases)(
+    '$name: refused with a clear message, nothing changes',
+    async ({ tamper, action, message }) => {
+      stack = await startLocalStack();
+      const s = stack;
+      await s.command(ORDER);
+      const opened = await s.openedView();
+      const { view, values } = tamper(opened);
+      const payload = buildViewSubmissionPayload({ view, values });
+      const answer = await postToBolt(s.url, encodeInteractivePayload(payload), {
+        signingSecret: LOCAL_SIGNING_SECRET,
+      });
+      expect(answer.statusCode).toBe(200);
+      expect(answer.json).toMatchObject({ response_action: action });
+      if (message) expect(JSON.stringify(answer.json)).toContain(message);
+      else expect(JSON.stringify(answer.json)).toMatch(/does not match any request|Please give a reason/);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(s.wdt.calls.filter((c) => c.method === 'wms.stockin.Purchase.cancel')).toHaveLength(0);
+      const store = openSqliteAuditStore({ path: s.auditDbPath });
+      try {
+        expect((await store.orderHistory(ORDER)).map((e) => e.event)).toEqual(['requested']);
+      } finally {
+        await store.close();
+      }
+    },
+  );
 });

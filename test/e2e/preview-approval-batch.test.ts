@@ -206,6 +206,38 @@ describe('four-eyes approval', () => {
     expect(denied.map((e) => e.record.requesterId).sort()).toEqual([CAROL.id, MALLORY.id].sort());
   });
 
+  it('re-checks the requester when approving: removed from the allowed group, the click sends nothing (19.2)', async () => {
+    let offsetMs = 0;
+    const clock = { now: () => new Date(Date.now() + offsetMs) };
+    const s = await start({
+      env: {
+        APPROVAL_MODE: 'peer',
+        CANCEL_ALLOWED_USERS: '',
+        CANCEL_ALLOWED_USERGROUPS: 'S0BUYERS',
+        CANCEL_APPROVERS: BOB.id,
+      },
+      usergroups: { S0BUYERS: [OPERATOR.id] },
+      clock,
+    });
+    const message = await requestApproval(s);
+    s.slack.membership.setUsergroup('S0BUYERS', []);
+    // Past the 60 s group cache: the bot must ask Slack again, and learn the requester left the group.
+    offsetMs = 61_000;
+    await s.driver.clickMessageButton(message(), Approval.approveAction, BOB);
+    await ephemeralTo(s, BOB, en.requesterNoLongerAllowed);
+    await eventually(() => !hasButtons(message().blocks));
+    expect(JSON.stringify(message().blocks)).toContain(en.requesterRevokedHeadline);
+    expect(cancelCalls(s)).toHaveLength(0);
+    const entries = await auditEntries(s);
+    expect(entries.map((e) => e.event)).toEqual(['requested', 'confirmed', 'notified', 'denied']);
+    expect(entries.at(-1)!.record).toMatchObject({
+      requesterId: OPERATOR.id,
+      approverIds: [BOB.id],
+      state: 'denied',
+      detail: 'approval refused: the requester may no longer cancel (not_listed)',
+    });
+  });
+
   it('expires after APPROVAL_TTL_MINUTES: a late click is refused, and the sweep marks and updates the rest', async () => {
     let offsetMs = 0;
     const clock = { now: () => new Date(Date.now() + offsetMs) };
@@ -338,6 +370,7 @@ describe('help and App Home', () => {
 
   it('publishes my requests, approvals I may act on (whose buttons work), and recent cancellations', async () => {
     const s = await start({ env: PEER });
+    s.slack.membership.setChannel('C0STOCKOPS', { isPrivate: false, members: [OPERATOR.id, BOB.id] });
     await requestApproval(s);
     await s.driver.openHome(OPERATOR);
     await eventually(() => s.slack.homeViews.get(OPERATOR.id));
@@ -356,6 +389,55 @@ describe('help and App Home', () => {
       return home.includes('Nothing is waiting') && home;
     });
     expect(after).toContain(EDITING);
-    expect(after).toContain('Last 20 cancellations');
+    expect(after).toContain(en.homeRecentCancellations);
+  });
+
+  it('shows recent cancellations only to who may request or approve, and only from their channels (19.9)', async () => {
+    const s = await start({ env: { CANCEL_ALLOWED_USERS: `${OPERATOR.id},${BOB.id}` } });
+    s.slack.membership.setChannel('C0STOCKOPS', {
+      isPrivate: false,
+      members: [OPERATOR.id, BOB.id, MALLORY.id],
+    });
+    s.slack.membership.setChannel('G0SECRET01', { isPrivate: true, members: [OPERATOR.id] });
+    await s.command(EDITING, OPERATOR);
+    await s.submit(await s.openedView(), 'wrong goods', OPERATOR);
+    await s.command(EDITING_2, OPERATOR, { id: 'G0SECRET01', name: 'secret-buying' });
+    await s.submit(await s.openedView(), 'wrong goods', OPERATOR);
+    await eventually(async () => (await auditEntries(s)).filter((e) => e.event === 'cancelled').length === 2);
+
+    const homeOf = async (person: Person) => {
+      const before = s.slack.callsTo('views.publish').length;
+      await s.driver.openHome(person);
+      await eventually(() => s.slack.callsTo('views.publish').length > before);
+      return JSON.stringify(s.slack.homeViews.get(person.id)!.blocks);
+    };
+    const operator = await homeOf(OPERATOR);
+    expect(operator).toContain(en.homeRecentCancellations);
+    expect(operator).toContain(EDITING);
+    expect(operator).toContain(EDITING_2);
+
+    const bob = await homeOf(BOB);
+    expect(bob).toContain(en.homeRecentCancellations);
+    expect(bob).toContain(EDITING);
+    expect(bob).not.toContain(EDITING_2);
+
+    const mallory = await homeOf(MALLORY);
+    expect(mallory).toContain(en.homeTitle);
+    expect(mallory).not.toContain(en.homeRecentCancellations);
+    expect(mallory).not.toContain(EDITING);
+    expect(mallory).not.toContain(EDITING_2);
+  });
+
+  it('shows no recent cancellations when the channel look-up fails, and says why (19.9)', async () => {
+    const s = await start({ env: { CANCEL_ALLOWED_USERS: `${OPERATOR.id},${BOB.id}` } });
+    s.slack.membership.setChannel('C0STOCKOPS', { isPrivate: false, members: [OPERATOR.id, BOB.id] });
+    await s.command(EDITING, OPERATOR);
+    await s.submit(await s.openedView(), 'wrong goods', OPERATOR);
+    await eventually(async () => (await auditEntries(s)).some((e) => e.event === 'cancelled'));
+    s.slack.faults.set('users.conversations', { error: 'missing_scope' });
+    await s.driver.openHome(BOB);
+    const bob = JSON.stringify((await eventually(() => s.slack.homeViews.get(BOB.id))).blocks);
+    expect(bob).toContain(en.homeChannelsUnknown);
+    expect(bob).not.toContain(EDITING);
   });
 });

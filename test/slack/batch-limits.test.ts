@@ -69,7 +69,12 @@ function items(): PreviewItem[] {
 }
 
 describe.each(Object.values(LOCALES))('a batch of 20 within Block Kit limits ($locale)', (texts) => {
-  const sealed = sealMetadata('k', { attemptIds: Array.from({ length: 20 }, (_, i) => ulid(i)) });
+  const sealed = sealMetadata(
+    'k',
+    'approval',
+    { attemptIds: Array.from({ length: 20 }, (_, i) => ulid(i)) },
+    new Date('2026-03-01T08:00:00Z'),
+  );
 
   it('builds the preview modal of 20 orders within the modal limits', () => {
     for (const approvalMode of ['self', 'peer'] as const) {
@@ -132,7 +137,7 @@ describe.each(Object.values(LOCALES))('a batch of 20 within Block Kit limits ($l
     );
     const home = buildHomeView(texts, {
       mine: many,
-      recentCancellations: many.slice(0, 20),
+      recentCancellations: { kind: 'shown', records: many.slice(0, 20) },
       pending: Array.from({ length: 30 }, () => ({
         records: many.slice(0, 20),
         expiresAt: at,

@@ -43,7 +43,12 @@ describe('the app’s Block Kit limits are Slack’s published ones', () => {
 });
 
 describe.each(Object.values(LOCALES))('every surface within Slack’s limits ($locale)', (texts) => {
-  const sealed = sealMetadata('k', { attemptIds: Array.from({ length: 20 }, (_, i) => `01ATTEMPT${i}`) });
+  const sealed = sealMetadata(
+    'k',
+    'approval',
+    { attemptIds: Array.from({ length: 20 }, (_, i) => `01ATTEMPT${i}`) },
+    new Date('2030-01-01T00:00:00Z'),
+  );
 
   it('the loading, reject, status and outcome modals', () => {
     const orderNos = Array.from({ length: 20 }, (_, i) => `RK${String(i).padStart(24, '9')}`);

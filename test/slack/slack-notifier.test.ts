@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { advance, newAttempt } from '../../src/core/attempt.js';
 import type { AttemptRecord } from '../../src/core/ports/audit.js';
+import { systemClock } from '../../src/core/ports/clock.js';
 import { createLogger } from '../../src/logger.js';
+import { createSeals } from '../../src/slack/private-metadata.js';
 import type { SlackChat } from '../../src/slack/slack-chat-client.js';
 import { createSlackNotifier } from '../../src/slack/slack-notifier.js';
 import { en } from '../../src/slack/texts/en.js';
@@ -49,7 +51,7 @@ function notifierWith(chat: ReturnType<typeof fakeChat>, auditChannelId: string 
     texts: en,
     environment: { host: 'wdt.wangdian.cn', kind: 'production' },
     auditChannelId: auditChannelId ?? undefined,
-    metadataKey: 'seal-key-for-tests',
+    seals: createSeals({ key: 'seal-key-for-tests', clock: systemClock, approvalTtlMs: 30 * 60_000 }),
     approvalTtlMinutes: 30,
     logger: createLogger({ level: 'info', destination: log.destination }),
   });

@@ -33,7 +33,12 @@ const allTextOf = (value: unknown): string => JSON.stringify(value);
 
 describe.each(Object.values(LOCALES))('Block Kit builders ($locale)', (texts) => {
   it('builds a confirmation modal within limits, with the shared ids and a bounded reason', () => {
-    const metadata = sealMetadata('k', { attemptIds: [buildAttempt().attemptId] });
+    const metadata = sealMetadata(
+      'k',
+      'confirm',
+      { attemptIds: [buildAttempt().attemptId] },
+      new Date('2026-03-01T08:00:00Z'),
+    );
     const modal = buildPreviewModal({
       texts,
       items: [

@@ -16,6 +16,35 @@ export interface SpawnedBot {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+async function launch(env: Record<string, string>, compiled: boolean): Promise<ChildProcess> {
+  const entry = compiled ? await startScriptArgs() : ['--import', 'tsx', 'src/main.ts'];
+  return spawn(process.execPath, entry, {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Runs the real entry point with `env` only and waits for it to exit by itself (a start that is refused). */
+export async function runBotToExit(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = await launch(env, false);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const [code] = (await once(child, 'close')) as [number | null];
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
+
 /**
  * Runs the real entry point as its own process with `env` only: `src/main.ts` under tsx, or, with
  * `compiled`, the build as `npm start` runs it (its node flags and `dist/src/main.js`, after `npm run build`).
@@ -25,12 +54,7 @@ export async function spawnBot(
   options: { timeoutMs?: number; compiled?: boolean } = {},
 ): Promise<SpawnedBot> {
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const entry = options.compiled ? await startScriptArgs() : ['--import', 'tsx', 'src/main.ts'];
-  const child = spawn(process.execPath, entry, {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = await launch(env, options.compiled ?? false);
   const lines: string[] = [];
   let stderr = '';
   const listeners = new Set<() => void>();

@@ -27,6 +27,28 @@ describe('classifyResponse', () => {
     });
   });
 
+  it('cuts a huge message and code to 1024 bytes of valid UTF-8, a prefix of the original (19.10)', () => {
+    // 3-byte CJK characters and 4-byte emoji, so that a byte cut would land inside a character.
+    const message = `入库单状态不为编辑中😀${'错'.repeat(200_000)}`;
+    const answer = classifyResponse(json({ status: 100, code: `E${'9😀'.repeat(50_000)}`, message }));
+    if (answer.kind !== 'refused') throw new Error(`expected a refusal, got ${answer.kind}`);
+    for (const [kept, original] of [
+      [answer.message, message],
+      [answer.code ?? '', `E${'9😀'.repeat(50_000)}`],
+    ] as const) {
+      const bytes = Buffer.from(kept, 'utf8');
+      expect(bytes.length).toBeLessThanOrEqual(1024);
+      expect(bytes.length).toBeGreaterThan(1020);
+      expect(bytes.toString('utf8')).toBe(kept);
+      expect(kept).not.toContain('\uFFFD');
+      expect(kept.endsWith('…')).toBe(true);
+      expect(original.startsWith(kept.slice(0, -1))).toBe(true);
+    }
+    expect(answer.message.startsWith('入库单状态不为编辑中😀错')).toBe(true);
+    const short = classifyResponse(json({ status: 100, message: '错'.repeat(341) }));
+    expect(short.kind === 'refused' && short.message).toBe('错'.repeat(341));
+  });
+
   it('treats a code-only body as a refusal, even code 0', () => {
     expect(classifyResponse(json({ code: 2102, message: '参数错误' }))).toEqual({
       kind: 'refused',

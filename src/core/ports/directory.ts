@@ -2,3 +2,8 @@
 export interface Directory {
   usergroupMembers(groupId: string): Promise<readonly string[]>;
 }
+
+/** Which channels a person is in, as far as the bot can see (public ones, and private ones it shares). */
+export interface ChannelMembership {
+  channelsOf(userId: string): Promise<ReadonlySet<string>>;
+}

@@ -3,8 +3,9 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { ApprovalService, DecisionResult } from '../../core/approval-service.js';
 import type { HomePublisher } from '../home-publisher.js';
-import { openMetadata } from '../private-metadata.js';
+import type { Seals } from '../private-metadata.js';
 import type { Texts } from '../texts/index.js';
+import { sealProblemText } from '../texts/seal-problem.js';
 import { userMessageFor } from '../user-message.js';
 import { clickOrigin, tellActor } from './decision-context.js';
 import { tellRefusal } from './decision-refusal.js';
@@ -13,7 +14,7 @@ export interface ApproveActionDeps {
   approvals: ApprovalService;
   publishHome: HomePublisher;
   texts: Texts;
-  metadataKey: string;
+  seals: Seals;
   logger: Logger;
 }
 
@@ -30,9 +31,9 @@ export function makeApproveActionHandler(deps: ApproveActionDeps) {
   return async ({ ack, body, action, client }: ActionArgs): Promise<void> => {
     await ack();
     const origin = clickOrigin(body);
-    const ref = openMetadata(deps.metadataKey, action.value);
-    if (!ref) {
-      await tellActor(client, logger, origin, texts.unknownRequest);
+    const ref = deps.seals.open('approval', action.value);
+    if (!ref.ok) {
+      await tellActor(client, logger, origin, sealProblemText(texts, ref.problem));
       return;
     }
     let result: DecisionResult;

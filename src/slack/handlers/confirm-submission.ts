@@ -8,11 +8,12 @@ import type { InFlight } from '../../core/in-flight.js';
 import type { WdtEnvironment } from '../../core/ports/wdt.js';
 import { ConfirmModal, REASON_MAX_LENGTH } from '../ids.js';
 import { escapeMrkdwn, mentionChannel, mentionUser } from '../mrkdwn.js';
-import { openMetadata } from '../private-metadata.js';
+import type { Seals } from '../private-metadata.js';
 import { slackErrorCode } from '../slack-error-code.js';
 import type { SlackViews } from '../slack-views-client.js';
 import { tellRequester } from '../tell-requester.js';
 import type { Texts } from '../texts/index.js';
+import { sealProblemText } from '../texts/seal-problem.js';
 import { userMessageFor } from '../user-message.js';
 import { buildOutcomeMessage } from '../views/outcome-message.js';
 import { buildOutcomeModal, buildStatusModal } from '../views/status-modal.js';
@@ -24,7 +25,7 @@ export interface ConfirmSubmissionDeps {
   inFlight: InFlight;
   texts: Texts;
   environment: WdtEnvironment;
-  metadataKey: string;
+  seals: Seals;
   logger: Logger;
 }
 
@@ -45,14 +46,13 @@ const reasonSchema = z.object({
 export function makeConfirmSubmissionHandler(deps: ConfirmSubmissionDeps) {
   const { texts, logger } = deps;
   return async ({ ack, body, view, client }: ConfirmArgs): Promise<void> => {
-    const metadata = openMetadata(deps.metadataKey, view.private_metadata);
+    const metadata = deps.seals.open('confirm', view.private_metadata);
     const state = reasonSchema.safeParse(view.state?.values);
-    if (!metadata || !state.success) {
-      logger.warn(
-        { userId: body.user?.id, metadataOk: Boolean(metadata) },
-        'refused a malformed confirmation',
-      );
-      await ack({ response_action: 'errors', errors: { [ConfirmModal.reasonBlock]: texts.unknownRequest } });
+    if (!metadata.ok || !state.success) {
+      const sealProblem = metadata.ok ? null : metadata.problem;
+      logger.warn({ userId: body.user?.id, sealProblem }, 'refused a malformed confirmation');
+      const error = sealProblem ? sealProblemText(texts, sealProblem) : texts.unknownRequest;
+      await ack({ response_action: 'errors', errors: { [ConfirmModal.reasonBlock]: error } });
       return;
     }
     const reason = (state.data[ConfirmModal.reasonBlock][ConfirmModal.reasonAction].value ?? '').trim();

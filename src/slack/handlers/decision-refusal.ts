@@ -17,6 +17,8 @@ export function refusalText(texts: Texts, refusal: Refusal): string {
       return texts.selfApproval;
     case 'not_approver':
       return texts.notApprover;
+    case 'requester_not_allowed':
+      return texts.requesterNoLongerAllowed;
   }
 }
 

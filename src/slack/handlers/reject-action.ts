@@ -2,9 +2,10 @@ import type { BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slac
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { ApprovalService } from '../../core/approval-service.js';
-import { openMetadata, sealMetadata } from '../private-metadata.js';
+import type { Seals } from '../private-metadata.js';
 import { slackErrorCode } from '../slack-error-code.js';
 import type { Texts } from '../texts/index.js';
+import { sealProblemText } from '../texts/seal-problem.js';
 import { buildRejectModal } from '../views/reject-modal.js';
 import { clickOrigin, tellActor } from './decision-context.js';
 import { tellRefusal } from './decision-refusal.js';
@@ -17,16 +18,16 @@ type ActionArgs = Pick<SlackActionMiddlewareArgs<BlockAction<ButtonAction>>, 'ac
 export function makeRejectActionHandler(deps: {
   approvals: ApprovalService;
   texts: Texts;
-  metadataKey: string;
+  seals: Seals;
   logger: Logger;
 }) {
   const { texts, logger } = deps;
   return async ({ ack, body, action, client }: ActionArgs): Promise<void> => {
     await ack();
     const origin = clickOrigin(body);
-    const ref = openMetadata(deps.metadataKey, action.value);
-    if (!ref) {
-      await tellActor(client, logger, origin, texts.unknownRequest);
+    const ref = deps.seals.open('approval', action.value);
+    if (!ref.ok) {
+      await tellActor(client, logger, origin, sealProblemText(texts, ref.problem));
       return;
     }
     const screened = await deps.approvals.screen({ attemptIds: ref.attemptIds, actorId: origin.userId });
@@ -37,7 +38,7 @@ export function makeRejectActionHandler(deps: {
     try {
       await client.views.open({
         trigger_id: origin.triggerId,
-        view: buildRejectModal(texts, sealMetadata(deps.metadataKey, ref)),
+        view: buildRejectModal(texts, deps.seals.seal('reject', ref)),
       });
     } catch (error) {
       logger.warn({ slackError: slackErrorCode(error) }, 'could not open the reject dialog');

@@ -4,8 +4,9 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ApprovalService, DecisionResult } from '../../core/approval-service.js';
 import { REASON_MAX_LENGTH, RejectModal } from '../ids.js';
-import { openMetadata } from '../private-metadata.js';
+import type { Seals } from '../private-metadata.js';
 import type { Texts } from '../texts/index.js';
+import { sealProblemText } from '../texts/seal-problem.js';
 import { userMessageFor } from '../user-message.js';
 import { tellActor } from './decision-context.js';
 import { tellRefusal } from './decision-refusal.js';
@@ -24,19 +25,19 @@ const reasonSchema = z.object({
 export function makeRejectSubmissionHandler(deps: {
   approvals: ApprovalService;
   texts: Texts;
-  metadataKey: string;
+  seals: Seals;
   logger: Logger;
 }) {
   const { texts, logger } = deps;
   return async ({ ack, body, view, client }: SubmitArgs): Promise<void> => {
-    const ref = openMetadata(deps.metadataKey, view.private_metadata);
+    const ref = deps.seals.open('reject', view.private_metadata);
     const state = reasonSchema.safeParse(view.state?.values);
     const reason = state.success
       ? (state.data[RejectModal.reasonBlock][RejectModal.reasonAction].value ?? '').trim()
       : '';
-    if (!ref || reason.length === 0 || Array.from(reason).length > REASON_MAX_LENGTH) {
-      const error = !ref
-        ? texts.unknownRequest
+    if (!ref.ok || reason.length === 0 || Array.from(reason).length > REASON_MAX_LENGTH) {
+      const error = !ref.ok
+        ? sealProblemText(texts, ref.problem)
         : reason
           ? texts.reasonTooLong(REASON_MAX_LENGTH)
           : texts.reasonRequired;

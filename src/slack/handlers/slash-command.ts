@@ -8,7 +8,7 @@ import type { WdtEnvironment } from '../../core/ports/wdt.js';
 import type { CommandAdmission } from '../command-admission.js';
 import { COMMAND } from '../ids.js';
 import { quoteUserText } from '../mrkdwn.js';
-import { sealMetadata } from '../private-metadata.js';
+import type { Seals } from '../private-metadata.js';
 import { slackErrorCode } from '../slack-error-code.js';
 import type { SlackViews } from '../slack-views-client.js';
 import type { Texts } from '../texts/index.js';
@@ -23,7 +23,7 @@ export interface SlashCommandDeps {
   policy: CancelPolicy;
   texts: Texts;
   environment: WdtEnvironment;
-  metadataKey: string;
+  seals: Seals;
   maxOrders: number;
   askWhom: string;
   preview: PreviewSettings;
@@ -175,7 +175,7 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
       items,
       environment: deps.environment,
       channelId: command.channel_id,
-      privateMetadata: sealMetadata(deps.metadataKey, { attemptIds: attempts.map((a) => a.attemptId) }),
+      privateMetadata: deps.seals.seal('confirm', { attemptIds: attempts.map((a) => a.attemptId) }),
       settings: deps.preview,
     });
     try {

@@ -140,12 +140,20 @@ export const en: Texts = {
   expiredHeadline: (minutes) =>
     `:alarm_clock: Expired: nobody approved within ${minutes} minutes. Nothing was sent to WDT.`,
   doneHeadline: (summary) => `Finished: ${summary}`,
+  requesterRevokedHeadline:
+    ':no_entry: Closed: the person who asked may no longer cancel stock-in orders. Nothing was sent to WDT.',
   labelBatch: 'Batch',
   labelOrders: 'Orders',
   labelRejection: 'Rejection reason',
   selfApproval:
     'You cannot approve your own request: another allowed approver must do it. Your click was recorded.',
   notApprover: 'You are not allowed to approve stock-in cancels. Your click was recorded.',
+  sealExpired:
+    'This dialog or button is too old to be used and was refused; nothing was done. Run /cancel-stockin again.',
+  sealWrongPurpose:
+    'This dialog or button carries data meant for another step and was refused; nothing was done. Run /cancel-stockin again.',
+  requesterNoLongerAllowed:
+    'The person who asked may no longer cancel stock-in orders (their access was withdrawn, or could not be checked just now), so this request was not approved and nothing was sent to WDT. Your click was recorded.',
   alreadyDecided: 'This request has already been decided; nothing changed.',
   approvalExpired:
     'This approval request has expired; nothing was sent to WDT. Ask for a new one with the command.',
@@ -176,6 +184,8 @@ export const en: Texts = {
   homeNoRequests: 'You have made no requests yet.',
   homePending: 'Waiting for your approval',
   homeNoPending: 'Nothing is waiting for your approval.',
-  homeRecentCancellations: 'Last 20 cancellations in this workspace',
+  homeRecentCancellations: 'Recent cancellations in your channels',
+  homeChannelsUnknown:
+    'The bot could not check which channels you are in just now, so recent cancellations are not shown. Open this tab again in a minute.',
   homeNoCancellations: 'No cancellations yet.',
 };

@@ -88,12 +88,16 @@ export interface Texts {
   approvedBy: (who: string) => string;
   rejectedBy: (who: string) => string;
   expiredHeadline: (minutes: number) => string;
+  requesterRevokedHeadline: string;
   doneHeadline: (summary: string) => string;
   labelBatch: string;
   labelOrders: string;
   labelRejection: string;
   selfApproval: string;
   notApprover: string;
+  sealExpired: string;
+  sealWrongPurpose: string;
+  requesterNoLongerAllowed: string;
   alreadyDecided: string;
   approvalExpired: string;
   awaitingApproval: (channel: string) => string;
@@ -117,5 +121,6 @@ export interface Texts {
   homePending: string;
   homeNoPending: string;
   homeRecentCancellations: string;
+  homeChannelsUnknown: string;
   homeNoCancellations: string;
 }

@@ -125,11 +125,17 @@ export const zhCN: Texts = {
   rejectedBy: (who) => `:x: 已被 ${who} 驳回，未向旺店通发送任何请求。`,
   expiredHeadline: (minutes) => `:alarm_clock: 已过期：${minutes} 分钟内无人批准，未向旺店通发送任何请求。`,
   doneHeadline: (summary) => `已完成：${summary}`,
+  requesterRevokedHeadline: ':no_entry: 已关闭：发起人已无权取消入库单，未向旺店通发送任何请求。',
   labelBatch: '批次',
   labelOrders: '单据',
   labelRejection: '驳回原因',
   selfApproval: '不能批准自己的申请，需由其他有审批权限的人批准。此次点击已记录。',
   notApprover: '你没有审批取消入库单的权限。此次点击已记录。',
+  sealExpired: '此对话框或按钮已过期，已被拒绝，未做任何操作。请重新执行 /cancel-stockin。',
+  sealWrongPurpose:
+    '此对话框或按钮携带的数据属于另一个步骤，已被拒绝，未做任何操作。请重新执行 /cancel-stockin。',
+  requesterNoLongerAllowed:
+    '发起人已无权取消入库单（权限已被撤销，或暂时无法核实），因此此申请未被批准，未向旺店通发送任何请求。此次点击已记录。',
   alreadyDecided: '此申请已处理，本次未做任何改变。',
   approvalExpired: '此审批申请已过期，未向旺店通发送任何请求。请重新执行命令发起申请。',
   awaitingApproval: (channel) => `已在 ${channel} 发起审批。只有其他人批准后才会取消。`,
@@ -158,6 +164,7 @@ export const zhCN: Texts = {
   homeNoRequests: '你还没有提交过申请。',
   homePending: '等待你审批',
   homeNoPending: '没有等待你审批的申请。',
-  homeRecentCancellations: '本工作区最近 20 次取消',
+  homeRecentCancellations: '你所在频道的最近取消',
+  homeChannelsUnknown: '机器人暂时无法确认你所在的频道，因此不显示最近的取消记录。请稍后重新打开此页。',
   homeNoCancellations: '还没有取消记录。',
 };

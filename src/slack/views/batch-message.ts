@@ -63,6 +63,8 @@ function headline(
     case 'done': {
       if (records.some((r) => r.state === 'rejected')) return `*${t.rejectedBy(approvers)}*`;
       if (records.some((r) => r.state === 'expired')) return `*${t.expiredHeadline(ttlMinutes)}*`;
+      // Only a withdrawn requester closes an approval request as denied (see the approval service).
+      if (records.some((r) => r.state === 'denied')) return `*${t.requesterRevokedHeadline}*`;
       const counts = new Map<AttemptState, number>();
       for (const r of records) counts.set(r.state, (counts.get(r.state) ?? 0) + 1);
       const summary = [...counts].map(([state, n]) => `${n} × ${t.stateHeadline[state]}`).join(' · ');

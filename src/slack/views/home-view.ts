@@ -1,4 +1,5 @@
 import type { HomeView, KnownBlock } from '@slack/types';
+import type { RecentCancellations } from '../../core/home-summary.js';
 import type { AttemptRecord } from '../../core/ports/audit.js';
 import { LIMITS, truncate } from '../block-kit-limits.js';
 import { formatUtcAndShanghai } from '../format-time.js';
@@ -12,7 +13,7 @@ const MAX_PENDING_SHOWN = 15;
 export interface HomeContent {
   mine: readonly AttemptRecord[];
   pending: readonly { records: readonly AttemptRecord[]; expiresAt: Date; sealedRef: string }[];
-  recentCancellations: readonly AttemptRecord[];
+  recentCancellations: RecentCancellations;
 }
 
 const section = (text: string): KnownBlock => ({
@@ -64,10 +65,17 @@ export function buildHomeView(texts: Texts, content: HomeContent): HomeView {
     blocks.push(buildApprovalButtons(texts, batch.sealedRef, `home_approval_${index}`));
   }
 
-  blocks.push({ type: 'divider' }, header(texts.homeRecentCancellations));
-  const recent = content.recentCancellations.map(
+  blocks.push(...recentBlocks(texts, content.recentCancellations));
+  return { type: 'home', blocks: blocks.slice(0, LIMITS.modalBlocks) };
+}
+
+/** Recent cancellations in the viewer's channels; nothing at all for someone who may not see them. */
+function recentBlocks(texts: Texts, recent: RecentCancellations): KnownBlock[] {
+  if (recent.kind === 'hidden') return [];
+  const blocks: KnownBlock[] = [{ type: 'divider' }, header(texts.homeRecentCancellations)];
+  if (recent.kind === 'channels_unknown') return [...blocks, section(texts.homeChannelsUnknown)];
+  const lines = recent.records.map(
     (r) => `${orderLine(texts, r)} · ${mentionUser(r.requesterId)} · ${lastTime(r)}`,
   );
-  blocks.push(...(recent.length > 0 ? lineSections(recent) : [section(texts.homeNoCancellations)]));
-  return { type: 'home', blocks: blocks.slice(0, LIMITS.modalBlocks) };
+  return [...blocks, ...(lines.length > 0 ? lineSections(lines) : [section(texts.homeNoCancellations)])];
 }
