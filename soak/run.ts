@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { openSqliteAuditStore } from '../src/audit/sqlite-store.js';
+import { openSqliteAuditStore } from '../src/audit/sqlite/store.js';
 import { FINAL_STATES } from '../src/core/attempt.js';
 import type { AttemptState } from '../src/core/ports/audit.js';
 import { STOCKIN_STATUS } from '../src/core/purchase-stockin.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
+import { openSqliteAuditStore } from '../../src/audit/sqlite/store.js';
 import { createCancelExecution } from '../../src/core/cancel-execution.js';
 import type { AttemptRecord, AuditStore, ChainHead } from '../../src/core/ports/audit.js';
 import type { OutcomeNotifier } from '../../src/core/ports/notifier.js';

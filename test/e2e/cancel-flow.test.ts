@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
+import { openSqliteAuditStore } from '../../src/audit/sqlite/store.js';
 import type { AuditEntry } from '../../src/core/ports/audit.js';
 import {
   LOCAL_BOT_TOKEN,

@@ -1,6 +1,6 @@
 import type { ViewOutput } from '@slack/bolt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
+import { openSqliteAuditStore } from '../../src/audit/sqlite/store.js';
 import { LOCAL_SIGNING_SECRET, type LocalStack, startLocalStack } from '../../src/demo/local-stack.js';
 import { ConfirmModal } from '../../src/slack/ids.js';
 import { type SealPurpose, sealMetadata } from '../../src/slack/private-metadata.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
+import { openSqliteAuditStore } from '../../src/audit/sqlite/store.js';
 import type { AuditEntry } from '../../src/core/ports/audit.js';
 import { type LocalStack, type Person, startLocalStack } from '../../src/demo/local-stack.js';
 import { Approval } from '../../src/slack/ids.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
+import { openSqliteAuditStore } from '../../src/audit/sqlite/store.js';
 import { type LocalStack, startLocalStack } from '../../src/demo/local-stack.js';
 import { eventually } from '../support/process-stack.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runAuditCli } from '../../src/audit/cli.js';
-import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
+import { openSqliteAuditStore } from '../../src/audit/sqlite/store.js';
 import type { AuditStore } from '../../src/core/ports/audit.js';
 import { createLogger } from '../../src/logger.js';
 import { createChainHeadWitness, startChainHeadWitness } from '../../src/slack/chain-head-witness.js';

@@ -9,7 +9,7 @@ import {
   type ThreadMethod,
   type ThreadRequest,
   type ThreadResponse,
-} from './protocol.js';
+} from './thread-protocol.js';
 
 /**
  * The SQLite audit store behind a worker thread, with the same contract as `openSqliteAuditStore`. Opening
@@ -22,7 +22,7 @@ export async function openThreadedSqliteAuditStore(options: {
   onLost?: (error: Error) => void;
 }): Promise<AuditStore> {
   const init: ThreadInit = { path: options.path, logLevel: options.logger.level };
-  const worker = startModuleWorker(import.meta.url, 'worker', { workerData: init });
+  const worker = startModuleWorker(import.meta.url, 'thread-worker', { workerData: init });
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 0;
   let failure: Error | null = null;

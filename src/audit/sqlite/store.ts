@@ -1,6 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type {
   AttemptRecord,
   AttemptState,
@@ -12,9 +10,9 @@ import type {
   ChainVerdict,
   ConfirmCallResult,
   EntryRange,
-} from '../core/ports/audit.js';
-import { idFactory } from '../ids.js';
-import { createLogger, type Logger } from '../logger.js';
+} from '../../core/ports/audit.js';
+import { idFactory } from '../../ids.js';
+import { createLogger, type Logger } from '../../logger.js';
 import {
   assertAppendable,
   assertBeginCall,
@@ -24,8 +22,9 @@ import {
   type EntryRow,
   rowToEntry,
   verifyRows,
-} from './entry-row.js';
-import { GENESIS_HASH } from './hash-chain.js';
+} from '../entry-row.js';
+import { GENESIS_HASH } from '../hash-chain.js';
+import { openDatabase, prepareStatements } from './session.js';
 
 export interface SqliteAuditStoreOptions {
   /** File path; the parent directory and the file are created on first open. */
@@ -38,89 +37,6 @@ export interface SqliteAuditStoreOptions {
 
 const PAGE_SIZE = 500;
 
-/** Written exactly as SQLite keeps them in sqlite_master.sql, so a rewritten trigger is noticed at open. */
-const APPEND_ONLY_TRIGGERS = {
-  audit_entries_no_update:
-    "CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END",
-  audit_entries_no_delete:
-    "CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END",
-} as const;
-
-const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
-  {
-    version: 1,
-    name: 'audit trail, attempts projection, claims, order locks',
-    sql: `
-      CREATE TABLE audit_entries (
-        seq INTEGER PRIMARY KEY CHECK (seq > 0),
-        entry_id TEXT NOT NULL UNIQUE,
-        attempt_id TEXT NOT NULL,
-        order_no TEXT,
-        event TEXT NOT NULL,
-        at TEXT NOT NULL,
-        record_json TEXT NOT NULL,
-        prev_hash TEXT NOT NULL,
-        hash TEXT NOT NULL
-      ) STRICT;
-      CREATE INDEX audit_entries_order_no ON audit_entries (order_no, seq);
-      ${APPEND_ONLY_TRIGGERS.audit_entries_no_update};
-      ${APPEND_ONLY_TRIGGERS.audit_entries_no_delete};
-      CREATE TABLE attempts (
-        attempt_id TEXT PRIMARY KEY,
-        batch_id TEXT NOT NULL,
-        state TEXT NOT NULL,
-        order_no TEXT,
-        requester_id TEXT NOT NULL,
-        channel_id TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        last_seq INTEGER NOT NULL REFERENCES audit_entries (seq),
-        record_json TEXT NOT NULL
-      ) STRICT;
-      CREATE INDEX attempts_state ON attempts (state, last_seq);
-      CREATE INDEX attempts_requester_id ON attempts (requester_id, last_seq);
-      CREATE TABLE claims (
-        key TEXT PRIMARY KEY,
-        at TEXT NOT NULL
-      ) STRICT;
-      CREATE TABLE order_locks (
-        order_no TEXT PRIMARY KEY,
-        attempt_id TEXT NOT NULL REFERENCES attempts (attempt_id) DEFERRABLE INITIALLY DEFERRED,
-        requester_id TEXT NOT NULL,
-        acquired_at TEXT NOT NULL
-      ) STRICT;
-    `,
-  },
-];
-
-interface RecordRow {
-  record_json: string;
-}
-
-interface LockRow {
-  attempt_id: string;
-  requester_id: string;
-  acquired_at: string;
-}
-
-interface AttemptRow {
-  attempt_id: string;
-  batch_id: string;
-  state: string;
-  order_no: string | null;
-  requester_id: string;
-  channel_id: string;
-  updated_at: string;
-  last_seq: number;
-  record_json: string;
-}
-
-interface PageParams {
-  after: number;
-  since: string | null;
-  until: string | null;
-  limit: number;
-}
-
 /**
  * The audit store on one SQLite file. better-sqlite3 is synchronous, so each call runs to completion before
  * the next starts inside this process; every write is one `BEGIN IMMEDIATE` transaction that re-reads the
@@ -128,68 +44,9 @@ interface PageParams {
  */
 export function openSqliteAuditStore(options: SqliteAuditStoreOptions): SqliteAuditStore {
   const logger = options.logger ?? createLogger({ level: 'silent' });
-  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-  const db = new Database(options.path);
-  try {
-    db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
-    const journal = db.pragma('journal_mode = WAL', { simple: true });
-    if (journal !== 'wal' && options.path !== ':memory:') {
-      logger.warn({ journal }, 'SQLite refused WAL mode; appends stay durable but slower');
-    }
-    db.pragma('synchronous = FULL');
-    db.pragma('foreign_keys = ON');
-    applyMigrations(db, logger);
-    ensureAppendOnlyTriggers(db, logger);
-  } catch (error) {
-    db.close();
-    throw error;
-  }
+  const db = openDatabase(options, logger);
   logger.info({ backend: 'sqlite', path: options.path }, 'audit store opened');
   return new SqliteAuditStore(db, logger, options.ids ?? idFactory());
-}
-
-function applyMigrations(db: Database.Database, logger: Logger): void {
-  db.transaction(() => {
-    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT`);
-    const applied = new Set(
-      db
-        .prepare<[], { version: number }>('SELECT version FROM schema_migrations')
-        .all()
-        .map((row) => row.version),
-    );
-    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
-    for (const migration of MIGRATIONS) {
-      if (applied.has(migration.version)) continue;
-      db.exec(migration.sql);
-      record.run(migration.version, migration.name, new Date().toISOString());
-      logger.info({ version: migration.version, name: migration.name }, 'audit schema migration applied');
-    }
-  }).immediate();
-}
-
-/** A missing or rewritten trigger on an existing database means someone changed it by hand: restore, say so. */
-function ensureAppendOnlyTriggers(db: Database.Database, logger: Logger): void {
-  db.transaction(() => {
-    const present = new Map(
-      db
-        .prepare<[], { name: string; sql: string }>(
-          "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'",
-        )
-        .all()
-        .map((row) => [row.name, row.sql]),
-    );
-    for (const [name, sql] of Object.entries(APPEND_ONLY_TRIGGERS)) {
-      const found = present.get(name);
-      if (found === sql) continue;
-      if (found !== undefined) db.exec(`DROP TRIGGER ${name}`);
-      db.exec(sql);
-      logger.warn(
-        { trigger: name },
-        `audit append-only trigger was ${found === undefined ? 'missing' : 'altered'} and has been restored; run \`audit verify\``,
-      );
-    }
-  }).immediate();
 }
 
 export class SqliteAuditStore implements AuditStore {
@@ -206,55 +63,7 @@ export class SqliteAuditStore implements AuditStore {
     private readonly logger: Logger,
     private readonly nextId: () => string,
   ) {
-    this.stmts = {
-      head: db.prepare<[], ChainHead>('SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1'),
-      insertEntry: db.prepare<EntryRow>(
-        `INSERT INTO audit_entries (seq, entry_id, attempt_id, order_no, event, at, record_json, prev_hash, hash)
-         VALUES (@seq, @entry_id, @attempt_id, @order_no, @event, @at, @record_json, @prev_hash, @hash)`,
-      ),
-      upsertAttempt: db.prepare<AttemptRow>(
-        `INSERT INTO attempts (attempt_id, batch_id, state, order_no, requester_id, channel_id, updated_at, last_seq, record_json)
-         VALUES (@attempt_id, @batch_id, @state, @order_no, @requester_id, @channel_id, @updated_at, @last_seq, @record_json)
-         ON CONFLICT (attempt_id) DO UPDATE SET
-           batch_id = excluded.batch_id, state = excluded.state, order_no = excluded.order_no,
-           requester_id = excluded.requester_id, channel_id = excluded.channel_id,
-           updated_at = excluded.updated_at, last_seq = excluded.last_seq, record_json = excluded.record_json`,
-      ),
-      claim: db.prepare<[string, string]>(
-        'INSERT INTO claims (key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING',
-      ),
-      takeLock: db.prepare<[string, string, string, string]>(
-        `INSERT INTO order_locks (order_no, attempt_id, requester_id, acquired_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (order_no) DO NOTHING`,
-      ),
-      lockHolder: db.prepare<[string], LockRow>(
-        'SELECT attempt_id, requester_id, acquired_at FROM order_locks WHERE order_no = ?',
-      ),
-      releaseLock: db.prepare<[string, string]>(
-        'DELETE FROM order_locks WHERE order_no = ? AND attempt_id = ?',
-      ),
-      findAttempt: db.prepare<[string], RecordRow>('SELECT record_json FROM attempts WHERE attempt_id = ?'),
-      stuckCalling: db.prepare<[], RecordRow>(
-        "SELECT record_json FROM attempts WHERE state = 'calling' ORDER BY last_seq",
-      ),
-      orderHistory: db.prepare<[string], EntryRow>(
-        'SELECT * FROM audit_entries WHERE order_no = ? ORDER BY seq',
-      ),
-      recentAttempts: db.prepare<
-        { requester: string | null; states: string | null; limit: number },
-        RecordRow
-      >(
-        `SELECT record_json FROM attempts
-         WHERE (@requester IS NULL OR requester_id = @requester)
-           AND (@states IS NULL OR state IN (SELECT value FROM json_each(@states)))
-         ORDER BY last_seq DESC LIMIT @limit`,
-      ),
-      page: db.prepare<PageParams, EntryRow>(
-        `SELECT * FROM audit_entries
-         WHERE seq > @after AND (@since IS NULL OR at >= @since) AND (@until IS NULL OR at < @until)
-         ORDER BY seq LIMIT @limit`,
-      ),
-    };
+    this.stmts = prepareStatements(db);
     this.appendTx = db.transaction((event: AuditEvent, record: AttemptRecord, at: Date) =>
       this.appendInTransaction(event, record, at),
     );

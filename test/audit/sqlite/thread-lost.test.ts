@@ -3,15 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { openAuditStoreWhenReady } from '../../src/audit/open-store-when-ready.js';
-import { createLogger } from '../../src/logger.js';
-import { buildRecord } from '../support/audit-fixtures.js';
-import { memoryLog } from '../support/memory-log.js';
+import { openAuditStoreWhenReady } from '../../../src/audit/open-store-when-ready.js';
+import { createLogger } from '../../../src/logger.js';
+import { buildRecord } from '../../support/audit-fixtures.js';
+import { memoryLog } from '../../support/memory-log.js';
 
 // The real worker threads, kept so that the test can stop one the way a crash would.
 const { workers } = vi.hoisted(() => ({ workers: [] as Worker[] }));
-vi.mock('../../src/module-worker.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../src/module-worker.js')>();
+vi.mock('../../../src/module-worker.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../../src/module-worker.js')>();
   return {
     ...real,
     startModuleWorker: (...args: Parameters<typeof real.startModuleWorker>) => {

@@ -1,14 +1,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AuditEntry, EntryRange } from '../../core/ports/audit.js';
 import { createLogger } from '../../logger.js';
-import { openSqliteAuditStore } from '../sqlite-store.js';
+import { openSqliteAuditStore } from './store.js';
 import {
   ENTRIES_PAGE_SIZE,
   type ThreadInit,
   type ThreadMethod,
   type ThreadRequest,
   type ThreadResponse,
-} from './protocol.js';
+} from './thread-protocol.js';
 
 /**
  * Runs the SQLite audit store on its own thread: its fsyncs (synchronous=FULL) then block this thread, never

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openThreadedSqliteAuditStore } from '../../src/audit/sqlite-thread/threaded-sqlite-store.js';
-import { createLogger } from '../../src/logger.js';
-import { buildRecord } from '../support/audit-fixtures.js';
-import { auditStoreContract } from './store-contract.js';
+import { openThreadedSqliteAuditStore } from '../../../src/audit/sqlite/threaded-store.js';
+import { createLogger } from '../../../src/logger.js';
+import { buildRecord } from '../../support/audit-fixtures.js';
+import { auditStoreContract } from '../store-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'audit-sqlite-thread-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,15 +1,12 @@
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CHAIN_LOCK_KEY,
-  MIGRATION_LOCK_KEY,
-  openPostgresAuditStore,
-} from '../../src/audit/postgres-store.js';
-import type { AuditStore } from '../../src/core/ports/audit.js';
-import { buildRecord } from '../support/audit-fixtures.js';
-import { startTcpProxy } from '../support/tcp-proxy.js';
-import { createTestDatabase, postgresUnavailableReason, type TestDatabase } from './postgres-test-db.js';
-import { auditStoreContract, expectNothingKeptWhenTheCallingEntryFails } from './store-contract.js';
+import { MIGRATION_LOCK_KEY } from '../../../src/audit/postgres/schema.js';
+import { CHAIN_LOCK_KEY, openPostgresAuditStore } from '../../../src/audit/postgres/store.js';
+import type { AuditStore } from '../../../src/core/ports/audit.js';
+import { buildRecord } from '../../support/audit-fixtures.js';
+import { startTcpProxy } from '../../support/tcp-proxy.js';
+import { createTestDatabase, postgresUnavailableReason, type TestDatabase } from '../postgres-test-db.js';
+import { auditStoreContract, expectNothingKeptWhenTheCallingEntryFails } from '../store-contract.js';
 
 const unavailable = await postgresUnavailableReason();
 if (unavailable) {

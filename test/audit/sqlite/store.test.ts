@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
-import { buildRecord } from '../support/audit-fixtures.js';
-import { auditStoreContract, expectNothingKeptWhenTheCallingEntryFails } from './store-contract.js';
+import { openSqliteAuditStore } from '../../../src/audit/sqlite/store.js';
+import { buildRecord } from '../../support/audit-fixtures.js';
+import { auditStoreContract, expectNothingKeptWhenTheCallingEntryFails } from '../store-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'audit-sqlite-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

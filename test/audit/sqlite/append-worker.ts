@@ -5,8 +5,8 @@
  */
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
-import { buildRecord } from '../support/audit-fixtures.js';
+import { openSqliteAuditStore } from '../../../src/audit/sqlite/store.js';
+import { buildRecord } from '../../support/audit-fixtures.js';
 
 const [path, count, tag] = process.argv.slice(2);
 if (!path || !count || !tag || !process.send) {

@@ -10,9 +10,9 @@ import type {
   ChainVerdict,
   ConfirmCallResult,
   EntryRange,
-} from '../core/ports/audit.js';
-import { idFactory } from '../ids.js';
-import { createLogger, type Logger } from '../logger.js';
+} from '../../core/ports/audit.js';
+import { idFactory } from '../../ids.js';
+import { createLogger, type Logger } from '../../logger.js';
 import {
   assertAppendable,
   assertBeginCall,
@@ -22,10 +22,18 @@ import {
   type EntryRow,
   rowToEntry,
   verifyRows,
-} from './entry-row.js';
-import { GENESIS_HASH } from './hash-chain.js';
+} from '../entry-row.js';
+import { GENESIS_HASH } from '../hash-chain.js';
+import { migrate } from './schema.js';
+import {
+  beginWrite,
+  CONNECT_TIMEOUT_MS,
+  inTransaction,
+  QUERY_TIMEOUT_MS,
+  type WriteTimeouts,
+} from './session.js';
 
-export interface PostgresAuditStoreOptions {
+export interface PostgresAuditStoreOptions extends WriteTimeouts {
   connectionString: string;
   logger?: Logger;
   poolMax?: number;
@@ -33,123 +41,14 @@ export interface PostgresAuditStoreOptions {
   ids?: () => string;
   /** How long a write waits for a connection (a new one, or a free one from the pool) before it fails. */
   connectTimeoutMs?: number;
-  /** How long a write waits for the chain's lock (or any row lock) before it fails. */
-  lockTimeoutMs?: number;
-  /** How long one statement may run before the server cancels it. */
-  statementTimeoutMs?: number;
-  /** How long the server lets one of our transactions sit idle before it ends the session. */
-  idleInTransactionTimeoutMs?: number;
   /** How long we wait for the answer to one query before we give the connection up for dead. */
   queryTimeoutMs?: number;
 }
 
-/**
- * pg waits for a connection forever by default, and a database host that stops answering (no RST, packets
- * dropped) holds every write for the OS's TCP timeout. Failing the write instead is the designed path: nothing
- * is cancelled without a record, and a call whose outcome could not be written is reconciled later.
- */
-const CONNECT_TIMEOUT_MS = 10_000;
-
-/**
- * Every write takes one lock that serialises the whole chain, so one stuck session (a psql left inside a
- * transaction, a replica frozen mid-write) would otherwise stop every cancel everywhere, silently. These are
- * the server's own timeouts: a write they stop is rolled back, so "failed" always means nothing was kept.
- * Migrations run without them. The idle limit ends the session of a writer that stalls while
- * holding the lock, which releases it for everyone else.
- */
-const LOCK_TIMEOUT_MS = 5_000;
-const STATEMENT_TIMEOUT_MS = 15_000;
-const IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000;
-
-/**
- * The server's timeouts need a server. A host that vanishes mid-query (a failover moving the address) leaves the
- * query waiting for TCP to give up (minutes; README), holding one of the pool's few connections. Past this, our side
- * drops the connection. It is longer than the statement timeout, so a live server always answers first. An
- * answer lost after COMMIT was sent makes a write that did happen look failed; that is safe: before a WDT call
- * the cancel is refused (a `calling` entry left behind is settled by the reconciler from WDT's own record),
- * after it the outcome write is retried and then reconciled.
- */
-const QUERY_TIMEOUT_MS = 20_000;
-
-/** Advisory lock keys (arbitrary constants, unique to this app): one for the chain head, one for migrations. */
+/** Advisory lock key (an arbitrary constant, unique to this app) that serialises the chain's writers. */
 export const CHAIN_LOCK_KEY = '7350412901';
-export const MIGRATION_LOCK_KEY = '7350412902';
 
 const PAGE_SIZE = 500;
-
-const APPEND_ONLY_FUNCTION_BODY = `
-BEGIN
-  RAISE EXCEPTION 'audit_entries is append-only (% refused)', TG_OP;
-END
-`;
-const APPEND_ONLY_FUNCTION = `CREATE OR REPLACE FUNCTION audit_entries_append_only() RETURNS trigger
-  LANGUAGE plpgsql AS $$${APPEND_ONLY_FUNCTION_BODY}$$`;
-
-/** tgtype bits: ROW 1, BEFORE 2, DELETE 8, UPDATE 16, TRUNCATE 32; checked at open with the function. */
-const APPEND_ONLY_TRIGGERS = {
-  audit_entries_no_update_delete: {
-    tgtype: 1 + 2 + 8 + 16,
-    sql: `CREATE TRIGGER audit_entries_no_update_delete
-      BEFORE UPDATE OR DELETE ON audit_entries FOR EACH ROW EXECUTE FUNCTION audit_entries_append_only()`,
-  },
-  audit_entries_no_truncate: {
-    tgtype: 2 + 32,
-    sql: `CREATE TRIGGER audit_entries_no_truncate
-      BEFORE TRUNCATE ON audit_entries FOR EACH STATEMENT EXECUTE FUNCTION audit_entries_append_only()`,
-  },
-} as const;
-
-const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
-  {
-    version: 1,
-    name: 'audit trail, attempts projection, claims, order locks',
-    sql: `
-      CREATE TABLE audit_entries (
-        seq BIGINT PRIMARY KEY CHECK (seq > 0),
-        entry_id TEXT NOT NULL UNIQUE,
-        attempt_id TEXT NOT NULL,
-        order_no TEXT,
-        event TEXT NOT NULL,
-        -- The exact ISO-8601 text that was hashed; "C" collation so text order is time order.
-        at TEXT COLLATE "C" NOT NULL,
-        -- Canonical JSON, kept as text so verification re-hashes the very bytes that were hashed.
-        record_json TEXT NOT NULL,
-        prev_hash TEXT NOT NULL,
-        hash TEXT NOT NULL
-      );
-      CREATE INDEX audit_entries_order_no ON audit_entries (order_no, seq);
-      ${APPEND_ONLY_FUNCTION};
-      ${APPEND_ONLY_TRIGGERS.audit_entries_no_update_delete.sql};
-      ${APPEND_ONLY_TRIGGERS.audit_entries_no_truncate.sql};
-      -- ALWAYS: session_replication_role = replica must not switch the guard off either.
-      ALTER TABLE audit_entries ENABLE ALWAYS TRIGGER audit_entries_no_update_delete;
-      ALTER TABLE audit_entries ENABLE ALWAYS TRIGGER audit_entries_no_truncate;
-      CREATE TABLE attempts (
-        attempt_id TEXT PRIMARY KEY,
-        batch_id TEXT NOT NULL,
-        state TEXT NOT NULL,
-        order_no TEXT,
-        requester_id TEXT NOT NULL,
-        channel_id TEXT NOT NULL,
-        updated_at TIMESTAMPTZ NOT NULL,
-        last_seq BIGINT NOT NULL REFERENCES audit_entries (seq),
-        record_json TEXT NOT NULL
-      );
-      CREATE INDEX attempts_state ON attempts (state, last_seq);
-      CREATE INDEX attempts_requester_id ON attempts (requester_id, last_seq);
-      CREATE TABLE claims (
-        key TEXT PRIMARY KEY,
-        at TIMESTAMPTZ NOT NULL
-      );
-      CREATE TABLE order_locks (
-        order_no TEXT PRIMARY KEY,
-        attempt_id TEXT NOT NULL REFERENCES attempts (attempt_id) DEFERRABLE INITIALLY DEFERRED,
-        requester_id TEXT NOT NULL,
-        acquired_at TIMESTAMPTZ NOT NULL
-      );
-    `,
-  },
-];
 
 /** pg returns BIGINT as a string. */
 type PgEntryRow = Omit<EntryRow, 'seq'> & { seq: string };
@@ -186,133 +85,6 @@ export async function openPostgresAuditStore(options: PostgresAuditStoreOptions)
   pool.on('error', (error) => logger.error({ err: error }, 'idle PostgreSQL client failed'));
   logger.info({ backend: 'postgres' }, 'audit store opened');
   return new PostgresAuditStore(pool, logger, options.ids ?? idFactory(), beginWrite(options));
-}
-
-async function migrate(pool: Pool, logger: Logger): Promise<void> {
-  await inTransaction(pool, async (client) => {
-    // Whatever the role's defaults say: a migration finishes, and waits for another replica's as long as it takes.
-    await client.query('SET LOCAL lock_timeout = 0; SET LOCAL statement_timeout = 0');
-    // Two replicas starting together: the second waits here, then finds the work done.
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
-    // DDL only when something is missing, so a role with just SELECT/INSERT can start on a migrated database.
-    const { rows: found } = await client.query<{ present: boolean }>(
-      "SELECT to_regclass('schema_migrations') IS NOT NULL AS present",
-    );
-    if (!found[0]?.present) {
-      await client.query(`CREATE TABLE schema_migrations (
-        version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
-    }
-    const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
-    const applied = new Set(rows.map((row) => row.version));
-    for (const migration of MIGRATIONS) {
-      if (applied.has(migration.version)) continue;
-      await client.query(migration.sql);
-      await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
-        migration.version,
-        migration.name,
-      ]);
-      logger.info({ version: migration.version, name: migration.name }, 'audit schema migration applied');
-    }
-    await ensureAppendOnlyTriggers(client, logger);
-  });
-}
-
-/** A missing, disabled or rewritten guard on an existing database means someone changed it by hand. */
-async function ensureAppendOnlyTriggers(client: PoolClient, logger: Logger): Promise<void> {
-  const { rows: fn } = await client.query<{ prosrc: string }>(
-    "SELECT prosrc FROM pg_proc WHERE oid = to_regproc('audit_entries_append_only')",
-  );
-  if (fn[0]?.prosrc !== APPEND_ONLY_FUNCTION_BODY) {
-    await client.query(APPEND_ONLY_FUNCTION);
-    logger.warn(
-      'audit append-only trigger function was missing or altered and has been restored; run `audit verify`',
-    );
-  }
-  const { rows } = await client.query<{
-    tgname: string;
-    tgenabled: string;
-    tgtype: number;
-    guarded: boolean;
-  }>(
-    `SELECT tgname, tgenabled, tgtype, tgfoid = to_regproc('audit_entries_append_only')::oid AS guarded
-     FROM pg_trigger WHERE tgrelid = 'audit_entries'::regclass AND NOT tgisinternal`,
-  );
-  const present = new Map(rows.map((row) => [row.tgname, row]));
-  for (const [name, expected] of Object.entries(APPEND_ONLY_TRIGGERS)) {
-    const found = present.get(name);
-    if (found?.tgenabled === 'A' && found.tgtype === expected.tgtype && found.guarded) continue;
-    if (found === undefined || found.tgtype !== expected.tgtype || !found.guarded) {
-      if (found) await client.query(`DROP TRIGGER ${name} ON audit_entries`);
-      await client.query(expected.sql);
-      logger.warn(
-        { trigger: name },
-        `audit append-only trigger was ${found ? 'altered' : 'missing'} and has been restored; run \`audit verify\``,
-      );
-    } else if (found.tgenabled === 'D') {
-      logger.warn(
-        { trigger: name },
-        'audit append-only trigger was disabled and has been re-enabled; run `audit verify`',
-      );
-    }
-    await client.query(`ALTER TABLE audit_entries ENABLE ALWAYS TRIGGER ${name}`);
-  }
-}
-
-/**
- * A write's BEGIN, with the write timeouts for that transaction only, in the same round trip. Set per
- * transaction rather than as connection parameters, which PgBouncer refuses unless told to ignore them.
- */
-function beginWrite(options: PostgresAuditStoreOptions): string {
-  const ms = (value: number) => Math.max(0, Math.trunc(value));
-  return [
-    'BEGIN',
-    `SET LOCAL lock_timeout = ${ms(options.lockTimeoutMs ?? LOCK_TIMEOUT_MS)}`,
-    `SET LOCAL statement_timeout = ${ms(options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS)}`,
-    `SET LOCAL idle_in_transaction_session_timeout = ${ms(options.idleInTransactionTimeoutMs ?? IDLE_IN_TRANSACTION_TIMEOUT_MS)}`,
-  ].join('; ');
-}
-
-async function inTransaction<T>(
-  pool: Pool,
-  work: (client: PoolClient) => Promise<T>,
-  begin = 'BEGIN',
-): Promise<T> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  // The server may end the session while we hold the client (the idle-in-transaction limit, a restart, an
-  // operator's pg_terminate_backend): pg then emits 'error' on it, and unheard that would crash the process.
-  const onError = (error: Error) => {
-    broken = error;
-  };
-  client.on('error', onError);
-  try {
-    await client.query(begin);
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    if (isReadTimeout(error)) {
-      // A ROLLBACK would only queue behind the query that never answered; the server rolls back on its own
-      // when the connection dies.
-      broken = error;
-      throw error;
-    }
-    try {
-      await client.query('ROLLBACK');
-    } catch (rollbackError) {
-      // The connection is unusable; destroy it instead of returning it to the pool.
-      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-    }
-    throw error;
-  } finally {
-    client.off('error', onError);
-    client.release(broken);
-  }
-}
-
-/** pg's own error when `query_timeout` passes without an answer. */
-function isReadTimeout(error: unknown): error is Error {
-  return error instanceof Error && error.message === 'Query read timeout';
 }
 
 function toEntryRow(row: PgEntryRow): EntryRow {
