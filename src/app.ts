@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { openAuditStoreWhenReady } from './audit/open-store-when-ready.js';
@@ -13,6 +12,11 @@ import { createCancelPolicy } from './core/policy.js';
 import { type Clock, systemClock } from './core/ports/clock.js';
 import { reconcileStuckCalls } from './core/reconcile.js';
 import { idFactory } from './ids.js';
+import { createBotMetrics } from './metrics/bot-metrics.js';
+import { instrumentAuditStore } from './metrics/instrumented-audit-store.js';
+import { instrumentSlackPoster } from './metrics/instrumented-slack-poster.js';
+import { instrumentWdt } from './metrics/instrumented-wdt.js';
+import { auditStoreProbe } from './metrics/store-probe.js';
 import {
   createChainHeadWitness,
   startChainHeadWitness,
@@ -28,6 +32,7 @@ import { makeRejectSubmissionHandler } from './slack/handlers/reject-submission.
 import { makeSlashCommandHandler } from './slack/handlers/slash-command.js';
 import { makeUnknownViewHandler } from './slack/handlers/unknown-view.js';
 import { makeHomePublisher } from './slack/home-publisher.js';
+import { metricsRoute } from './slack/metrics-route.js';
 import { createSeals } from './slack/private-metadata.js';
 import { routeSlackRequests } from './slack/route-requests.js';
 import { createSlackApiPoster } from './slack/slack-api-poster.js';
@@ -50,6 +55,8 @@ const READINESS_WAIT_MS = 2_000;
 const EXPIRY_SWEEP_MS = 60_000;
 /** WDT calls in flight at once for one batch: well inside the vendor's per-minute limits. */
 const BATCH_CONCURRENCY = 2;
+/** The store-backed gauges are read at most this often, and a scrape waits this long for them at most. */
+const STORE_GAUGES = { maxAgeMs: 5_000, waitMs: 1_000 };
 
 export interface BotOverrides {
   logger: Logger;
@@ -74,21 +81,25 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
   const clock = overrides.clock ?? systemClock;
   const newId = idFactory();
   const texts = textsFor(config.BOT_LOCALE);
+  const metrics = createBotMetrics({ storeGauges: STORE_GAUGES });
 
-  const audit = await openAuditStoreWhenReady({
+  const openedAudit = await openAuditStoreWhenReady({
     databaseUrl: config.DATABASE_URL,
     sqlitePath: config.AUDIT_DB_PATH,
     logger,
     // Wherever the logs are shipped, they hold a witness of every entry for `audit verify --witness`, also of
     // those no Slack message shows (requests, refusals): cutting them from the database shows.
-    onCommitted: (entry) =>
+    onCommitted: (entry) => {
       logger.info(
         {
           audit: { seq: entry.seq, hash: entry.hash, event: entry.event, attemptId: entry.record.attemptId },
         },
         'audit entry committed',
-      ),
+      );
+      metrics.noteCommitted(entry);
+    },
   });
+  const audit = instrumentAuditStore(openedAudit, metrics);
   // Signs with WDT's time, not ours: a machine whose clock drifted minutes still gets its cancels through.
   const wdtClock = new SkewClock({ base: clock, logger });
   const wdtClient = createWdtClient({
@@ -100,14 +111,16 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     clock: wdtClock,
     logger: logger.child({ component: 'wdt' }),
   });
-  const wdt = resyncOnTimestampRefusal(wdtClient, wdtClock);
+  const wdt = resyncOnTimestampRefusal(instrumentWdt(wdtClient, metrics), wdtClock);
   const inFlight = new InFlight();
 
-  const { app } = createBoltApp({
+  const bolt = createBoltApp({
     botToken: config.SLACK_BOT_TOKEN,
     signingSecret: config.SLACK_SIGNING_SECRET,
     appToken: config.SLACK_APP_TOKEN,
     port: config.PORT,
+    host: config.HOST,
+    routes: [metricsRoute(metrics.registry, config.METRICS_TOKEN)],
     slackApiUrl: config.SLACK_API_URL,
     logger,
     readiness: {
@@ -121,6 +134,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       },
     },
   });
+  const { app } = bolt;
 
   const policy = createCancelPolicy({
     allow: { users: config.CANCEL_ALLOWED_USERS, usergroups: config.CANCEL_ALLOWED_USERGROUPS },
@@ -134,7 +148,10 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     clock,
     approvalTtlMs: config.APPROVAL_TTL_MINUTES * 60_000,
   });
-  const slackApi = createSlackApiPoster({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL });
+  const slackApi = instrumentSlackPoster(
+    createSlackApiPoster({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL }),
+    metrics,
+  );
   const notifier = createSlackNotifier({
     client: createSlackChatClient(slackApi),
     texts,
@@ -213,6 +230,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
         logger,
       ),
       triggerBudgetMs: overrides.triggerBudgetMs ?? TRIGGER_BUDGET_MS,
+      countCommand: metrics.countCommand,
       logger,
     }),
     confirm: makeConfirmSubmissionHandler({
@@ -238,6 +256,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
   // Under the lock the order's status is looked up first (one query per 30-day window), then cancelled.
   const lookupCalls = Math.ceil(config.LOOKUP_DAYS / 30) + 1;
   const longestCallMs = (8 + 2 * lookupCalls) * config.WDT_TIMEOUT_MS + 8_000;
+  metrics.watchStore(auditStoreProbe(audit, clock, { stuckAfterMs: longestCallMs }));
   let reconciling: Promise<unknown> | null = null;
   const reconcile = () => {
     reconciling ??= reconcileStuckCalls({
@@ -275,8 +294,8 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       await wdtClock.measure(wdt);
       clockTimer = setInterval(() => void wdtClock.measure(wdt), CLOCK_SYNC_MS);
       clockTimer.unref();
-      const server = (await app.start(config.PORT)) as Server | undefined;
-      const address = server?.address?.() as AddressInfo | null | undefined;
+      const server = await bolt.start();
+      const address = server.address() as AddressInfo | null;
       const port = address && typeof address === 'object' ? address.port : null;
       logger.info(
         {
@@ -306,7 +325,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       await reconciling;
       clearInterval(clockTimer);
       const drained = await inFlight.drain(config.SHUTDOWN_GRACE_MS);
-      await app
+      await bolt
         .stop()
         .catch((error: unknown) => logger.warn({ err: error }, 'Slack receiver did not stop cleanly'));
       await slackApi.close();

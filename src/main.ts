@@ -24,6 +24,7 @@ async function main(): Promise<void> {
       config.SLACK_SIGNING_SECRET,
       config.SLACK_APP_TOKEN ?? '',
       config.WDT_APP_SECRET,
+      config.METRICS_TOKEN ?? '',
     ],
   });
   const bot = await createBot(config, { logger });

@@ -2,7 +2,7 @@ import { RUN_START_MS } from '../scenarios/command-path.js';
 import type { ConfirmRun } from '../scenarios/confirm-path.js';
 import { QUIET_DISTANCE } from './ack-neighbours.js';
 import type { BenchResults } from './run-bench.js';
-import { judge } from './targets.js';
+import { INFO_KEYS, judge } from './targets.js';
 
 const fmt = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 
@@ -153,11 +153,11 @@ export function formatReport(results: BenchResults): string {
   out.push('Targets');
   for (const verdict of judge(results)) {
     out.push(
-      `  ${verdict.pass ? 'PASS' : 'MISS'}  ${verdict.key.padEnd(24)} ${fmt(verdict.value, 3).padStart(12)}  (${verdict.op} ${verdict.limit})`,
+      `  ${verdict.pass ? 'PASS' : 'MISS'}  ${verdict.key.padEnd(32)} ${fmt(verdict.value, 3).padStart(12)}  (${verdict.op} ${verdict.limit})`,
     );
   }
-  for (const key of ['confirmToOutcomeP99Ms', 'confirmFloorToWdtP99Ms'] as const) {
-    out.push(`  info  ${key.padEnd(24)} ${fmt(results[key], 3).padStart(12)}`);
+  for (const key of INFO_KEYS) {
+    out.push(`  info  ${key.padEnd(32)} ${fmt(results[key], 3).padStart(12)}`);
   }
   return out.join('\n');
 }

@@ -71,6 +71,13 @@ export const configSchema = z.object({
   COMMAND_BURST: positiveInt(40, 1_000),
   COMMANDS_IN_FLIGHT: positiveInt(64, 1_000),
   BOT_LOCALE: z.enum(['zh-CN', 'en']).default('zh-CN'),
+  // Metrics and the listen address (issue 16).
+  HOST: z.string().min(1).default('0.0.0.0'),
+  METRICS_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters (it guards /metrics)')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

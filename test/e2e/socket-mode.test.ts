@@ -14,6 +14,7 @@ import {
   DEFAULT_ACTOR,
 } from '../../src/standin/slack-payloads.js';
 import { type SlackStandin, startSlackStandin } from '../../src/standin/slack-web-api.js';
+import { scrapeMetrics } from '../support/prometheus-text.js';
 
 const ORDER = 'RK2006030008';
 
@@ -31,7 +32,7 @@ afterEach(async () => {
   cleanup = undefined;
 });
 
-async function startSocketModeBot(): Promise<{
+async function startSocketModeBot(env: Record<string, string> = {}): Promise<{
   bot: Bot;
   slack: SlackStandin;
   wdt: WdtSandbox;
@@ -55,6 +56,7 @@ async function startSocketModeBot(): Promise<{
     CANCEL_ALLOWED_USERS: DEFAULT_ACTOR.id,
     BOT_LOCALE: 'en',
     LOG_LEVEL: 'error',
+    ...env,
   });
   const bot = await createBot(config, { logger: createLogger({ level: 'error' }) });
   await bot.start();
@@ -106,5 +108,16 @@ describe('Socket Mode end to end', () => {
     const post = await slack.waitFor('chat.postMessage', { timeoutMs: 5_000 });
     expect(JSON.stringify(post.args.blocks)).toContain('Cancelled');
     expect(wdt.calls.filter((c) => c.method === 'wms.stockin.Purchase.cancel')).toHaveLength(1);
+    const metrics = await scrapeMetrics(`http://127.0.0.1:${port}/`);
+    expect(metrics.get('cancel_stockin_commands_total{result="admitted"}')).toBe(1);
+    expect(metrics.get('cancel_stockin_cancels_total{outcome="cancelled"}')).toBe(1);
   }, 40_000);
+
+  it('serves its plain routes on HOST only', async () => {
+    const { port } = await startSocketModeBot({ HOST: '127.0.0.2' });
+    expect((await fetch(`http://127.0.0.2:${port}/healthz`)).status).toBe(200);
+    const metrics = await scrapeMetrics(`http://127.0.0.2:${port}/`);
+    expect(metrics.get('cancel_stockin_commands_total{result="admitted"}')).toBe(0);
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  });
 });

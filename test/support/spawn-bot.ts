@@ -16,10 +16,14 @@ export interface SpawnedBot {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-async function launch(env: Record<string, string>, compiled: boolean): Promise<ChildProcess> {
+async function launch(
+  env: Record<string, string>,
+  compiled: boolean,
+  cwd: string = repoRoot,
+): Promise<ChildProcess> {
   const entry = compiled ? await startScriptArgs() : ['--import', 'tsx', 'src/main.ts'];
   return spawn(process.execPath, entry, {
-    cwd: repoRoot,
+    cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -51,10 +55,11 @@ export async function runBotToExit(
  */
 export async function spawnBot(
   env: Record<string, string>,
-  options: { timeoutMs?: number; compiled?: boolean } = {},
+  /** `cwd`: another copy of the repository (e.g. one with production dependencies only). */
+  options: { timeoutMs?: number; compiled?: boolean; cwd?: string } = {},
 ): Promise<SpawnedBot> {
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const child = await launch(env, options.compiled ?? false);
+  const child = await launch(env, options.compiled ?? false, options.cwd);
   const lines: string[] = [];
   let stderr = '';
   const listeners = new Set<() => void>();

@@ -6,6 +6,7 @@ import { parseCommandText } from '../../core/order-number.js';
 import type { CancelPolicy } from '../../core/policy.js';
 import type { WdtEnvironment } from '../../core/ports/wdt.js';
 import type { CommandAdmission } from '../command-admission.js';
+import type { CommandResult } from '../command-result.js';
 import { COMMAND } from '../ids.js';
 import { quoteUserText } from '../mrkdwn.js';
 import type { Seals } from '../private-metadata.js';
@@ -33,6 +34,8 @@ export interface SlashCommandDeps {
   admission: CommandAdmission;
   /** A command whose dialog could not open this long after it arrived is shed (its trigger id dies at 3 s). */
   triggerBudgetMs: number;
+  /** Hears what became of each command, once (the metrics count them). */
+  countCommand: (result: CommandResult) => void;
   logger: Logger;
 }
 
@@ -46,26 +49,30 @@ type SlashCommandArgs = Pick<SlackCommandMiddlewareArgs, 'command' | 'ack' | 're
  * at once with "Looking up…", and is updated (with the view's hash) once WDT has shown each order.
  */
 export function makeSlashCommandHandler(deps: SlashCommandDeps) {
-  const { texts, logger } = deps;
+  const { texts, logger, countCommand } = deps;
   // Dialogs being prepared: the admission cap counts these, not cancels (a slow WDT call may run for minutes).
   let preparing = 0;
   return async ({ command, ack, respond }: SlashCommandArgs): Promise<void> => {
     const parsed = parseCommandText(command.text ?? '', deps.maxOrders);
     if (parsed.kind === 'help') {
+      countCommand('help');
       await ack(await helpFor(command.user_id, command.channel_id));
       return;
     }
     if (parsed.kind === 'invalid') {
       const problem = texts.invalid[parsed.problem](quoteUserText(parsed.sample ?? ''), deps.maxOrders);
+      countCommand('bad_input');
       await ack(buildUsageReply(texts, COMMAND, problem));
       return;
     }
     const receivedAt = performance.now();
     if (!deps.inFlight.accepting) {
+      countCommand('shed');
       await ack(ephemeralReply(texts.shuttingDown));
       return;
     }
     if (!deps.admission.admit(preparing)) {
+      countCommand('shed');
       await ack(ephemeralReply(texts.tooBusy));
       return;
     }
@@ -118,6 +125,7 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
     // Slack's trigger id dies 3 s after the command: a dialog that cannot open in time is not worth opening.
     if (performance.now() - receivedAt > deps.triggerBudgetMs) {
       logger.warn({ pending: deps.inFlight.size, userId: command.user_id }, 'overloaded: command shed late');
+      countCommand('shed');
       await ephemeral(texts.tooBusy);
       return;
     }
@@ -136,12 +144,14 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
       );
     } catch (error) {
       logger.error({ err: error, userId: command.user_id }, 'cancel request failed before the dialog');
+      countCommand('failed');
       const text = userMessageFor(error, texts);
       await ephemeral(text);
       await showInDialog(opening, text);
       return;
     }
     if (result.kind === 'denied') {
+      countCommand('denied');
       await ephemeral(texts.denied[result.decision.reason](deps.askWhom));
       return;
     }
@@ -153,6 +163,7 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
     } catch (error) {
       const code = slackErrorCode(error);
       logger.warn({ slackError: code, batchId: attempts[0]?.batchId }, 'views.open failed');
+      countCommand('failed');
       await ephemeral(texts.modalFailed(code));
       for (const attempt of attempts) {
         await deps.cancel.abandon(attempt, `confirmation dialog could not open: ${code}`);
@@ -165,11 +176,13 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
       items = await deps.cancel.preview(attempts);
     } catch (error) {
       logger.error({ err: error, batchId: attempts[0]?.batchId }, 'preview failed');
+      countCommand('failed');
       const text = userMessageFor(error, texts);
       await ephemeral(text);
       await showInDialog(opening, text);
       return;
     }
+    countCommand('admitted');
     const view = buildPreviewModal({
       texts,
       items,

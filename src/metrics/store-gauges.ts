@@ -1,0 +1,62 @@
+import { withDeadline } from '../core/deadline.js';
+
+/** What the store-backed gauges read; each call may be a database query. */
+export interface StoreProbe {
+  /** Resolves when the audit store can write. */
+  ping(): Promise<void>;
+  /** Attempts in `calling` for longer than the longest a call can take. */
+  stuckCalls(): Promise<number>;
+  /** Approval requests (batches) waiting for a second person. */
+  pendingApprovals(): Promise<number>;
+}
+
+export interface StoreSnapshot {
+  storeUp: 0 | 1;
+  stuckCalls: number;
+  pendingApprovals: number;
+}
+
+export interface StoreGaugeOptions {
+  /** A snapshot younger than this is served as it is: a scrape storm costs no queries. */
+  maxAgeMs: number;
+  /** The longest a scrape waits for fresh values before it answers with the last ones. */
+  waitMs: number;
+  now?: () => number;
+}
+
+/**
+ * The gauges that need the store, read at scrape time but never more often than `maxAgeMs`, by one reading at
+ * a time, and never waited on for more than `waitMs`: a slow or hung database leaves the scrape answering with
+ * the last values and `audit_store_up` 0, never hanging it.
+ */
+export function storeGauges(probe: StoreProbe, options: StoreGaugeOptions): () => Promise<StoreSnapshot> {
+  const now = options.now ?? (() => performance.now());
+  let last: StoreSnapshot = { storeUp: 0, stuckCalls: 0, pendingApprovals: 0 };
+  let readAt = Number.NEGATIVE_INFINITY;
+  let reading: Promise<StoreSnapshot> | null = null;
+
+  const read = async (): Promise<StoreSnapshot> => {
+    try {
+      await probe.ping();
+    } catch {
+      return { ...last, storeUp: 0 };
+    }
+    const [stuckCalls, pendingApprovals] = await Promise.all([probe.stuckCalls(), probe.pendingApprovals()]);
+    return { storeUp: 1, stuckCalls, pendingApprovals };
+  };
+
+  return async () => {
+    if (now() - readAt < options.maxAgeMs) return last;
+    reading ??= read()
+      .catch(() => ({ ...last, storeUp: 0 as const }))
+      .then((snapshot) => {
+        last = snapshot;
+        readAt = now();
+        return snapshot;
+      })
+      .finally(() => {
+        reading = null;
+      });
+    return withDeadline(reading, options.waitMs, () => ({ ...last, storeUp: 0 as const }));
+  };
+}
