@@ -10,7 +10,7 @@ import { openSqliteAuditStore } from '../src/audit/sqlite/store.js';
 import { FINAL_STATES } from '../src/core/attempt.js';
 import type { AttemptState } from '../src/core/ports/audit.js';
 import { STOCKIN_STATUS } from '../src/core/purchase-stockin.js';
-import type { SandboxFaults, SandboxOrder } from '../src/sandbox/server.js';
+import type { SandboxFaults, SandboxOrder } from '../src/local/wdt-standin/server.js';
 import { startProcessStack } from '../test/support/process-stack.js';
 
 const CANCEL = 'wms.stockin.Purchase.cancel';

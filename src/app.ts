@@ -17,31 +17,31 @@ import { instrumentAuditStore } from './metrics/instrumented-audit-store.js';
 import { instrumentSlackPoster } from './metrics/instrumented-slack-poster.js';
 import { instrumentWdt } from './metrics/instrumented-wdt.js';
 import { auditStoreProbe } from './metrics/store-probe.js';
+import { createSlackApiPoster } from './slack/api-poster.js';
 import {
   createChainHeadWitness,
   startChainHeadWitness,
   type WitnessPassOutcome,
 } from './slack/chain-head-witness.js';
+import { createSlackChannelMembership } from './slack/channel-membership.js';
+import { createSlackChatClient } from './slack/chat-client.js';
 import { CommandAdmission } from './slack/command-admission.js';
 import { createBoltApp } from './slack/create-bolt-app.js';
+import { createSlackDirectory } from './slack/directory.js';
 import { makeAppHomeOpenedHandler } from './slack/handlers/app-home-opened.js';
-import { makeApproveActionHandler } from './slack/handlers/approve-action.js';
+import { makeApproveButtonHandler } from './slack/handlers/approve-button.js';
 import { makeConfirmSubmissionHandler } from './slack/handlers/confirm-submission.js';
-import { makeRejectActionHandler } from './slack/handlers/reject-action.js';
+import { makeRejectButtonHandler } from './slack/handlers/reject-button.js';
 import { makeRejectSubmissionHandler } from './slack/handlers/reject-submission.js';
 import { makeSlashCommandHandler } from './slack/handlers/slash-command.js';
 import { makeUnknownViewHandler } from './slack/handlers/unknown-view.js';
 import { makeHomePublisher } from './slack/home-publisher.js';
 import { metricsRoute } from './slack/metrics-route.js';
+import { createSlackNotifier } from './slack/notifier.js';
 import { createSeals } from './slack/private-metadata.js';
 import { routeSlackRequests } from './slack/route-requests.js';
-import { createSlackApiPoster } from './slack/slack-api-poster.js';
-import { createSlackChannelMembership } from './slack/slack-channel-membership.js';
-import { createSlackChatClient } from './slack/slack-chat-client.js';
-import { createSlackDirectory } from './slack/slack-directory.js';
-import { createSlackNotifier } from './slack/slack-notifier.js';
-import { createSlackViewsClient } from './slack/slack-views-client.js';
 import { textsFor } from './slack/texts/index.js';
+import { createSlackViewsClient } from './slack/views-client.js';
 import { createWdtClient } from './wdt/client.js';
 import { resyncOnTimestampRefusal } from './wdt/resync-on-timestamp-refusal.js';
 import { SkewClock } from './wdt/skew-clock.js';
@@ -233,7 +233,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       countCommand: metrics.countCommand,
       logger,
     }),
-    confirm: makeConfirmSubmissionHandler({
+    confirmSubmission: makeConfirmSubmissionHandler({
       cancel,
       views,
       inFlight,
@@ -242,10 +242,10 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       seals,
       logger,
     }),
-    reject: makeRejectSubmissionHandler({ approvals, texts, seals, logger }),
+    rejectSubmission: makeRejectSubmissionHandler({ approvals, texts, seals, logger }),
     unknownView: makeUnknownViewHandler({ texts, logger }),
-    approve: makeApproveActionHandler({ approvals, publishHome, texts, seals, logger }),
-    rejectClick: makeRejectActionHandler({ approvals, texts, seals, logger }),
+    approveButton: makeApproveButtonHandler({ approvals, publishHome, texts, seals, logger }),
+    rejectButton: makeRejectButtonHandler({ approvals, texts, seals, logger }),
     homeOpened: makeAppHomeOpenedHandler({ publishHome }),
   });
   app.error(async (error) => {

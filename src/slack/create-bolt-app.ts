@@ -2,10 +2,10 @@ import type { Server } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { toBoltLogger } from './bolt-logger.js';
+import { DEFAULT_CHAT_RETRY } from './chat-client.js';
 import { healthRoutes, type Readiness } from './health-routes.js';
 import type { HttpRoute } from './http-route.js';
 import { createRouteServer } from './route-server.js';
-import { DEFAULT_CHAT_RETRY } from './slack-chat-client.js';
 
 export interface BoltAppOptions {
   botToken: string;

@@ -1,8 +1,8 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { type HomeSummaryDeps, homeSummary } from '../core/home-summary.js';
+import { slackErrorCode } from './error-code.js';
 import type { Seals } from './private-metadata.js';
-import { slackErrorCode } from './slack-error-code.js';
 import type { Texts } from './texts/index.js';
 import { buildHomeView } from './views/home-view.js';
 

@@ -10,9 +10,9 @@ import type {
   ViewSubmitAction,
 } from '@slack/bolt';
 import type { makeAppHomeOpenedHandler } from './handlers/app-home-opened.js';
-import type { makeApproveActionHandler } from './handlers/approve-action.js';
+import type { makeApproveButtonHandler } from './handlers/approve-button.js';
 import type { makeConfirmSubmissionHandler } from './handlers/confirm-submission.js';
-import type { makeRejectActionHandler } from './handlers/reject-action.js';
+import type { makeRejectButtonHandler } from './handlers/reject-button.js';
 import type { makeRejectSubmissionHandler } from './handlers/reject-submission.js';
 import type { makeSlashCommandHandler } from './handlers/slash-command.js';
 import type { makeUnknownViewHandler } from './handlers/unknown-view.js';
@@ -20,11 +20,11 @@ import { Approval, COMMAND, ConfirmModal, HomeEvent, RejectModal } from './ids.j
 
 export interface SlackHandlers {
   cancelStockin: ReturnType<typeof makeSlashCommandHandler>;
-  confirm: ReturnType<typeof makeConfirmSubmissionHandler>;
-  reject: ReturnType<typeof makeRejectSubmissionHandler>;
+  confirmSubmission: ReturnType<typeof makeConfirmSubmissionHandler>;
+  rejectSubmission: ReturnType<typeof makeRejectSubmissionHandler>;
   unknownView: ReturnType<typeof makeUnknownViewHandler>;
-  approve: ReturnType<typeof makeApproveActionHandler>;
-  rejectClick: ReturnType<typeof makeRejectActionHandler>;
+  approveButton: ReturnType<typeof makeApproveButtonHandler>;
+  rejectButton: ReturnType<typeof makeRejectButtonHandler>;
   homeOpened: ReturnType<typeof makeAppHomeOpenedHandler>;
 }
 
@@ -53,9 +53,9 @@ function dispatch(args: Args, handlers: SlackHandlers): Promise<void> | undefine
     const submission = args as SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
     switch (submission.view.callback_id) {
       case ConfirmModal.callbackId:
-        return handlers.confirm(submission);
+        return handlers.confirmSubmission(submission);
       case RejectModal.callbackId:
-        return handlers.reject(submission);
+        return handlers.rejectSubmission(submission);
       default:
         // Stale, forged, or from an older version: answered, never left to time out.
         return handlers.unknownView(submission);
@@ -64,8 +64,8 @@ function dispatch(args: Args, handlers: SlackHandlers): Promise<void> | undefine
   if ('action' in args) {
     if (args.body.type !== 'block_actions' || args.action.type !== 'button') return undefined;
     const click = args as SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
-    if (click.action.action_id === Approval.approveAction) return handlers.approve(click);
-    if (click.action.action_id === Approval.rejectAction) return handlers.rejectClick(click);
+    if (click.action.action_id === Approval.approveAction) return handlers.approveButton(click);
+    if (click.action.action_id === Approval.rejectAction) return handlers.rejectButton(click);
     return undefined;
   }
   if ('event' in args && args.event.type === HomeEvent) {

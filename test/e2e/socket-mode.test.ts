@@ -5,15 +5,15 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Bot, createBot } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
-import { createLogger } from '../../src/logger.js';
-import { SANDBOX_CREDENTIALS, startWdtSandbox, type WdtSandbox } from '../../src/sandbox/server.js';
-import { ConfirmModal } from '../../src/slack/ids.js';
 import {
   buildSlashCommand,
   buildViewSubmissionPayload,
   DEFAULT_ACTOR,
-} from '../../src/standin/slack-payloads.js';
-import { type SlackStandin, startSlackStandin } from '../../src/standin/slack-web-api.js';
+} from '../../src/local/slack-standin/payloads.js';
+import { type SlackStandin, startSlackStandin } from '../../src/local/slack-standin/web-api.js';
+import { SANDBOX_CREDENTIALS, startWdtSandbox, type WdtSandbox } from '../../src/local/wdt-standin/server.js';
+import { createLogger } from '../../src/logger.js';
+import { ConfirmModal } from '../../src/slack/ids.js';
 import { scrapeMetrics } from '../support/prometheus-text.js';
 
 const ORDER = 'RK2006030008';

@@ -10,11 +10,11 @@ function routed() {
   const app = { use: (m: Middleware) => (middleware = m) } as unknown as App;
   const handlers = {
     cancelStockin: vi.fn(async () => {}),
-    confirm: vi.fn(async () => {}),
-    reject: vi.fn(async () => {}),
+    confirmSubmission: vi.fn(async () => {}),
+    rejectSubmission: vi.fn(async () => {}),
     unknownView: vi.fn(async () => {}),
-    approve: vi.fn(async () => {}),
-    rejectClick: vi.fn(async () => {}),
+    approveButton: vi.fn(async () => {}),
+    rejectButton: vi.fn(async () => {}),
     homeOpened: vi.fn(async () => {}),
   };
   routeSlackRequests(app, handlers as unknown as SlackHandlers);
@@ -42,12 +42,12 @@ describe('routeSlackRequests', () => {
   it.each<[string, string, Record<string, unknown>]>([
     ['our command', 'cancelStockin', { command: { command: COMMAND } }],
     ['another command', 'next', { command: { command: '/deploy' } }],
-    ['the confirmation', 'confirm', view(ConfirmModal.callbackId)],
-    ['the reject dialog', 'reject', view(RejectModal.callbackId)],
+    ['the confirmation', 'confirmSubmission', view(ConfirmModal.callbackId)],
+    ['the reject dialog', 'rejectSubmission', view(RejectModal.callbackId)],
     ['a view we never opened', 'unknownView', view('someone_elses_modal')],
     ['a closed view', 'next', view(ConfirmModal.callbackId, 'view_closed')],
-    ['Approve', 'approve', button(Approval.approveAction)],
-    ['Reject', 'rejectClick', button(Approval.rejectAction)],
+    ['Approve', 'approveButton', button(Approval.approveAction)],
+    ['Reject', 'rejectButton', button(Approval.rejectAction)],
     ['another button', 'next', button('open_link')],
     ['a select menu with our id', 'next', button(Approval.approveAction, 'static_select')],
     ['App Home opened', 'homeOpened', { event: { type: 'app_home_opened' } }],

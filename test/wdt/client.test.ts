@@ -11,7 +11,7 @@ import {
   type SandboxFaults,
   startWdtSandbox,
   type WdtSandbox,
-} from '../../src/sandbox/server.js';
+} from '../../src/local/wdt-standin/server.js';
 import { USER_AGENT } from '../../src/version.js';
 import { createWdtClient, type WdtClient, type WdtClientOptions } from '../../src/wdt/client.js';
 import { WDT_METHOD } from '../../src/wdt/methods.js';

@@ -6,17 +6,17 @@ import { z } from 'zod';
 import type { CancelService, ConfirmResult } from '../../core/cancel-service.js';
 import type { InFlight } from '../../core/in-flight.js';
 import type { WdtEnvironment } from '../../core/ports/wdt.js';
+import { slackErrorCode } from '../error-code.js';
 import { ConfirmModal, REASON_MAX_LENGTH } from '../ids.js';
 import { escapeMrkdwn, mentionChannel, mentionUser } from '../mrkdwn.js';
 import type { Seals } from '../private-metadata.js';
-import { slackErrorCode } from '../slack-error-code.js';
-import type { SlackViews } from '../slack-views-client.js';
 import { tellRequester } from '../tell-requester.js';
 import type { Texts } from '../texts/index.js';
 import { sealProblemText } from '../texts/seal-problem.js';
 import { userMessageFor } from '../user-message.js';
 import { buildOutcomeMessage } from '../views/outcome-message.js';
 import { buildOutcomeModal, buildStatusModal } from '../views/status-modal.js';
+import type { SlackViews } from '../views-client.js';
 
 export interface ConfirmSubmissionDeps {
   cancel: CancelService;

@@ -7,17 +7,21 @@ import type { CancelPolicy } from '../../core/policy.js';
 import type { WdtEnvironment } from '../../core/ports/wdt.js';
 import type { CommandAdmission } from '../command-admission.js';
 import type { CommandResult } from '../command-result.js';
+import { slackErrorCode } from '../error-code.js';
 import { COMMAND } from '../ids.js';
 import { quoteUserText } from '../mrkdwn.js';
 import type { Seals } from '../private-metadata.js';
-import { slackErrorCode } from '../slack-error-code.js';
-import type { SlackViews } from '../slack-views-client.js';
 import type { Texts } from '../texts/index.js';
 import { userMessageFor } from '../user-message.js';
+import {
+  buildConfirmationDialog,
+  buildLoadingModal,
+  type PreviewSettings,
+} from '../views/confirmation-dialog.js';
 import { buildHelpReply } from '../views/help-reply.js';
-import { buildLoadingModal, buildPreviewModal, type PreviewSettings } from '../views/order-preview.js';
 import { buildStatusModal } from '../views/status-modal.js';
 import { buildUsageReply } from '../views/usage.js';
+import type { SlackViews } from '../views-client.js';
 
 export interface SlashCommandDeps {
   cancel: CancelService;
@@ -183,7 +187,7 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
       return;
     }
     countCommand('admitted');
-    const view = buildPreviewModal({
+    const view = buildConfirmationDialog({
       texts,
       items,
       environment: deps.environment,

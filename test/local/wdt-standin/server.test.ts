@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { STOCKIN_STATUS } from '../../src/core/purchase-stockin.js';
+import { STOCKIN_STATUS } from '../../../src/core/purchase-stockin.js';
 import {
   DEMO_ORDERS,
   SANDBOX_CREDENTIALS,
@@ -9,10 +9,10 @@ import {
   startWdtSandbox,
   type WdtSandbox,
   type WdtSandboxOptions,
-} from '../../src/sandbox/server.js';
-import { formatShanghai } from '../../src/shanghai-time.js';
-import { WDT_METHOD } from '../../src/wdt/methods.js';
-import { signRequest, splitAppSecret, wdtTimestamp } from '../../src/wdt/sign.js';
+} from '../../../src/local/wdt-standin/server.js';
+import { formatShanghai } from '../../../src/shanghai-time.js';
+import { WDT_METHOD } from '../../../src/wdt/methods.js';
+import { signRequest, splitAppSecret, wdtTimestamp } from '../../../src/wdt/sign.js';
 
 const NOW = new Date('2026-06-03T04:00:00Z');
 const fixedClock = { now: () => NOW };

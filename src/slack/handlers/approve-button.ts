@@ -10,7 +10,7 @@ import { userMessageFor } from '../user-message.js';
 import { clickOrigin, tellActor } from './decision-context.js';
 import { tellRefusal } from './decision-refusal.js';
 
-export interface ApproveActionDeps {
+export interface ApproveButtonDeps {
   approvals: ApprovalService;
   publishHome: HomePublisher;
   texts: Texts;
@@ -26,7 +26,7 @@ type ActionArgs = Pick<SlackActionMiddlewareArgs<BlockAction<ButtonAction>>, 'ac
  * Approve: acked at once; the decision, the cancels and every edit of the request message follow. A click
  * that changes nothing gets an explanation only its author sees (and is audited by the core).
  */
-export function makeApproveActionHandler(deps: ApproveActionDeps) {
+export function makeApproveButtonHandler(deps: ApproveButtonDeps) {
   const { texts, logger } = deps;
   return async ({ ack, body, action, client }: ActionArgs): Promise<void> => {
     await ack();

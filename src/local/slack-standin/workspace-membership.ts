@@ -1,4 +1,4 @@
-import { type CallArgs, fail, missing, type SlackAnswer, stringArg } from './slack-answers.js';
+import { type CallArgs, fail, missing, type SlackAnswer, stringArg } from './answers.js';
 
 /** Channel types users.conversations lists by default, as Slack does. */
 const DEFAULT_TYPES = 'public_channel';

@@ -1,6 +1,6 @@
 import { type Dispatcher, request } from 'undici';
-import { type Clock, systemClock } from '../core/ports/clock.js';
-import { signSlackRequest } from './slack-request-signer.js';
+import { type Clock, systemClock } from '../../core/ports/clock.js';
+import { signSlackRequest } from './request-signer.js';
 
 export interface PostToBoltOptions {
   signingSecret: string;

@@ -3,9 +3,9 @@ import { advance, newAttempt } from '../../src/core/attempt.js';
 import type { AttemptRecord } from '../../src/core/ports/audit.js';
 import { systemClock } from '../../src/core/ports/clock.js';
 import { createLogger } from '../../src/logger.js';
+import type { SlackChat } from '../../src/slack/chat-client.js';
+import { createSlackNotifier } from '../../src/slack/notifier.js';
 import { createSeals } from '../../src/slack/private-metadata.js';
-import type { SlackChat } from '../../src/slack/slack-chat-client.js';
-import { createSlackNotifier } from '../../src/slack/slack-notifier.js';
 import { en } from '../../src/slack/texts/en.js';
 import { memoryLog } from '../support/memory-log.js';
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KnownBlock } from '@slack/types';
-import { SlackApiError, type SlackApiPoster } from './slack-api-poster.js';
+import { SlackApiError, type SlackApiPoster } from './api-poster.js';
 
 /**
  * The chat calls that report outcomes, shaped like WebClient's so Bolt's `client` fits wherever this does

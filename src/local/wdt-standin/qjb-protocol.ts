@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
-import { STOCKIN_STATUS } from '../core/purchase-stockin.js';
-import { parseShanghai } from '../shanghai-time.js';
-import { WDT_API_VERSION, WDT_METHOD } from '../wdt/methods.js';
-import { signRequest, splitAppSecret, wdtTimestamp } from '../wdt/sign.js';
+import { STOCKIN_STATUS } from '../../core/purchase-stockin.js';
+import { parseShanghai } from '../../shanghai-time.js';
+import { WDT_API_VERSION, WDT_METHOD } from '../../wdt/methods.js';
+import { signRequest, splitAppSecret, wdtTimestamp } from '../../wdt/sign.js';
 import { type SandboxOrder, toVendorOrder } from './orders.js';
 
 export interface SandboxCredentials {

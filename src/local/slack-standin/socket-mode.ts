@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import type { BlockAction, SlackViewAction, SlashCommand } from '@slack/bolt';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../logger.js';
 import { STANDIN_WORKSPACE } from './workspace-identity.js';
 
 /** What Slack pushes down a Socket Mode connection for the kinds of request this app handles. */

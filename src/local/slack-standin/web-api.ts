@@ -1,17 +1,23 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ViewOutput } from '@slack/bolt';
-import type { Logger } from '../logger.js';
-import { type CallArgs, type SlackAnswer, SlackWorkspace, type StoredMessage } from './slack-workspace.js';
+import type { Logger } from '../../logger.js';
+import {
+  bearerToken,
+  parseApiRequest,
+  readBody,
+  type SlackTokenType,
+  sameSecret,
+  sendJson,
+  tokenTypeOf,
+} from './api-request.js';
 import { attachSocketModeStandin, type SocketModeStandin } from './socket-mode.js';
+import { type CallArgs, type SlackAnswer, SlackWorkspace, type StoredMessage } from './workspace.js';
 import type { WorkspaceMembership } from './workspace-membership.js';
 
 /** The `method` under which posts to a response URL are recorded (and faulted). */
 export const RESPONSE_URL_METHOD = 'response_url';
-
-export type SlackTokenType = 'bot' | 'user' | 'app' | 'unknown';
 
 export interface RecordedCall {
   /** 1, 2, 3… in arrival order, across Web API calls and response URL posts. */
@@ -90,99 +96,14 @@ export interface SlackStandin {
 }
 
 /** Form fields that Slack (and WebClient) carry JSON-encoded. */
-const JSON_FIELDS = new Set(['view', 'blocks', 'attachments', 'metadata']);
 const API_PREFIX = '/api/';
 const RESPONSE_PREFIX = '/response/';
-const MAX_BODY_BYTES = 1024 * 1024;
 
 interface Waiter {
   readonly matches: (call: RecordedCall) => boolean;
   readonly resolve: (call: RecordedCall) => void;
   readonly reject: (error: Error) => void;
   readonly timer: NodeJS.Timeout;
-}
-
-function tokenTypeOf(token: string): SlackTokenType {
-  if (token.startsWith('xoxb-')) return 'bot';
-  if (token.startsWith('xoxp-')) return 'user';
-  if (token.startsWith('xapp-')) return 'app';
-  return 'unknown';
-}
-
-function sameSecret(a: string, b: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function decodeFormField(key: string, value: string): unknown {
-  if (!JSON_FIELDS.has(key)) return value;
-  try {
-    return JSON.parse(value);
-  } catch {
-    return value;
-  }
-}
-
-type ParsedRequest =
-  | { ok: true; args: Record<string, unknown>; bodyToken: string | undefined }
-  | { ok: false; error: string };
-
-/** Reads a Web API request the ways Slack accepts one: query string, form body, or JSON body. */
-function parseApiRequest(url: URL, contentType: string, body: string): ParsedRequest {
-  const args: Record<string, unknown> = {};
-  for (const [key, value] of url.searchParams) args[key] = decodeFormField(key, value);
-  const mediaType = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
-  if (body !== '' && mediaType === 'application/json') {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      return { ok: false, error: 'invalid_json' };
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-      return { ok: false, error: 'invalid_json' };
-    Object.assign(args, parsed);
-    // Slack ignores a token inside a JSON body: JSON posts must authenticate with the Authorization header.
-    delete args.token;
-    return { ok: true, args, bodyToken: undefined };
-  }
-  if (body !== '' && mediaType !== 'application/x-www-form-urlencoded')
-    return { ok: false, error: 'invalid_form_data' };
-  for (const [key, value] of new URLSearchParams(body)) args[key] = decodeFormField(key, value);
-  const bodyToken = typeof args.token === 'string' && args.token !== '' ? args.token : undefined;
-  delete args.token;
-  return { ok: true, args, bodyToken };
-}
-
-function bearerToken(request: IncomingMessage): string | undefined {
-  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
-  return match?.[1];
-}
-
-function sendJson(
-  response: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    ...headers,
-  });
-  response.end(text);
 }
 
 /**

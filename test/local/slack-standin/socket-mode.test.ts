@@ -2,8 +2,8 @@ import { App, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import { SocketModeClient } from '@slack/socket-mode';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { type SlackStandin, startSlackStandin } from '../../src/standin/slack-web-api.js';
-import { buildSlashCommand } from '../support/slack-requests.js';
+import { type SlackStandin, startSlackStandin } from '../../../src/local/slack-standin/web-api.js';
+import { buildSlashCommand } from '../../support/slack-requests.js';
 
 /** Short, so a reconnect (which waits clientPingTimeout × consecutive failures) comes quickly. */
 const CLIENT_PING_TIMEOUT_MS = 300;

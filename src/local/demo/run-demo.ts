@@ -1,6 +1,6 @@
-import { runAuditCli } from '../audit/cli.js';
-import { DEFAULT_ACTOR } from '../standin/slack-payloads.js';
-import { WDT_METHOD } from '../wdt/methods.js';
+import { runAuditCli } from '../../audit/cli.js';
+import { WDT_METHOD } from '../../wdt/methods.js';
+import { DEFAULT_ACTOR } from '../slack-standin/payloads.js';
 import { startLocalStack } from './local-stack.js';
 import { renderBlocks } from './render-blocks.js';
 

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { ViewOutput } from '@slack/bolt';
-import { type CallArgs, fail, missing, type SlackAnswer, stringArg } from './slack-answers.js';
+import { type CallArgs, fail, missing, type SlackAnswer, stringArg } from './answers.js';
 import { parseViewInput, type ViewInput } from './view-input.js';
 import { STANDIN_WORKSPACE } from './workspace-identity.js';
 import { WorkspaceMembership } from './workspace-membership.js';
 
-export type { CallArgs, SlackAnswer } from './slack-answers.js';
+export type { CallArgs, SlackAnswer } from './answers.js';
 
 /** A message the app posted (or edited) through chat.postMessage / chat.update. */
 export interface StoredMessage {

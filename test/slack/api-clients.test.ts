@@ -1,9 +1,9 @@
 import type { ModalView } from '@slack/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlackApiPoster, type SlackApiPoster } from '../../src/slack/slack-api-poster.js';
-import { createSlackChatClient } from '../../src/slack/slack-chat-client.js';
-import { createSlackViewsClient } from '../../src/slack/slack-views-client.js';
-import { type SlackStandin, startSlackStandin } from '../../src/standin/slack-web-api.js';
+import { type SlackStandin, startSlackStandin } from '../../src/local/slack-standin/web-api.js';
+import { createSlackApiPoster, type SlackApiPoster } from '../../src/slack/api-poster.js';
+import { createSlackChatClient } from '../../src/slack/chat-client.js';
+import { createSlackViewsClient } from '../../src/slack/views-client.js';
 
 const TOKEN = 'xoxb-api-clients-test-token';
 const modal = (title: string): ModalView => ({

@@ -1,6 +1,5 @@
 import type { ViewOutput } from '@slack/bolt';
-import { ConfirmModal, RejectModal } from '../slack/ids.js';
-import { postToBolt } from '../standin/post-to-bolt.js';
+import { ConfirmModal, RejectModal } from '../../slack/ids.js';
 import {
   buildAppHomeOpenedBody,
   buildBlockActionsPayload,
@@ -10,9 +9,10 @@ import {
   DEFAULT_ACTOR,
   DEFAULT_CHANNEL,
   encodeInteractivePayload,
-} from '../standin/slack-payloads.js';
-import type { SlackStandin } from '../standin/slack-web-api.js';
-import { STANDIN_WORKSPACE } from '../standin/workspace-identity.js';
+} from '../slack-standin/payloads.js';
+import { postToBolt } from '../slack-standin/post-to-bolt.js';
+import type { SlackStandin } from '../slack-standin/web-api.js';
+import { STANDIN_WORKSPACE } from '../slack-standin/workspace-identity.js';
 
 export interface Person {
   id: string;

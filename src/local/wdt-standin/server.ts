@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { type Clock, systemClock } from '../core/ports/clock.js';
+import { type Clock, systemClock } from '../../core/ports/clock.js';
 import { FaultBoard, faultRequestSchema, type SandboxFaults } from './faults.js';
 import { DEMO_ORDERS, type SandboxOrder, seedOrders } from './orders.js';
 import {

@@ -14,8 +14,8 @@ import {
   RESPONSE_URL_METHOD,
   type SlackStandin,
   startSlackStandin,
-} from '../../src/standin/slack-web-api.js';
-import { STANDIN_WORKSPACE } from '../../src/standin/workspace-identity.js';
+} from '../../../src/local/slack-standin/web-api.js';
+import { STANDIN_WORKSPACE } from '../../../src/local/slack-standin/workspace-identity.js';
 
 const APPROVERS = 'S0APPROVERS';
 

@@ -13,8 +13,8 @@ import {
   RESPONSE_URL_METHOD,
   type SlackStandin,
   startSlackStandin,
-} from '../../src/standin/slack-web-api.js';
-import { STANDIN_WORKSPACE } from '../../src/standin/workspace-identity.js';
+} from '../../../src/local/slack-standin/web-api.js';
+import { STANDIN_WORKSPACE } from '../../../src/local/slack-standin/workspace-identity.js';
 import {
   buildBlockActionsPayload,
   buildButtonAction,
@@ -24,7 +24,7 @@ import {
   DEFAULT_ACTOR,
   encodeInteractivePayload,
   postToBolt,
-} from '../support/slack-requests.js';
+} from '../../support/slack-requests.js';
 
 const SIGNING_SECRET = 'standin-signing-secret';
 

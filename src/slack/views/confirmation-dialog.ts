@@ -5,7 +5,7 @@ import type { StockinOrder, WdtEnvironment } from '../../core/ports/wdt.js';
 import { statusLabel } from '../../core/purchase-stockin.js';
 import { LIMITS, truncate } from '../block-kit-limits.js';
 import { formatUtcAndShanghai } from '../format-time.js';
-import { ConfirmModal, REASON_MAX_LENGTH, ResultModal } from '../ids.js';
+import { ConfirmModal, REASON_MAX_LENGTH, StatusModal } from '../ids.js';
 import { escapeMrkdwn, mentionChannel } from '../mrkdwn.js';
 import type { Texts } from '../texts/index.js';
 import { environmentLabel, plain } from './text-objects.js';
@@ -28,7 +28,7 @@ export function buildLoadingModal(texts: Texts, orderNos: readonly string[]): Mo
   const list = orderNos.map((no) => `*${escapeMrkdwn(no)}*`).join(', ');
   return {
     type: 'modal',
-    callback_id: ResultModal.callbackId,
+    callback_id: StatusModal.callbackId,
     title: plain(texts.lookingUpTitle, LIMITS.modalTitle),
     close: plain(texts.modalClose, LIMITS.modalButton),
     blocks: [{ type: 'section', text: mrkdwn(texts.lookingUp(list)) }],
@@ -118,7 +118,7 @@ export function batchOrderLine(texts: Texts, item: PreviewItem, settings: Previe
  * The dialog once WDT has answered: each order as WDT sees it. Orders that cannot be cancelled are marked
  * and excluded; when none can be, there is no submit button at all.
  */
-export function buildPreviewModal(args: {
+export function buildConfirmationDialog(args: {
   texts: Texts;
   items: readonly PreviewItem[];
   environment: WdtEnvironment;
@@ -156,7 +156,7 @@ export function buildPreviewModal(args: {
   if (confirmable === 0) {
     return {
       type: 'modal',
-      callback_id: ResultModal.callbackId,
+      callback_id: StatusModal.callbackId,
       title,
       close: plain(texts.modalDone, LIMITS.modalButton),
       blocks,

@@ -1,4 +1,4 @@
-import { STOCKIN_STATUS } from '../core/purchase-stockin.js';
+import { STOCKIN_STATUS } from '../../core/purchase-stockin.js';
 
 export interface SandboxDetailLine {
   goodsNo: string;

@@ -1,5 +1,5 @@
 import type { ModalView } from '@slack/types';
-import type { SlackApiPoster } from './slack-api-poster.js';
+import type { SlackApiPoster } from './api-poster.js';
 
 export interface SlackViews {
   open(triggerId: string, view: ModalView): Promise<{ id: string; hash: string }>;

@@ -2,8 +2,8 @@ import type { BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slac
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { ApprovalService } from '../../core/approval-service.js';
+import { slackErrorCode } from '../error-code.js';
 import type { Seals } from '../private-metadata.js';
-import { slackErrorCode } from '../slack-error-code.js';
 import type { Texts } from '../texts/index.js';
 import { sealProblemText } from '../texts/seal-problem.js';
 import { buildRejectModal } from '../views/reject-modal.js';
@@ -15,7 +15,7 @@ type ActionArgs = Pick<SlackActionMiddlewareArgs<BlockAction<ButtonAction>>, 'ac
 };
 
 /** Reject: only someone who may decide gets the small dialog asking why; anyone else is told privately. */
-export function makeRejectActionHandler(deps: {
+export function makeRejectButtonHandler(deps: {
   approvals: ApprovalService;
   texts: Texts;
   seals: Seals;

@@ -1,6 +1,6 @@
 import { verifySlackRequest } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
-import { signSlackRequest } from '../support/slack-requests.js';
+import { signSlackRequest } from '../../support/slack-requests.js';
 
 /** The worked example on Slack's "Verifying requests from Slack" page. */
 const SLACK_DOC_EXAMPLE = {
