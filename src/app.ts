@@ -11,19 +11,20 @@ import { InFlight } from './core/in-flight.js';
 import { createCancelPolicy } from './core/policy.js';
 import { type Clock, systemClock } from './core/ports/clock.js';
 import { reconcileStuckCalls } from './core/reconcile.js';
+import { makeRefusedRequestRecorder } from './core/refused-request.js';
 import { idFactory } from './ids.js';
 import { createBotMetrics } from './metrics/bot-metrics.js';
 import { instrumentAuditStore } from './metrics/instrumented-audit-store.js';
 import { instrumentSlackPoster } from './metrics/instrumented-slack-poster.js';
 import { instrumentWdt } from './metrics/instrumented-wdt.js';
 import { auditStoreProbe } from './metrics/store-probe.js';
+import { readinessChecks } from './readiness.js';
 import { createSlackApiPoster } from './slack/api-poster.js';
 import {
   createChainHeadWitness,
   startChainHeadWitness,
   type WitnessPassOutcome,
 } from './slack/chain-head-witness.js';
-import { createSlackChannelMembership } from './slack/channel-membership.js';
 import { createSlackChatClient } from './slack/chat-client.js';
 import { CommandAdmission } from './slack/command-admission.js';
 import { createBoltApp } from './slack/create-bolt-app.js';
@@ -36,10 +37,12 @@ import { makeRejectSubmissionHandler } from './slack/handlers/reject-submission.
 import { makeSlashCommandHandler } from './slack/handlers/slash-command.js';
 import { makeUnknownViewHandler } from './slack/handlers/unknown-view.js';
 import { makeHomePublisher } from './slack/home-publisher.js';
+import { createSlackIdentity } from './slack/identity.js';
 import { metricsRoute } from './slack/metrics-route.js';
 import { createSlackNotifier } from './slack/notifier.js';
 import { createSeals } from './slack/private-metadata.js';
 import { routeSlackRequests } from './slack/route-requests.js';
+import { createSlackChannelMembership } from './slack/channel-membership.js';
 import { textsFor } from './slack/texts/index.js';
 import { createSlackViewsClient } from './slack/views-client.js';
 import { createWdtClient } from './wdt/client.js';
@@ -50,9 +53,9 @@ const RECONCILE_EVERY_MS = 60_000;
 /** A command whose dialog has not started opening this close to the trigger id's 3 s is shed. */
 const TRIGGER_BUDGET_MS = 2_500;
 const CLOCK_SYNC_MS = 5 * 60_000;
-/** A store that takes longer than this to answer a ping cannot serve a person waiting in Slack either. */
-const READINESS_WAIT_MS = 2_000;
 const EXPIRY_SWEEP_MS = 60_000;
+/** Start-up waits this long for the first auth.test; a slower or failing one goes on in the background. */
+const IDENTITY_WAIT_MS = 2_000;
 /** WDT calls in flight at once for one batch: well inside the vendor's per-minute limits. */
 const BATCH_CONCURRENCY = 2;
 /** The store-backed gauges are read at most this often, and a scrape waits this long for them at most. */
@@ -61,6 +64,11 @@ const STORE_GAUGES = { maxAgeMs: 5_000, waitMs: 1_000 };
 export interface BotOverrides {
   logger: Logger;
   clock?: Clock;
+  /**
+   * Judges the 5-minute window of Slack's request timestamps (default: the system clock). Apart from `clock`,
+   * which tests move forward to expire approvals while Slack's requests keep real time.
+   */
+  requestClock?: Clock;
   /** Shed commands this long after arrival (tests set it below zero to see the late shedding). */
   triggerBudgetMs?: number;
 }
@@ -114,6 +122,13 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
   const wdt = resyncOnTimestampRefusal(instrumentWdt(wdtClient, metrics), wdtClock);
   const inFlight = new InFlight();
 
+  // auth.test is retried in the background until it succeeds; until then Bolt runs no listener.
+  const identity = createSlackIdentity({
+    botToken: config.SLACK_BOT_TOKEN,
+    authTest: () => client.auth.test(),
+    configuredAppId: config.SLACK_APP_ID,
+    logger,
+  });
   const bolt = createBoltApp({
     botToken: config.SLACK_BOT_TOKEN,
     signingSecret: config.SLACK_SIGNING_SECRET,
@@ -123,24 +138,17 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     routes: [metricsRoute(metrics.registry, config.METRICS_TOKEN)],
     slackApiUrl: config.SLACK_API_URL,
     logger,
-    readiness: {
-      async check() {
-        if (!inFlight.accepting) return 'shutting down';
-        const answer = audit.ping().then(
-          () => null,
-          () => 'audit store unavailable',
-        );
-        return withDeadline(answer, READINESS_WAIT_MS, () => 'audit store not answering');
-      },
-    },
+    clock: overrides.requestClock ?? systemClock,
+    authorize: identity.authorize,
+    readinessChecks: readinessChecks({ accepting: () => inFlight.accepting, audit: openedAudit, identity }),
   });
-  const { app } = bolt;
+  const { app, client } = bolt;
 
   const policy = createCancelPolicy({
     allow: { users: config.CANCEL_ALLOWED_USERS, usergroups: config.CANCEL_ALLOWED_USERGROUPS },
     approvers: { users: config.CANCEL_APPROVERS, usergroups: config.CANCEL_APPROVER_GROUPS },
     channels: config.CANCEL_ALLOWED_CHANNELS,
-    directory: createSlackDirectory({ client: app.client, clock }),
+    directory: createSlackDirectory({ client, clock }),
   });
   // Dialog and button data, sealed with a key derived from the signing secret, each for one purpose and a time.
   const seals = createSeals({
@@ -202,52 +210,71 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
   });
   let witnessTimer: { stop(): void } | undefined;
   const views = createSlackViewsClient(slackApi);
-  const channels = createSlackChannelMembership({ client: app.client, clock });
+  const recordRefusal = makeRefusedRequestRecorder({ audit, clock, newId, wdtHost: wdt.environment.host });
+  const channels = createSlackChannelMembership({ client, clock });
   const publishHome = makeHomePublisher({ audit, approvals, policy, channels, texts, seals, logger });
 
-  routeSlackRequests(app, {
-    cancelStockin: makeSlashCommandHandler({
-      cancel,
-      policy,
-      texts,
-      environment: wdt.environment,
-      seals,
-      maxOrders: config.MAX_BATCH,
-      askWhom: texts.askWhomDefault,
-      preview: {
-        lookupDays: config.LOOKUP_DAYS,
-        approvalMode: config.APPROVAL_MODE,
-        approvalTtlMinutes: config.APPROVAL_TTL_MINUTES,
-      },
-      views,
-      inFlight,
-      admission: new CommandAdmission(
-        {
-          perSecond: config.COMMANDS_PER_SECOND,
-          burst: config.COMMAND_BURST,
-          maxInFlight: config.COMMANDS_IN_FLIGHT,
+  routeSlackRequests(
+    app,
+    {
+      cancelStockin: makeSlashCommandHandler({
+        cancel,
+        policy,
+        texts,
+        environment: wdt.environment,
+        seals,
+        maxOrders: config.MAX_BATCH,
+        askWhom: texts.askWhomDefault,
+        preview: {
+          lookupDays: config.LOOKUP_DAYS,
+          approvalMode: config.APPROVAL_MODE,
+          approvalTtlMinutes: config.APPROVAL_TTL_MINUTES,
         },
+        views,
+        inFlight,
+        admission: new CommandAdmission(
+          {
+            perSecond: config.COMMANDS_PER_SECOND,
+            burst: config.COMMAND_BURST,
+            maxInFlight: config.COMMANDS_IN_FLIGHT,
+          },
+          logger,
+        ),
+        triggerBudgetMs: overrides.triggerBudgetMs ?? TRIGGER_BUDGET_MS,
+        countCommand: metrics.countCommand,
         logger,
-      ),
-      triggerBudgetMs: overrides.triggerBudgetMs ?? TRIGGER_BUDGET_MS,
-      countCommand: metrics.countCommand,
-      logger,
-    }),
-    confirmSubmission: makeConfirmSubmissionHandler({
-      cancel,
-      views,
-      inFlight,
-      texts,
-      environment: wdt.environment,
-      seals,
-      logger,
-    }),
-    rejectSubmission: makeRejectSubmissionHandler({ approvals, texts, seals, logger }),
-    unknownView: makeUnknownViewHandler({ texts, logger }),
-    approveButton: makeApproveButtonHandler({ approvals, publishHome, texts, seals, logger }),
-    rejectButton: makeRejectButtonHandler({ approvals, texts, seals, logger }),
-    homeOpened: makeAppHomeOpenedHandler({ publishHome }),
-  });
+      }),
+      confirmSubmission: makeConfirmSubmissionHandler({
+        cancel,
+        views,
+        inFlight,
+        texts,
+        environment: wdt.environment,
+        seals,
+        logger,
+      }),
+      rejectSubmission: makeRejectSubmissionHandler({ approvals, texts, seals, logger }),
+      unknownView: makeUnknownViewHandler({ texts, logger }),
+      approveButton: makeApproveButtonHandler({ approvals, publishHome, texts, seals, logger }),
+      rejectButton: makeRejectButtonHandler({ approvals, texts, seals, logger }),
+      homeOpened: makeAppHomeOpenedHandler({ publishHome }),
+    },
+    {
+      identity: identity.current,
+      refusalText: texts.foreignWorkspace,
+      refuse: (origin, detail) => {
+        logger.warn({ origin }, detail);
+        return recordRefusal({
+          teamId: origin.teamId,
+          channelId: origin.channelId,
+          userId: origin.userId,
+          detail,
+        }).catch((error: unknown) =>
+          logger.error({ err: error, origin }, 'could not audit a refused foreign request'),
+        );
+      },
+    },
+  );
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
@@ -291,6 +318,8 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
           'Nobody may cancel stock-in orders: set CANCEL_ALLOWED_USERS or CANCEL_ALLOWED_USERGROUPS. Every request will be refused.',
         );
       }
+      // Requests that come before auth.test has answered are refused: give it a moment, never more.
+      await withDeadline(identity.start(), IDENTITY_WAIT_MS, () => undefined);
       await wdtClock.measure(wdt);
       clockTimer = setInterval(() => void wdtClock.measure(wdt), CLOCK_SYNC_MS);
       clockTimer.unref();
@@ -324,6 +353,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       witnessTimer?.stop();
       await reconciling;
       clearInterval(clockTimer);
+      identity.stop();
       const drained = await inFlight.drain(config.SHUTDOWN_GRACE_MS);
       await bolt
         .stop()

@@ -1,20 +1,35 @@
 import { createBot } from './app.js';
+import { AuditStoreUnusableError } from './audit/store-failure.js';
 import { ConfigError, loadConfig } from './config/config.js';
+import { EnvFileError, type EnvFileResult, loadEnvFile } from './env-file.js';
 import { createLogger } from './logger.js';
 import { boundMemory } from './memory-flags.js';
 
+/** The password inside a postgres:// URL, so that no log line can carry it. */
+function databasePassword(databaseUrl: string | undefined): string {
+  if (!databaseUrl) return '';
+  try {
+    return decodeURIComponent(new URL(databaseUrl).password);
+  } catch {
+    return '';
+  }
+}
+
+function cannotStart(message: string): never {
+  process.stderr.write(`cancel-stockin cannot start.\n${message}\nSee .env.example for every variable.\n`);
+  process.exit(1);
+}
+
 async function main(): Promise<void> {
   boundMemory();
+  let envFile: EnvFileResult;
   let config: ReturnType<typeof loadConfig>;
   try {
+    envFile = loadEnvFile({ cwd: process.cwd(), env: process.env });
     config = loadConfig();
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(
-        `cancel-stockin cannot start.\n${error.message}\nSee .env.example for every variable.\n`,
-      );
-      process.exit(1);
-    }
+    if (error instanceof ConfigError) cannotStart(error.message);
+    if (error instanceof EnvFileError) cannotStart(error.message);
     throw error;
   }
   const logger = createLogger({
@@ -24,10 +39,33 @@ async function main(): Promise<void> {
       config.SLACK_SIGNING_SECRET,
       config.SLACK_APP_TOKEN ?? '',
       config.WDT_APP_SECRET,
+      databasePassword(config.DATABASE_URL),
       config.METRICS_TOKEN ?? '',
     ],
   });
-  const bot = await createBot(config, { logger });
+  if (envFile.path !== null) {
+    logger.info(
+      {
+        envFile: envFile.path,
+        variables: envFile.applied.length,
+        environmentWins: envFile.keptFromEnvironment,
+      },
+      `loaded ${envFile.path}; variables already in the environment were kept`,
+    );
+  }
+  let bot: Awaited<ReturnType<typeof createBot>>;
+  try {
+    bot = await createBot(config, { logger });
+  } catch (error) {
+    if (error instanceof AuditStoreUnusableError) {
+      logger.error(
+        { variable: error.target.variable, where: error.target.where },
+        `${error.message}. Fix ${error.target.variable} and start again; the bot does not start on it.`,
+      );
+      process.exit(1);
+    }
+    throw error;
+  }
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

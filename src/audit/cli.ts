@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { AuditStore, EntryRange } from '../core/ports/audit.js';
 import { type Clock, systemClock } from '../core/ports/clock.js';
+import { loadEnvFile } from '../env-file.js';
 import { createLogger } from '../logger.js';
 import { type DbTarget, describeDbTarget, openTargetStore, resolveDbTarget } from './cli/db-target.js';
 import { EXPORT_FORMATS, type ExportFormat, exportEntries, isExportFormat } from './cli/export-entries.js';
@@ -301,6 +302,22 @@ function isEntryPoint(): boolean {
   }
 }
 
+/** Like `npm start`, the CLI reads `./.env` when there is one; variables already set win. Said on stderr. */
+function loadDotEnv(): boolean {
+  try {
+    const envFile = loadEnvFile({ cwd: process.cwd(), env: process.env });
+    if (envFile.path !== null) {
+      process.stderr.write(
+        `audit: loaded ${envFile.path} (variables already in the environment were kept)\n`,
+      );
+    }
+    return true;
+  } catch (error) {
+    process.stderr.write(`audit: ${(error as Error).message}\n`);
+    return false;
+  }
+}
+
 if (isEntryPoint()) {
-  process.exitCode = await runAuditCli(process.argv.slice(2));
+  process.exitCode = loadDotEnv() ? await runAuditCli(process.argv.slice(2)) : EXIT_FAILED;
 }

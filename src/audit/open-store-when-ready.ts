@@ -1,23 +1,46 @@
 import type { Logger } from 'pino';
 import type { AuditEntry, AuditStore } from '../core/ports/audit.js';
 import { isPostgresUrl, openAuditStore } from './open-store.js';
+import {
+  AuditStoreUnusableError,
+  describeStoreError,
+  isPermanentStoreError,
+  storeTarget,
+} from './store-failure.js';
 
 export const REOPEN_EVERY_MS = 2_000;
+/**
+ * Start-up waits for the store until this long after the process started (and at least a moment), then goes
+ * on and says so at `error` while the opening continues: an operator hears of a dead database within 3 s.
+ */
+export const FIRST_OPEN_DEADLINE_MS = 2_000;
+const FIRST_OPEN_MIN_WAIT_MS = 250;
+
+/** The store plus what `/readyz` says of it while it is not open. */
+export interface AuditStoreWhenReady extends AuditStore {
+  /** Null once open; otherwise why not (`unavailable: ECONNREFUSED`, `opening`). */
+  unavailableReason(): string | null;
+}
 
 /**
  * The audit store, opened now if it can be and otherwise as soon as it can: a bot whose database is down
- * (PostgreSQL restarting, an unwritable path) still starts, answers `/readyz` with 503, and tells people it
- * cannot record — rather than crash-looping or, worse, cancelling without a record. `onCommitted` hears of
- * every entry once the store has made it durable.
+ * (PostgreSQL restarting or unreachable, a path that cannot be created yet) still starts, logs at `error`
+ * which variable and why, answers `/readyz` with 503, and tells people it cannot record — rather than
+ * crash-looping or, worse, cancelling without a record. A store that can never open as configured (a folder
+ * where the file should be, a file that is not an SQLite database) rejects with AuditStoreUnusableError
+ * instead: the caller exits. Start-up never waits more than `firstOpenWaitMs` for the store.
+ * `onCommitted` hears of every entry once the store has made it durable.
  */
 export async function openAuditStoreWhenReady(options: {
   databaseUrl: string | undefined;
   sqlitePath: string;
   logger: Logger;
   reopenEveryMs?: number;
+  firstOpenWaitMs?: number;
   onCommitted?: (entry: AuditEntry) => void;
-}): Promise<AuditStore> {
+}): Promise<AuditStoreWhenReady> {
   const { logger, onCommitted = () => {} } = options;
+  const target = storeTarget(options.databaseUrl, options.sqlitePath);
   const committed = (entry: AuditEntry) => {
     try {
       onCommitted(entry);
@@ -29,8 +52,10 @@ export async function openAuditStoreWhenReady(options: {
   };
   let inner: AuditStore | null = null;
   let opening: Promise<AuditStore> | null = null;
+  let lastFailure: string | null = null;
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
+  let starting = true;
 
   // The SQLite thread can stop on its own (an uncaught error, its memory limit). The file is intact: SQLite
   // rolls back what was not committed. A new thread on it replaces the lost one at the next call, rather
@@ -40,36 +65,81 @@ export async function openAuditStoreWhenReady(options: {
     inner = null;
   };
 
+  const retryInBackground = () => {
+    if (timer || closed) return;
+    timer = setInterval(() => open().catch(() => undefined), options.reopenEveryMs ?? REOPEN_EVERY_MS);
+    timer.unref();
+  };
+
   const open = (): Promise<AuditStore> => {
     if (inner) return Promise.resolve(inner);
     opening ??= openAuditStore({ ...options, sqliteOnThread: true, onThreadLost })
-      .then((store) => {
-        if (closed) return store.close().then(() => Promise.reject(new Error('audit store closed')));
-        inner = store;
-        clearInterval(timer);
-        logger.info({ backend: store.backend }, 'audit store is available');
-        return store;
-      })
+      .then(
+        (store) => {
+          if (closed) return store.close().then(() => Promise.reject(new Error('audit store closed')));
+          inner = store;
+          lastFailure = null;
+          clearInterval(timer);
+          timer = undefined;
+          logger.info({ backend: store.backend }, 'audit store is available');
+          return store;
+        },
+        (error: unknown) => {
+          // At start-up a store that can never open is the caller's to report (it exits): no "retrying".
+          if (starting && isPermanentStoreError(error)) throw error;
+          const cause = describeStoreError(error);
+          if (cause !== lastFailure) {
+            logger.error(
+              { variable: target.variable, where: target.where, cause },
+              `the audit store cannot be opened (${target.variable}: ${cause}): the bot answers /readyz 503 and refuses cancels until it can; retrying`,
+            );
+          }
+          lastFailure = cause;
+          retryInBackground();
+          throw error;
+        },
+      )
       .finally(() => {
         opening = null;
       });
     return opening;
   };
 
-  try {
-    await open();
-  } catch (error) {
+  // A SQLite file is local: its first open is waited for (its thread's own open timeout bounds it), so that a
+  // file that can never be used stops the start. A database server gets until the deadline.
+  const waitMs = !isPostgresUrl(options.databaseUrl)
+    ? Number.POSITIVE_INFINITY
+    : (options.firstOpenWaitMs ??
+      Math.max(FIRST_OPEN_MIN_WAIT_MS, FIRST_OPEN_DEADLINE_MS - process.uptime() * 1000));
+  const first = open().then(
+    () => 'open' as const,
+    (error: unknown) => error,
+  );
+  let waited: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([
+    first,
+    new Promise<'waiting'>((resolve) => {
+      if (Number.isFinite(waitMs)) waited = setTimeout(() => resolve('waiting'), waitMs);
+    }),
+  ]);
+  clearTimeout(waited);
+  starting = false;
+  if (outcome === 'waiting') {
+    lastFailure ??= 'not answering';
     logger.error(
-      { err: error },
-      'the audit store cannot be opened: the bot answers /readyz 503 and refuses cancels until it can',
+      { variable: target.variable, where: target.where, cause: 'not answering' },
+      `the audit store did not open within ${Math.round(waitMs)} ms (${target.variable}): starting anyway; /readyz answers 503 until it opens`,
     );
-    timer = setInterval(() => open().catch(() => undefined), options.reopenEveryMs ?? REOPEN_EVERY_MS);
-    timer.unref();
+  } else if (outcome !== 'open' && isPermanentStoreError(outcome)) {
+    clearInterval(timer);
+    throw new AuditStoreUnusableError(target, outcome);
   }
 
   const use = async <T>(work: (store: AuditStore) => Promise<T>): Promise<T> => work(await open());
 
   return {
+    unavailableReason: () =>
+      inner ? null : lastFailure === null ? 'opening' : `unavailable: ${lastFailure}`,
     backend: isPostgresUrl(options.databaseUrl) ? 'postgres' : 'sqlite',
     append: (event, record, at) => use((s) => s.append(event, record, at)).then(committed),
     claimOnce: (key, at) => use((s) => s.claimOnce(key, at)),

@@ -32,6 +32,11 @@ export const configSchema = z.object({
     .regex(/^xapp-/, 'must be an app-level token starting with xapp-')
     .optional()
     .or(z.literal('').transform(() => undefined)),
+  SLACK_APP_ID: z
+    .string()
+    .regex(/^A[A-Z0-9]{2,}$/, 'must be a Slack app id like A0123456')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   SLACK_API_URL: z
     .url()

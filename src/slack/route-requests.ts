@@ -16,7 +16,9 @@ import type { makeRejectButtonHandler } from './handlers/reject-button.js';
 import type { makeRejectSubmissionHandler } from './handlers/reject-submission.js';
 import type { makeSlashCommandHandler } from './handlers/slash-command.js';
 import type { makeUnknownViewHandler } from './handlers/unknown-view.js';
+import type { WorkspaceIdentity } from './identity.js';
 import { Approval, COMMAND, ConfirmModal, HomeEvent, RejectModal } from './ids.js';
+import { foreignOrigin, type RequestOrigin, requestOrigin } from './workspace-binding.js';
 
 export interface SlackHandlers {
   cancelStockin: ReturnType<typeof makeSlashCommandHandler>;
@@ -30,18 +32,49 @@ export interface SlackHandlers {
 
 type Args = AnyMiddlewareArgs & AllMiddlewareArgs;
 
+/** The workspace every request must come from, and what to do with one that does not. */
+export interface WorkspaceGuard {
+  /** Null until auth.test succeeded (Bolt's authorize refuses every request until then). */
+  identity(): WorkspaceIdentity | null;
+  /** Audits the refusal; runs after the ack. */
+  refuse(origin: RequestOrigin, detail: string): Promise<void>;
+  /** The slash command's ack text. */
+  refusalText: string;
+}
+
 /**
  * Every Slack request this app answers goes through one global middleware that dispatches on its kind.
  * Bolt runs each registered listener's matching chain on every request, and that is not cheap: listeners that
  * never match still cost acks a second (measured in BENCHMARKS.md). Anything not ours is passed on untouched
  * (`next()`), as an unmatched listener would.
  */
-export function routeSlackRequests(app: App, handlers: SlackHandlers): void {
+export function routeSlackRequests(app: App, handlers: SlackHandlers, guard: WorkspaceGuard): void {
   app.use(async (args) => {
+    if (await refusedAsForeign(args, guard)) return;
     const handling = dispatch(args, handlers);
     if (handling) await handling;
     else await args.next();
   });
+}
+
+/**
+ * Before any work (no dialog, no WDT call, no lookup): a request signed with our secret but from another
+ * workspace, Enterprise Grid organisation or app is acked (a slash command with a short refusal) and audited.
+ */
+async function refusedAsForeign(args: Args, guard: WorkspaceGuard): Promise<boolean> {
+  const identity = guard.identity();
+  const origin = requestOrigin(args.body as unknown as Record<string, unknown>);
+  const detail = identity
+    ? foreignOrigin(origin, identity)
+    : "request refused: the bot's Slack identity is not verified yet";
+  if (detail === null) return false;
+  if ('ack' in args && typeof args.ack === 'function') {
+    await ('command' in args
+      ? args.ack({ response_type: 'ephemeral', text: guard.refusalText })
+      : args.ack());
+  }
+  await guard.refuse(origin, detail);
+  return true;
 }
 
 function dispatch(args: Args, handlers: SlackHandlers): Promise<void> | undefined {

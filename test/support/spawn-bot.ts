@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startScriptArgs } from '../../bench/lib/start-script.js';
 
@@ -16,12 +17,11 @@ export interface SpawnedBot {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-async function launch(
-  env: Record<string, string>,
-  compiled: boolean,
-  cwd: string = repoRoot,
-): Promise<ChildProcess> {
-  const entry = compiled ? await startScriptArgs() : ['--import', 'tsx', 'src/main.ts'];
+/** The entry point as its own process with `env` only; script paths resolve from the repository. */
+async function launch(env: Record<string, string>, compiled: boolean, cwd = repoRoot): Promise<ChildProcess> {
+  const entry = (compiled ? await startScriptArgs() : ['--import', 'tsx', 'src/main.ts']).map((arg) =>
+    /\.[jt]s$/.test(arg) && !isAbsolute(arg) ? join(repoRoot, arg) : arg,
+  );
   return spawn(process.execPath, entry, {
     cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
@@ -49,16 +49,22 @@ export async function runBotToExit(
   return { code, stdout, stderr };
 }
 
+export interface SpawnOptions {
+  timeoutMs?: number;
+  compiled?: boolean;
+  /** The working directory (with `compiled` only: tsx resolves from the repository). Default: the repository. */
+  cwd?: string;
+  /** False: resolve at once, without waiting for "cancel-stockin is up" (`port` is then 0). */
+  awaitUp?: boolean;
+}
+
 /**
  * Runs the real entry point as its own process with `env` only: `src/main.ts` under tsx, or, with
  * `compiled`, the build as `npm start` runs it (its node flags and `dist/src/main.js`, after `npm run build`).
  */
-export async function spawnBot(
-  env: Record<string, string>,
-  /** `cwd`: another copy of the repository (e.g. one with production dependencies only). */
-  options: { timeoutMs?: number; compiled?: boolean; cwd?: string } = {},
-): Promise<SpawnedBot> {
+export async function spawnBot(env: Record<string, string>, options: SpawnOptions = {}): Promise<SpawnedBot> {
   const timeoutMs = options.timeoutMs ?? 15_000;
+  if (options.cwd !== undefined && !options.compiled) throw new Error('spawnBot: cwd needs compiled');
   const child = await launch(env, options.compiled ?? false, options.cwd);
   const lines: string[] = [];
   let stderr = '';
@@ -109,8 +115,8 @@ export async function spawnBot(
     });
   }
 
-  const upLine = await waitForLine(/cancel-stockin is up/);
-  const port = (JSON.parse(upLine) as { port: number }).port;
+  const upLine = options.awaitUp === false ? null : await waitForLine(/cancel-stockin is up/);
+  const port = upLine === null ? 0 : (JSON.parse(upLine) as { port: number }).port;
   return {
     child,
     port,

@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ChainHead } from '../../core/ports/audit.js';
 import type { Logger } from '../../logger.js';
+import { ensureDirectory, refuseDirectory } from '../ensure-directory.js';
 import type { EntryRow } from '../entry-row.js';
 import { migrate } from './schema.js';
 
@@ -14,7 +14,10 @@ export function openDatabase(
   options: { path: string; busyTimeoutMs?: number },
   logger: Logger,
 ): Database.Database {
-  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  if (options.path !== ':memory:') {
+    ensureDirectory(dirname(options.path));
+    refuseDirectory(options.path);
+  }
   const db = new Database(options.path);
   try {
     db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);

@@ -11,6 +11,9 @@ import {
   type ThreadResponse,
 } from './thread-protocol.js';
 
+/** Opening (and migrating) a local file: a thread that has not answered by then is stuck, not slow. */
+const OPEN_TIMEOUT_MS = 5_000;
+
 /**
  * The SQLite audit store behind a worker thread, with the same contract as `openSqliteAuditStore`. Opening
  * resolves once the database is open and migrated (or rejects with why it could not be).
@@ -20,6 +23,7 @@ export async function openThreadedSqliteAuditStore(options: {
   logger: Logger;
   /** Hears, once, that the thread stopped on its own after the store opened: every call fails from then on. */
   onLost?: (error: Error) => void;
+  openTimeoutMs?: number;
 }): Promise<AuditStore> {
   const init: ThreadInit = { path: options.path, logLevel: options.logger.level };
   const worker = startModuleWorker(import.meta.url, 'thread-worker', { workerData: init });
@@ -55,8 +59,21 @@ export async function openThreadedSqliteAuditStore(options: {
     });
   };
 
-  // The first call proves the database opened; an open error surfaces as the thread's 'error' event.
-  await Promise.race([call('ping'), once(worker, 'error').then(([error]) => Promise.reject(error))]);
+  // The first call proves the database opened; an open error surfaces as the thread's 'error' event. A
+  // thread that neither answers nor fails in time is stopped, so a later attempt starts afresh.
+  let openTimer: NodeJS.Timeout | undefined;
+  const openLimitMs = options.openTimeoutMs ?? OPEN_TIMEOUT_MS;
+  const stuck = new Promise<never>((_resolve, reject) => {
+    openTimer = setTimeout(() => {
+      reject(new Error(`the SQLite thread did not open ${options.path} within ${openLimitMs} ms`));
+      void worker.terminate();
+    }, openLimitMs);
+  });
+  try {
+    await Promise.race([call('ping'), once(worker, 'error').then(([error]) => Promise.reject(error)), stuck]);
+  } finally {
+    clearTimeout(openTimer);
+  }
   opened = true;
 
   return {

@@ -25,6 +25,8 @@ export interface LocalStackOptions {
   logLevel?: string;
   /** The bot's clock (e.g. to move past an approval's expiry); the sandbox and Slack keep real time. */
   clock?: Clock;
+  /** See BotOverrides.requestClock. */
+  requestClock?: Clock;
   /** See BotOverrides.triggerBudgetMs. */
   triggerBudgetMs?: number;
 }
@@ -77,6 +79,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const bot = await createBot(config, {
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.requestClock ? { requestClock: options.requestClock } : {}),
     ...(options.triggerBudgetMs === undefined ? {} : { triggerBudgetMs: options.triggerBudgetMs }),
   });
   const { port } = await bot.start();

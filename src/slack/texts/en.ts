@@ -29,6 +29,8 @@ export const en: Texts = {
       'Slack could not confirm your user group membership right now, so the cancel is refused. Try again in a minute.',
   },
   askWhomDefault: 'the bot operator',
+  foreignWorkspace:
+    'This bot serves only the workspace it is installed in. The request was refused and recorded; nothing was done.',
   modalTitle: 'Cancel stock-in order',
   modalSubmit: 'Cancel order',
   modalClose: 'Keep order',

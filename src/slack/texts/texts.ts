@@ -12,6 +12,8 @@ export interface Texts {
   invalid: Record<InvalidInputProblem, (sample: string, max: number) => string>;
   denied: Record<DenialReason, (askWhom: string) => string>;
   askWhomDefault: string;
+  /** A signed request from a workspace, organisation or app this bot is not bound to: refused, nothing done. */
+  foreignWorkspace: string;
   modalTitle: string;
   modalSubmit: string;
   modalClose: string;

@@ -24,6 +24,7 @@ export const zhCN: Texts = {
     directory_unavailable: () => 'Slack 暂时无法确认你的用户组成员身份，因此已拒绝。请稍后再试。',
   },
   askWhomDefault: '机器人管理员',
+  foreignWorkspace: '此机器人只服务于安装它的工作区。该请求已被拒绝并记录，未执行任何操作。',
   modalTitle: '取消采购入库单',
   modalSubmit: '取消入库单',
   modalClose: '保留单据',
