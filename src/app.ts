@@ -25,6 +25,7 @@ import {
   startChainHeadWitness,
   type WitnessPassOutcome,
 } from './slack/chain-head-witness.js';
+import { createSlackChannelMembership } from './slack/channel-membership.js';
 import { createSlackChatClient } from './slack/chat-client.js';
 import { CommandAdmission } from './slack/command-admission.js';
 import { createBoltApp } from './slack/create-bolt-app.js';
@@ -42,7 +43,6 @@ import { metricsRoute } from './slack/metrics-route.js';
 import { createSlackNotifier } from './slack/notifier.js';
 import { createSeals } from './slack/private-metadata.js';
 import { routeSlackRequests } from './slack/route-requests.js';
-import { createSlackChannelMembership } from './slack/channel-membership.js';
 import { textsFor } from './slack/texts/index.js';
 import { createSlackViewsClient } from './slack/views-client.js';
 import { createWdtClient } from './wdt/client.js';
