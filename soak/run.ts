@@ -6,11 +6,11 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { openSqliteAuditStore } from '../src/audit/sqlite-store.js';
+import { openSqliteAuditStore } from '../src/audit/sqlite/store.js';
 import { FINAL_STATES } from '../src/core/attempt.js';
 import type { AttemptState } from '../src/core/ports/audit.js';
-import { STOCKIN_STATUS } from '../src/core/ports/wdt.js';
-import type { SandboxFaults, SandboxOrder } from '../src/sandbox/server.js';
+import { STOCKIN_STATUS } from '../src/core/purchase-stockin.js';
+import type { SandboxFaults, SandboxOrder } from '../src/local/wdt-standin/server.js';
 import { startProcessStack } from '../test/support/process-stack.js';
 
 const CANCEL = 'wms.stockin.Purchase.cancel';

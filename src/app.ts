@@ -4,6 +4,7 @@ import { openAuditStoreWhenReady } from './audit/open-store-when-ready.js';
 import type { Config } from './config/config.js';
 import { transportWarnings } from './config/transport.js';
 import { createApprovalService } from './core/approval-service.js';
+import { createCancelExecution } from './core/cancel-execution.js';
 import { createCancelService } from './core/cancel-service.js';
 import { withDeadline } from './core/deadline.js';
 import { InFlight } from './core/in-flight.js';
@@ -19,35 +20,35 @@ import { instrumentSlackPoster } from './metrics/instrumented-slack-poster.js';
 import { instrumentWdt } from './metrics/instrumented-wdt.js';
 import { auditStoreProbe } from './metrics/store-probe.js';
 import { readinessChecks } from './readiness.js';
+import { createSlackApiPoster } from './slack/api-poster.js';
 import {
   createChainHeadWitness,
   startChainHeadWitness,
   type WitnessPassOutcome,
 } from './slack/chain-head-witness.js';
+import { createSlackChannelMembership } from './slack/channel-membership.js';
+import { createSlackChatClient } from './slack/chat-client.js';
 import { CommandAdmission } from './slack/command-admission.js';
 import { createBoltApp } from './slack/create-bolt-app.js';
+import { createSlackDirectory } from './slack/directory.js';
 import { makeEntryPointHandlers } from './slack/entry-point-handlers.js';
 import { makeAppHomeOpenedHandler } from './slack/handlers/app-home-opened.js';
-import { makeApproveActionHandler } from './slack/handlers/approve-action.js';
+import { makeApproveButtonHandler } from './slack/handlers/approve-button.js';
 import { makeConfirmSubmissionHandler } from './slack/handlers/confirm-submission.js';
-import { makeRejectActionHandler } from './slack/handlers/reject-action.js';
+import { makeRejectButtonHandler } from './slack/handlers/reject-button.js';
 import { makeRejectSubmissionHandler } from './slack/handlers/reject-submission.js';
 import { makeSlashCommandHandler } from './slack/handlers/slash-command.js';
 import { makeUnknownViewHandler } from './slack/handlers/unknown-view.js';
 import { makeHomePublisher } from './slack/home-publisher.js';
+import { createSlackIdentity } from './slack/identity.js';
 import { metricsRoute } from './slack/metrics-route.js';
+import { createSlackNotifier } from './slack/notifier.js';
 import { makeConfirmationOpener } from './slack/open-confirmation.js';
 import { createSeals } from './slack/private-metadata.js';
 import { createReaderTexts } from './slack/reader-locales.js';
 import { routeSlackRequests } from './slack/route-requests.js';
-import { createSlackApiPoster } from './slack/slack-api-poster.js';
-import { createSlackChannelMembership } from './slack/slack-channel-membership.js';
-import { createSlackChatClient } from './slack/slack-chat-client.js';
-import { createSlackDirectory } from './slack/slack-directory.js';
-import { createSlackIdentity } from './slack/slack-identity.js';
-import { createSlackNotifier } from './slack/slack-notifier.js';
-import { createSlackViewsClient } from './slack/slack-views-client.js';
 import { textsFor } from './slack/texts/index.js';
+import { createSlackViewsClient } from './slack/views-client.js';
 import { createWorkflowStepCompleter } from './slack/workflow-step-completer.js';
 import { createWdtClient } from './wdt/client.js';
 import { resyncOnTimestampRefusal } from './wdt/resync-on-timestamp-refusal.js';
@@ -180,11 +181,13 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     approvalTtlMs: config.APPROVAL_TTL_MINUTES * 60_000,
     concurrency: BATCH_CONCURRENCY,
   };
+  const execution = createCancelExecution({ wdt, audit, notifier, clock, logger, settings });
   const cancel = createCancelService({
     wdt,
     audit,
     policy,
     notifier,
+    execution,
     clock,
     newId,
     inFlight,
@@ -193,7 +196,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
   });
   const steps = createWorkflowStepCompleter({ api: slackApi, audit, texts, clock, logger });
   const approvals = createApprovalService({
-    cancel,
+    execution,
     audit,
     policy,
     notifier,
@@ -201,6 +204,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     newId,
     inFlight,
     logger,
+    approvalTtlMs: settings.approvalTtlMs,
     steps,
   });
   const witness = createChainHeadWitness({
@@ -223,14 +227,8 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     approvalMode: config.APPROVAL_MODE,
     approvalTtlMinutes: config.APPROVAL_TTL_MINUTES,
   };
-  const openConfirmation = makeConfirmationOpener({
-    cancel,
-    environment: wdt.environment,
-    seals,
-    preview,
-    views,
-    logger,
-  });
+  const { environment } = wdt;
+  const openConfirmation = makeConfirmationOpener({ cancel, environment, seals, preview, views, logger });
   // One admission for every way a dialog is asked for: a burst of shortcuts sheds like a burst of commands.
   const admission = new CommandAdmission(
     {
@@ -256,19 +254,19 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
         countCommand: metrics.countCommand,
         logger,
       }),
-      confirm: makeConfirmSubmissionHandler({
+      confirmSubmission: makeConfirmSubmissionHandler({
         cancel,
         views,
         inFlight,
         readers,
-        environment: wdt.environment,
+        environment,
         seals,
         logger,
       }),
-      reject: makeRejectSubmissionHandler({ approvals, readers, seals, logger }),
+      rejectSubmission: makeRejectSubmissionHandler({ approvals, readers, seals, logger }),
       unknownView: makeUnknownViewHandler({ texts, logger }),
-      approve: makeApproveActionHandler({ approvals, publishHome, readers, seals, logger }),
-      rejectClick: makeRejectActionHandler({ approvals, readers, seals, logger }),
+      approveButton: makeApproveButtonHandler({ approvals, publishHome, readers, seals, logger }),
+      rejectButton: makeRejectButtonHandler({ approvals, readers, seals, logger }),
       homeOpened: makeAppHomeOpenedHandler({ publishHome }),
       ...makeEntryPointHandlers({
         openConfirmation,
@@ -319,7 +317,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       audit,
       clock,
       logger,
-      announce: cancel.announce,
+      announce: execution.announce,
       minAgeMs: longestCallMs,
     })
       // Then the Workflow Builder steps a stopped process (or a reconciled call) left without an answer.

@@ -1,7 +1,7 @@
 import type { AuditStoreWhenReady } from './audit/open-store-when-ready.js';
 import { withDeadline } from './core/deadline.js';
 import { READY, type ReadinessCheck } from './slack/health-routes.js';
-import type { SlackIdentity } from './slack/slack-identity.js';
+import type { SlackIdentity } from './slack/identity.js';
 
 /** A store that takes longer than this to answer a ping cannot serve a person waiting in Slack either. */
 export const READINESS_WAIT_MS = 2_000;

@@ -1,7 +1,7 @@
 import { systemClock } from '../../src/core/ports/clock.js';
 import { createLogger } from '../../src/logger.js';
 import { ConfirmModal } from '../../src/slack/ids.js';
-import { createSlackApiPoster } from '../../src/slack/slack-api-poster.js';
+import { createSlackApiPoster } from '../../src/slack/api-poster.js';
 import { createWdtClient } from '../../src/wdt/client.js';
 import { floorApp } from './floor-app.js';
 

@@ -3,9 +3,9 @@ import {
   type SandboxOrder,
   startWdtSandbox,
   type WdtSandbox,
-} from '../../src/sandbox/server.js';
-import { DEFAULT_ACTOR } from '../../src/standin/slack-payloads.js';
-import { type SlackStandin, startSlackStandin } from '../../src/standin/slack-web-api.js';
+} from '../../src/local/wdt-standin/server.js';
+import { DEFAULT_ACTOR } from '../../src/local/slack-standin/payloads.js';
+import { type SlackStandin, startSlackStandin } from '../../src/local/slack-standin/web-api.js';
 
 /** Fake credentials for the benchmark only, like the local stack's. */
 export const BENCH_SIGNING_SECRET = 'bench-signing-secret';

@@ -5,9 +5,9 @@ import {
   buildViewSubmissionPayload,
   DEFAULT_ACTOR,
   encodeInteractivePayload,
-} from '../../src/standin/slack-payloads.js';
-import { signSlackRequest } from '../../src/standin/slack-request-signer.js';
-import { STANDIN_WORKSPACE } from '../../src/standin/workspace-identity.js';
+} from '../../src/local/slack-standin/payloads.js';
+import { signSlackRequest } from '../../src/local/slack-standin/request-signer.js';
+import { STANDIN_WORKSPACE } from '../../src/local/slack-standin/workspace-identity.js';
 import type { PreparedRequest } from './load-generator.js';
 
 /** Signed exactly as Slack signs, with a timestamp taken at build time (never reused across seconds). */

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SlackStandin } from '../../src/standin/slack-web-api.js';
+import type { SlackStandin } from '../../src/local/slack-standin/web-api.js';
 
 /**
  * Waits until the stand-in has seen a `views.open` for each sent trigger id (or the wait runs out), then

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { SANDBOX_CREDENTIALS } from '../../src/sandbox/server.js';
+import { SANDBOX_CREDENTIALS } from '../../src/local/wdt-standin/server.js';
 import { WDT_API_VERSION, WDT_METHOD } from '../../src/wdt/methods.js';
 import { signRequest, splitAppSecret, wdtTimestamp } from '../../src/wdt/sign.js';
 import { median } from '../lib/stats.js';

@@ -22,17 +22,17 @@ export async function openAuditStore(options: {
   // Imported on demand: a bot on SQLite never loads `pg`, and on its thread never loads SQLite in the main
   // isolate (each costs resident memory; BENCHMARKS.md has the figure).
   if (isPostgresUrl(options.databaseUrl)) {
-    const { openPostgresAuditStore } = await import('./postgres-store.js');
+    const { openPostgresAuditStore } = await import('./postgres/store.js');
     return openPostgresAuditStore({ connectionString: options.databaseUrl, logger: options.logger });
   }
   if (options.sqliteOnThread) {
-    const { openThreadedSqliteAuditStore } = await import('./sqlite-thread/threaded-sqlite-store.js');
+    const { openThreadedSqliteAuditStore } = await import('./sqlite/threaded-store.js');
     return openThreadedSqliteAuditStore({
       path: options.sqlitePath,
       logger: options.logger,
       onLost: options.onThreadLost,
     });
   }
-  const { openSqliteAuditStore } = await import('./sqlite-store.js');
+  const { openSqliteAuditStore } = await import('./sqlite/store.js');
   return openSqliteAuditStore({ path: options.sqlitePath, logger: options.logger });
 }

@@ -1,16 +1,18 @@
 import type { Logger } from 'pino';
 import { advance } from './attempt.js';
-import { type CancelService, isAwaitingApproval } from './cancel-service.js';
+import type { CancelExecution } from './cancel-execution.js';
 import type { InFlight } from './in-flight.js';
+import { loadBatch } from './load-batch.js';
 import type { AccessDecision, CancelPolicy } from './policy.js';
 import type { AttemptRecord, AttemptState, AuditStore } from './ports/audit.js';
 import type { Clock } from './ports/clock.js';
 import type { Delivery, OutcomeNotifier } from './ports/notifier.js';
 import type { StepCompleter } from './ports/step-completer.js';
+import { recordOrRefuse } from './record-or-refuse.js';
 import { refusedActionRecord } from './refused-action.js';
 
 export interface ApprovalServiceDeps {
-  cancel: CancelService;
+  execution: CancelExecution;
   audit: AuditStore;
   policy: CancelPolicy;
   notifier: OutcomeNotifier;
@@ -18,6 +20,7 @@ export interface ApprovalServiceDeps {
   newId: () => string;
   inFlight: InFlight;
   logger: Logger;
+  approvalTtlMs: number;
   /** Completes the Workflow Builder step a decided batch came from (peer mode makes a step wait for it). */
   steps?: StepCompleter;
 }
@@ -44,14 +47,19 @@ export type DecisionResult = Refusal | { kind: 'decided'; records: AttemptRecord
 
 export type ApprovalService = ReturnType<typeof createApprovalService>;
 
+/** An attempt confirmed in peer mode whose approval request has been posted: it waits for a decision. */
+export function isAwaitingApproval(record: AttemptRecord): boolean {
+  return record.state === 'confirmed' && record.notifiedVia !== null;
+}
+
 /**
  * Four-eyes approval of a confirmed batch. A decision is bound to exactly the attempts that were posted for
  * approval and is taken at most once (`decide:<batchId>` across every replica): a second click, a second
  * approver, or the expiry sweep racing a click change nothing after the first.
  */
 export function createApprovalService(deps: ApprovalServiceDeps) {
-  const { cancel, audit, policy, notifier, clock, newId, inFlight, logger } = deps;
-  const ttlMs = cancel.settings.approvalTtlMs;
+  const { execution, audit, policy, notifier, clock, newId, inFlight, logger } = deps;
+  const ttlMs = deps.approvalTtlMs;
 
   const expiresAt = (records: readonly AttemptRecord[]) => {
     const confirmedAt =
@@ -70,7 +78,7 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
   async function screen(
     input: DecisionInput,
   ): Promise<Refusal | { kind: 'may_decide'; records: AttemptRecord[] }> {
-    const records = await cancel.loadAll(input.attemptIds);
+    const records = await loadBatch(audit, input.attemptIds);
     if (!records) return { kind: 'unknown_request' };
     if (!records.some(isAwaitingApproval)) return { kind: 'already_decided', records };
     if (clock.now().getTime() >= expiresAt(records).getTime()) {
@@ -106,13 +114,13 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
     const batchId = records[0]!.batchId;
     if (
       decision.reason === 'directory_unavailable' ||
-      !(await cancel.write(() => audit.claimOnce(`decide:${batchId}`, clock.now())))
+      !(await recordOrRefuse(() => audit.claimOnce(`decide:${batchId}`, clock.now())))
     ) {
       await recordRefusedClick(records, actorId, detail);
       return { kind: 'requester_not_allowed', records, decision };
     }
     const denied = await transition(records, 'denied', { approverIds: [actorId], detail });
-    await notifier.updateBatch(deliveryOf(denied[0]!), denied, await cancel.doneStage());
+    await notifier.updateBatch(deliveryOf(denied[0]!), denied, await execution.doneStage());
     logger.info({ batchId, reason: decision.reason }, 'approval refused: the requester may no longer cancel');
     return { kind: 'requester_not_allowed', records: denied, decision };
   }
@@ -125,14 +133,14 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
   ): Promise<void> {
     const at = clock.now();
     const record = refusedActionRecord({ records, actorId, detail, attemptId: newId(), at });
-    await cancel.write(() => audit.append('denied', record, at));
+    await recordOrRefuse(() => audit.append('denied', record, at));
   }
 
   async function approve(input: DecisionInput): Promise<DecisionResult> {
     return inFlight.track(
       decide(input, async (records) => {
         const approved = await transition(records, 'approved', { approverIds: [input.actorId] });
-        const { records: finished } = await cancel.runBatch(approved, deliveryOf(approved[0]!));
+        const { records: finished } = await execution.runBatch(approved, deliveryOf(approved[0]!));
         return finished;
       }),
     );
@@ -145,7 +153,7 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
         // The rejecter is in approverIds; the detail is their reason, as they wrote it.
         detail: input.reason,
       });
-      await notifier.updateBatch(deliveryOf(rejected[0]!), rejected, await cancel.doneStage());
+      await notifier.updateBatch(deliveryOf(rejected[0]!), rejected, await execution.doneStage());
       return rejected;
     });
   }
@@ -157,7 +165,7 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
     const screened = await screen(input);
     if (screened.kind !== 'may_decide') return screened;
     const batchId = screened.records[0]!.batchId;
-    if (!(await cancel.write(() => audit.claimOnce(`decide:${batchId}`, clock.now())))) {
+    if (!(await recordOrRefuse(() => audit.claimOnce(`decide:${batchId}`, clock.now())))) {
       return { kind: 'already_decided', records: screened.records };
     }
     const decided = await act(screened.records);
@@ -179,7 +187,7 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
       }
       const at = clock.now();
       const moved = advance(record, state, at, patch);
-      await cancel.write(() => audit.append(state, moved, at));
+      await recordOrRefuse(() => audit.append(state, moved, at));
       next.push(moved);
     }
     return next;
@@ -188,11 +196,11 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
   /** Marks a batch expired, once, and says so on its message. */
   async function expire(records: AttemptRecord[]): Promise<boolean> {
     const batchId = records[0]!.batchId;
-    if (!(await cancel.write(() => audit.claimOnce(`decide:${batchId}`, clock.now())))) return false;
+    if (!(await recordOrRefuse(() => audit.claimOnce(`decide:${batchId}`, clock.now())))) return false;
     const expired = await transition(records, 'expired', {
       detail: `nobody approved within ${Math.round(ttlMs / 60_000)} minutes`,
     });
-    await notifier.updateBatch(deliveryOf(expired[0]!), expired, await cancel.doneStage());
+    await notifier.updateBatch(deliveryOf(expired[0]!), expired, await execution.doneStage());
     await deps.steps?.settle(expired);
     logger.info({ batchId, orders: expired.length }, 'approval request expired');
     return true;

@@ -1,12 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AttemptRecord, AttemptState, RequestOrigin } from './ports/audit.js';
-
-export const CANCEL_METHOD = 'wms.stockin.Purchase.cancel';
-
-/** The exact JSON the WDT client posts for a cancel; its digest goes into the audit record. */
-export function cancelBody(orderNo: string): string {
-  return JSON.stringify([orderNo]);
-}
+import { cancelBody, PURCHASE_STOCKIN_METHOD } from './purchase-stockin.js';
 
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
@@ -38,7 +32,7 @@ export function newAttempt(fields: {
     orderNo: fields.orderNo,
     reason: null,
     wdtHost: fields.wdtHost,
-    method: CANCEL_METHOD,
+    method: PURCHASE_STOCKIN_METHOD.cancel,
     bodyDigest: fields.orderNo ? sha256Hex(cancelBody(fields.orderNo)) : null,
     wdtStatus: null,
     wdtCode: null,

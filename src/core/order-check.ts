@@ -1,6 +1,6 @@
 import { lookupOrder, type OrderLookup } from './order-lookup.js';
-import { isCancellable, statusLabel } from './order-status.js';
 import type { StockinOrder, WdtPort } from './ports/wdt.js';
+import { isCancellable, statusLabel } from './purchase-stockin.js';
 
 export type OrderVerdict = 'cancellable' | 'not_cancellable' | 'not_found' | 'lookup_failed';
 

@@ -1,10 +1,5 @@
-/**
- * What `/cancel-stockin` accepts. Full-width letters and digits (ＲＫ２００６…) are folded to ASCII by NFKC;
- * case, surrounding spaces and a leading `#` are tolerated. Anything else — zero-width or control characters,
- * a space inside a number, other prefixes — is refused rather than guessed at: cancelling the wrong order
- * is worse than asking again.
- */
-export const ORDER_NUMBER_PATTERN = /^RK[0-9]{6,24}$/;
+import { ORDER_NUMBER_PATTERN } from './purchase-stockin.js';
+
 export const MAX_COMMAND_TEXT_LENGTH = 2_000;
 
 export type CommandParse =
@@ -25,6 +20,12 @@ export function normaliseOrderToken(token: string): string {
   return nfkc(token).trim().replace(/^#/, '').toUpperCase();
 }
 
+/**
+ * What `/cancel-stockin` accepts. Full-width letters and digits (ＲＫ２００６…) are folded to ASCII by NFKC;
+ * case, surrounding spaces and a leading `#` are tolerated. Anything else — zero-width or control characters,
+ * a space inside a number, other prefixes — is refused rather than guessed at: cancelling the wrong order
+ * is worse than asking again.
+ */
 export function parseCommandText(raw: string, maxOrders: number): CommandParse {
   if (raw.length > MAX_COMMAND_TEXT_LENGTH) return { kind: 'invalid', problem: 'too_long' };
   const withoutLineBreaks = raw.replace(/\r?\n/g, ' ').replace(/\t/g, ' ');

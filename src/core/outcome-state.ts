@@ -1,6 +1,6 @@
 import type { AttemptRecord, AttemptState } from './ports/audit.js';
 import type { WdtOutcome } from './ports/wdt.js';
-import { STOCKIN_STATUS } from './ports/wdt.js';
+import { STOCKIN_STATUS } from './purchase-stockin.js';
 
 /**
  * How a WDT answer to a cancel becomes an audit state. A protocol error (HTML 5xx page, garbage body) is

@@ -3,7 +3,8 @@ import { advance } from './attempt.js';
 import { lookupOrder } from './order-lookup.js';
 import type { AttemptRecord, AuditStore } from './ports/audit.js';
 import type { Clock } from './ports/clock.js';
-import { STOCKIN_STATUS, type WdtPort } from './ports/wdt.js';
+import type { WdtPort } from './ports/wdt.js';
+import { STOCKIN_STATUS } from './purchase-stockin.js';
 
 export interface ReconcileDeps {
   wdt: WdtPort;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
+import { isAwaitingApproval } from './approval-service.js';
 import { advance, FINAL_STATES } from './attempt.js';
-import { type CancelService, type ConfirmResult, isAwaitingApproval } from './cancel-service.js';
+import type { CancelService, ConfirmResult } from './cancel-service.js';
 import type { AccessDecision } from './policy.js';
 import type { AttemptRecord, AuditStore } from './ports/audit.js';
 import type { Clock } from './ports/clock.js';
@@ -43,16 +44,6 @@ export async function runCancelStep(cancel: CancelService, input: StepInput): Pr
 }
 
 const isFinal = (record: AttemptRecord) => FINAL_STATES.includes(record.state);
-
-/** Records of one batch, from the store as they stand now. */
-export async function loadBatch(audit: AuditStore, attemptIds: readonly string[]): Promise<AttemptRecord[]> {
-  const records: AttemptRecord[] = [];
-  for (const id of attemptIds) {
-    const record = await audit.findAttempt(id);
-    if (record) records.push(record);
-  }
-  return records;
-}
 
 export interface SettleDeps {
   audit: AuditStore;

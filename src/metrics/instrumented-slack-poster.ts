@@ -1,5 +1,5 @@
-import type { SlackApiPoster } from '../slack/slack-api-poster.js';
-import { slackErrorCode } from '../slack/slack-error-code.js';
+import type { SlackApiPoster } from '../slack/api-poster.js';
+import { slackErrorCode } from '../slack/error-code.js';
 import type { BotMetrics } from './bot-metrics.js';
 
 /** Counts every failed Slack Web API post by method and Slack's error code; errors pass through unchanged. */

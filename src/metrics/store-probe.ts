@@ -1,4 +1,4 @@
-import { isAwaitingApproval } from '../core/cancel-service.js';
+import { isAwaitingApproval } from '../core/approval-service.js';
 import type { AuditStore } from '../core/ports/audit.js';
 import type { Clock } from '../core/ports/clock.js';
 import type { StoreProbe } from './store-gauges.js';

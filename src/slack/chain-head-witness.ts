@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { AuditStore, ChainHead } from '../core/ports/audit.js';
 import type { Clock } from '../core/ports/clock.js';
 import { LIMITS, truncate } from './block-kit-limits.js';
-import type { SlackChat } from './slack-chat-client.js';
+import type { SlackChat } from './chat-client.js';
 import type { Texts } from './texts/index.js';
 
 export type WitnessPassOutcome = 'posted' | 'unchanged' | 'empty' | 'no-channel' | 'failed';

@@ -3,11 +3,11 @@ import { App, type Authorize, HTTPReceiver, SocketModeReceiver, webApi } from '@
 import type { Logger } from 'pino';
 import type { Clock } from '../core/ports/clock.js';
 import { toBoltLogger } from './bolt-logger.js';
+import { DEFAULT_CHAT_RETRY } from './chat-client.js';
 import { healthRoutes, READY, type ReadinessCheck } from './health-routes.js';
 import type { HttpRoute } from './http-route.js';
 import { refuseUnfreshRequests } from './request-freshness.js';
 import { createRouteServer } from './route-server.js';
-import { DEFAULT_CHAT_RETRY } from './slack-chat-client.js';
 
 export interface BoltAppOptions {
   botToken: string;

@@ -11,8 +11,8 @@ import { makeMessageShortcutHandler } from './handlers/message-shortcut.js';
 import { makeWorkflowStepHandler } from './handlers/workflow-step.js';
 import type { OpenConfirmation } from './open-confirmation.js';
 import type { ReaderTexts } from './reader-locales.js';
-import type { SlackViews } from './slack-views-client.js';
 import type { Texts } from './texts/index.js';
+import type { SlackViews } from './views-client.js';
 import type { WorkflowStepCompleter } from './workflow-step-completer.js';
 
 /**

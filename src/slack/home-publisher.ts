@@ -1,9 +1,9 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { type HomeSummaryDeps, homeSummary } from '../core/home-summary.js';
+import { slackErrorCode } from './error-code.js';
 import type { Seals } from './private-metadata.js';
 import type { ReaderTexts } from './reader-locales.js';
-import { slackErrorCode } from './slack-error-code.js';
 import { buildHomeView } from './views/home-view.js';
 
 export type HomePublisher = (client: WebClient, userId: string) => Promise<void>;

@@ -7,7 +7,8 @@ export const ConfirmModal = {
   reasonAction: 'reason_input',
 } as const;
 
-export const ResultModal = {
+/** Every dialog without a submit: "Looking up…", "Cancelling…", an outcome, a refusal. The id is kept as deployed. */
+export const StatusModal = {
   callbackId: 'cancel_stockin_result',
 } as const;
 

@@ -2,13 +2,17 @@ import type { Logger } from 'pino';
 import type { CancelService } from '../core/cancel-service.js';
 import type { RequestOrigin } from '../core/ports/audit.js';
 import type { WdtEnvironment } from '../core/ports/wdt.js';
-import { AuditUnavailableError } from '../errors.js';
+import { slackErrorCode } from './error-code.js';
 import type { Seals } from './private-metadata.js';
-import { slackErrorCode } from './slack-error-code.js';
-import type { SlackViews } from './slack-views-client.js';
 import type { Texts } from './texts/index.js';
-import { buildLoadingModal, buildPreviewModal, type PreviewSettings } from './views/order-preview.js';
+import { userMessageFor } from './user-message.js';
+import {
+  buildConfirmationDialog,
+  buildLoadingModal,
+  type PreviewSettings,
+} from './views/confirmation-dialog.js';
 import { buildStatusModal } from './views/status-modal.js';
+import type { SlackViews } from './views-client.js';
 
 export interface ConfirmationOpenerDeps {
   cancel: CancelService;
@@ -88,7 +92,7 @@ export function makeConfirmationOpener(deps: ConfirmationOpenerDeps) {
       );
     } catch (error) {
       logger.error({ err: error, userId: request.userId }, 'cancel request failed before the dialog');
-      const text = error instanceof AuditUnavailableError ? texts.auditUnavailable : texts.unexpected;
+      const text = userMessageFor(error, texts);
       settle('failed');
       await request.tell(text);
       await showInDialog(texts, opening, text);
@@ -120,13 +124,13 @@ export function makeConfirmationOpener(deps: ConfirmationOpenerDeps) {
       items = await deps.cancel.preview(attempts);
     } catch (error) {
       logger.error({ err: error, batchId: attempts[0]?.batchId }, 'preview failed');
-      const text = error instanceof AuditUnavailableError ? texts.auditUnavailable : texts.unexpected;
+      const text = userMessageFor(error, texts);
       settle('failed');
       await request.tell(text);
       await showInDialog(texts, opening, text);
       return;
     }
-    const view = buildPreviewModal({
+    const view = buildConfirmationDialog({
       texts,
       items,
       environment: deps.environment,

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../core/ports/clock.js';
-import { slackErrorCode } from './slack-error-code.js';
+import { slackErrorCode } from './error-code.js';
 import { type Locale, type Texts, textsFor } from './texts/index.js';
 
 /** `users.info` as WebClient offers it; only the locale is read. */

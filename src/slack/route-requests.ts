@@ -13,18 +13,19 @@ import type {
   ViewSubmitAction,
 } from '@slack/bolt';
 import type { makeAppHomeOpenedHandler } from './handlers/app-home-opened.js';
-import type { makeApproveActionHandler } from './handlers/approve-action.js';
+import type { makeApproveButtonHandler } from './handlers/approve-button.js';
 import type { makeConfirmSubmissionHandler } from './handlers/confirm-submission.js';
 import type {
   makeGlobalShortcutHandler,
   makeGlobalShortcutSubmissionHandler,
 } from './handlers/global-shortcut.js';
 import type { makeMessageShortcutHandler } from './handlers/message-shortcut.js';
-import type { makeRejectActionHandler } from './handlers/reject-action.js';
+import type { makeRejectButtonHandler } from './handlers/reject-button.js';
 import type { makeRejectSubmissionHandler } from './handlers/reject-submission.js';
 import type { makeSlashCommandHandler } from './handlers/slash-command.js';
 import type { makeUnknownViewHandler } from './handlers/unknown-view.js';
 import type { makeWorkflowStepHandler } from './handlers/workflow-step.js';
+import type { WorkspaceIdentity } from './identity.js';
 import {
   Approval,
   COMMAND,
@@ -35,16 +36,15 @@ import {
   RejectModal,
   WorkflowStep,
 } from './ids.js';
-import type { WorkspaceIdentity } from './slack-identity.js';
 import { foreignOrigin, type RequestOrigin, requestOrigin } from './workspace-binding.js';
 
 export interface SlackHandlers {
   cancelStockin: ReturnType<typeof makeSlashCommandHandler>;
-  confirm: ReturnType<typeof makeConfirmSubmissionHandler>;
-  reject: ReturnType<typeof makeRejectSubmissionHandler>;
+  confirmSubmission: ReturnType<typeof makeConfirmSubmissionHandler>;
+  rejectSubmission: ReturnType<typeof makeRejectSubmissionHandler>;
   unknownView: ReturnType<typeof makeUnknownViewHandler>;
-  approve: ReturnType<typeof makeApproveActionHandler>;
-  rejectClick: ReturnType<typeof makeRejectActionHandler>;
+  approveButton: ReturnType<typeof makeApproveButtonHandler>;
+  rejectButton: ReturnType<typeof makeRejectButtonHandler>;
   homeOpened: ReturnType<typeof makeAppHomeOpenedHandler>;
   messageShortcut: ReturnType<typeof makeMessageShortcutHandler>;
   globalShortcut: ReturnType<typeof makeGlobalShortcutHandler>;
@@ -108,9 +108,9 @@ function dispatch(args: Args, handlers: SlackHandlers): Promise<void> | undefine
     const submission = args as SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
     switch (submission.view.callback_id) {
       case ConfirmModal.callbackId:
-        return handlers.confirm(submission);
+        return handlers.confirmSubmission(submission);
       case RejectModal.callbackId:
-        return handlers.reject(submission);
+        return handlers.rejectSubmission(submission);
       case GlobalShortcut.modalCallbackId:
         return handlers.globalShortcutSubmission(submission);
       default:
@@ -135,8 +135,8 @@ function dispatch(args: Args, handlers: SlackHandlers): Promise<void> | undefine
   if ('action' in args) {
     if (args.body.type !== 'block_actions' || args.action.type !== 'button') return undefined;
     const click = args as SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
-    if (click.action.action_id === Approval.approveAction) return handlers.approve(click);
-    if (click.action.action_id === Approval.rejectAction) return handlers.rejectClick(click);
+    if (click.action.action_id === Approval.approveAction) return handlers.approveButton(click);
+    if (click.action.action_id === Approval.rejectAction) return handlers.rejectButton(click);
     return undefined;
   }
   if ('event' in args && args.event.type === HomeEvent) {

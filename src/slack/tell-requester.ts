@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { SlackChat } from './slack-chat-client.js';
-import { slackErrorCode } from './slack-error-code.js';
+import type { SlackChat } from './chat-client.js';
+import { slackErrorCode } from './error-code.js';
 
 /**
  * A private note to one person: ephemeral in the channel, or a DM when the bot cannot post there.

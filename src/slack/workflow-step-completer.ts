@@ -3,10 +3,10 @@ import { FINAL_STATES } from '../core/attempt.js';
 import type { AttemptRecord, AuditStore } from '../core/ports/audit.js';
 import type { Clock } from '../core/ports/clock.js';
 import type { StepCompleter } from '../core/ports/step-completer.js';
+import type { SlackApiPoster } from './api-poster.js';
 import { truncate } from './block-kit-limits.js';
+import { slackErrorCode } from './error-code.js';
 import { WorkflowStep } from './ids.js';
-import type { SlackApiPoster } from './slack-api-poster.js';
-import { slackErrorCode } from './slack-error-code.js';
 import type { Texts } from './texts/index.js';
 
 /** What Slack says when the execution was completed already (by another replica, or before a crash). */

@@ -1,4 +1,4 @@
-import type { WorkspaceIdentity } from './slack-identity.js';
+import type { WorkspaceIdentity } from './identity.js';
 
 /** Who a signed Slack request says it comes from. */
 export interface RequestOrigin {

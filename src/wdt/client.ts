@@ -2,19 +2,15 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { Agent, type Dispatcher } from 'undici';
 import type { Clock } from '../core/ports/clock.js';
-import type { StockinOrder, StockinQuery, WdtOutcome, WdtPort } from '../core/ports/wdt.js';
-import { formatShanghai } from '../shanghai-time.js';
+import type { WdtOutcome, WdtPort } from '../core/ports/wdt.js';
 import { describeEnvironment } from './environment.js';
-import { mapOrderPage } from './map-order.js';
 import { WDT_API_VERSION, WDT_METHOD } from './methods.js';
+import { cancelPurchaseStockin, type Pager, queryPurchaseStockin } from './purchase-stockin.js';
 import { sendRequest } from './send-request.js';
 import { parseServerTime } from './server-time.js';
 import { signRequest, splitAppSecret, wdtTimestamp } from './sign.js';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
-/** Orders per `queryWithDetail` page, and how many pages one query may read before it gives up. */
-const QUERY_PAGE_SIZE = 100;
-const QUERY_MAX_PAGES = 10;
 const KEEP_ALIVE_MS = 30_000;
 
 export interface RateLimitRetry {
@@ -51,8 +47,6 @@ export interface WdtClientOptions {
 export interface WdtClient extends WdtPort {
   close(): Promise<void>;
 }
-
-type Pager = { page_size: string; page_no: string; calc_total: string };
 
 /** The qjb client behind `WdtPort`: signs, sends, classifies; retries only rate-limit refusals. */
 export function createWdtClient(options: WdtClientOptions): WdtClient {
@@ -119,26 +113,8 @@ export function createWdtClient(options: WdtClientOptions): WdtClient {
   return {
     environment: describeEnvironment(options.baseUrl),
 
-    async cancelStockin(stockinNo) {
-      const outcome = await call(WDT_METHOD.cancelStockin, [stockinNo]);
-      return outcome.kind === 'ok' ? { ...outcome, data: null } : outcome;
-    },
-
-    async queryStockin(query) {
-      return queryAllPages(query, (pager) =>
-        call(
-          WDT_METHOD.queryStockin,
-          [
-            {
-              start_time: formatShanghai(query.start),
-              end_time: formatShanghai(query.end),
-              stockin_no: query.stockinNo,
-            },
-          ],
-          pager,
-        ),
-      );
-    },
+    cancelStockin: (stockinNo) => cancelPurchaseStockin(call, stockinNo),
+    queryStockin: (query) => queryPurchaseStockin(call, query),
 
     async serverTime() {
       const outcome = await call(WDT_METHOD.serverTime, []);
@@ -159,40 +135,6 @@ export function createWdtClient(options: WdtClientOptions): WdtClient {
       closed = true;
       await ownDispatcher?.close();
     },
-  };
-}
-
-async function queryAllPages(
-  query: StockinQuery,
-  fetchPage: (pager: Pager) => Promise<WdtOutcome<unknown>>,
-): Promise<WdtOutcome<StockinOrder[]>> {
-  const found: StockinOrder[] = [];
-  let received = 0;
-  let total: number | null = null;
-  let durationMs = 0;
-  for (let page = 0; page < QUERY_MAX_PAGES; page++) {
-    const outcome = await fetchPage({
-      page_size: String(QUERY_PAGE_SIZE),
-      page_no: String(page),
-      calc_total: page === 0 ? '1' : '0',
-    });
-    durationMs += outcome.durationMs;
-    if (outcome.kind !== 'ok') return { ...outcome, durationMs };
-    const mapped = mapOrderPage(outcome.data);
-    if (!mapped.ok) return { kind: 'protocol_error', httpStatus: 200, reason: mapped.reason, durationMs };
-    total ??= mapped.totalCount;
-    received += mapped.received;
-    // WDT filters by stockin_no itself; the exact match here guards against a looser server-side match.
-    found.push(...mapped.orders.filter((order) => order.stockinNo === query.stockinNo));
-    if (mapped.received < QUERY_PAGE_SIZE || (total !== null && received >= total)) {
-      return { kind: 'ok', data: found, durationMs };
-    }
-  }
-  return {
-    kind: 'protocol_error',
-    httpStatus: 200,
-    reason: `more than ${QUERY_PAGE_SIZE * QUERY_MAX_PAGES} orders matched one order number; stopped paging`,
-    durationMs,
   };
 }
 

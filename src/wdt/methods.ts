@@ -1,7 +1,9 @@
+import { PURCHASE_STOCKIN_METHOD } from '../core/purchase-stockin.js';
+
 /** The qjb methods this bot calls, shared by the client and the sandbox so no method name is written twice. */
 export const WDT_METHOD = {
-  cancelStockin: 'wms.stockin.Purchase.cancel',
-  queryStockin: 'wms.stockin.Purchase.queryWithDetail',
+  cancelStockin: PURCHASE_STOCKIN_METHOD.cancel,
+  queryStockin: PURCHASE_STOCKIN_METHOD.query,
   serverTime: 'system.Core.now',
 } as const;
 

@@ -14,7 +14,7 @@ import { canonicalJson } from '../../src/audit/canonical-json.js';
 import { resolveDbTarget } from '../../src/audit/cli/db-target.js';
 import { runAuditCli, USAGE } from '../../src/audit/cli.js';
 import { entryHash } from '../../src/audit/hash-chain.js';
-import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
+import { openSqliteAuditStore } from '../../src/audit/sqlite/store.js';
 import type { AuditEntry } from '../../src/core/ports/audit.js';
 import { buildRecord } from '../support/audit-fixtures.js';
 import { captureStream } from './cli-io.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConfirmResult } from '../../src/core/cancel-service.js';
-import { STOCKIN_STATUS } from '../../src/core/ports/wdt.js';
+import { STOCKIN_STATUS } from '../../src/core/purchase-stockin.js';
 import { APPROVER, coreHarness, OUTSIDER, REQUESTER, readBarrier } from '../support/core-harness.js';
 import { buildOrder } from '../support/scripted-wdt.js';
 

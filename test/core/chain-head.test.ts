@@ -2,10 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
-import { createCancelService } from '../../src/core/cancel-service.js';
-import { InFlight } from '../../src/core/in-flight.js';
-import { createCancelPolicy } from '../../src/core/policy.js';
+import { openSqliteAuditStore } from '../../src/audit/sqlite/store.js';
+import { createCancelExecution } from '../../src/core/cancel-execution.js';
 import type { AttemptRecord, AuditStore, ChainHead } from '../../src/core/ports/audit.js';
 import type { OutcomeNotifier } from '../../src/core/ports/notifier.js';
 import { createLogger } from '../../src/logger.js';
@@ -16,7 +14,7 @@ import { scriptedWdt } from '../support/scripted-wdt.js';
 const dir = mkdtempSync(join(tmpdir(), 'chain-head-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The cancel service with a notifier that records what it was asked to post, and nothing else wired. */
+/** The cancel execution with a notifier that records what it was asked to post, and nothing else wired. */
 function serviceOver(audit: AuditStore) {
   const posted: Array<{ record: AttemptRecord; chainHead: ChainHead | null }> = [];
   const notifier: OutcomeNotifier = {
@@ -28,27 +26,13 @@ function serviceOver(audit: AuditStore) {
     updateBatch: async () => undefined,
   };
   const log = captureStream();
-  const cancel = createCancelService({
+  const cancel = createCancelExecution({
     wdt: scriptedWdt(),
     audit,
-    policy: createCancelPolicy({
-      allow: { users: [], usergroups: [] },
-      approvers: { users: [], usergroups: [] },
-      channels: [],
-      directory: { usergroupMembers: async () => [] },
-    }),
     notifier,
     clock: { now: () => new Date() },
-    newId: () => '01TESTID',
-    inFlight: new InFlight(),
     logger: createLogger({ level: 'warn', destination: log.stream }),
-    settings: {
-      lookupDays: 30,
-      allowUnverified: false,
-      approvalMode: 'self',
-      approvalTtlMs: 60_000,
-      concurrency: 2,
-    },
+    settings: { lookupDays: 30, allowUnverified: false, concurrency: 2 },
   });
   return { cancel, posted, log };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkDetail, checkOrder } from '../../src/core/order-check.js';
 import { lookupOrder, MAX_WINDOW_DAYS } from '../../src/core/order-lookup.js';
-import { STOCKIN_STATUS } from '../../src/core/ports/wdt.js';
+import { STOCKIN_STATUS } from '../../src/core/purchase-stockin.js';
 import { START } from '../support/core-harness.js';
 import { buildOrder, scriptedWdt } from '../support/scripted-wdt.js';
 

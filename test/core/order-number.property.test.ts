@@ -1,10 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  MAX_COMMAND_TEXT_LENGTH,
-  ORDER_NUMBER_PATTERN,
-  parseCommandText,
-} from '../../src/core/order-number.js';
+import { MAX_COMMAND_TEXT_LENGTH, parseCommandText } from '../../src/core/order-number.js';
+import { ORDER_NUMBER_PATTERN } from '../../src/core/purchase-stockin.js';
 
 const validOrder = fc.stringMatching(/^RK[0-9]{6,24}$/);
 const nearMiss = fc.oneof(

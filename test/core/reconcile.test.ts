@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { advance, newAttempt } from '../../src/core/attempt.js';
 import type { AttemptRecord, AuditStore } from '../../src/core/ports/audit.js';
-import { STOCKIN_STATUS } from '../../src/core/ports/wdt.js';
+import { STOCKIN_STATUS } from '../../src/core/purchase-stockin.js';
 import { type ReconcileDeps, reconcileStuckCalls } from '../../src/core/reconcile.js';
 import { createLogger } from '../../src/logger.js';
 import { manualClock, START } from '../support/core-harness.js';

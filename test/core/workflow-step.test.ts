@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { advance, newAttempt } from '../../src/core/attempt.js';
 import type { AttemptRecord, AuditStore } from '../../src/core/ports/audit.js';
 import type { StepCompleter } from '../../src/core/ports/step-completer.js';
-import { STOCKIN_STATUS } from '../../src/core/ports/wdt.js';
+import { STOCKIN_STATUS } from '../../src/core/purchase-stockin.js';
 import { reconcileStuckCalls } from '../../src/core/reconcile.js';
 import { runCancelStep, settleStaleSteps } from '../../src/core/workflow-step.js';
 import { createLogger } from '../../src/logger.js';

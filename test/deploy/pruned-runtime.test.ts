@@ -5,10 +5,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSlackDriver } from '../../src/demo/slack-driver.js';
-import { SANDBOX_CREDENTIALS, startWdtSandbox } from '../../src/sandbox/server.js';
-import { DEFAULT_ACTOR } from '../../src/standin/slack-payloads.js';
-import { startSlackStandin } from '../../src/standin/slack-web-api.js';
+import { createSlackDriver } from '../../src/local/demo/slack-driver.js';
+import { DEFAULT_ACTOR } from '../../src/local/slack-standin/payloads.js';
+import { startSlackStandin } from '../../src/local/slack-standin/web-api.js';
+import { SANDBOX_CREDENTIALS, startWdtSandbox } from '../../src/local/wdt-standin/server.js';
 import { scrapeMetrics } from '../support/prometheus-text.js';
 import { spawnBot } from '../support/spawn-bot.js';
 

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../src/demo/local-stack.js';
+import { type LocalStack, startLocalStack } from '../../src/local/demo/local-stack.js';
 import { captureStream } from '../audit/cli-io.js';
 import { eventually } from '../support/process-stack.js';
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../src/demo/local-stack.js';
+import { type LocalStack, startLocalStack } from '../../src/local/demo/local-stack.js';
 import { createTestDatabase, postgresUnavailableReason } from '../audit/postgres-test-db.js';
 import { eventually } from '../support/process-stack.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';

@@ -1,16 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
+import { openSqliteAuditStore } from '../../src/audit/sqlite/store.js';
 import type { AuditEntry } from '../../src/core/ports/audit.js';
 import {
   LOCAL_BOT_TOKEN,
   LOCAL_SIGNING_SECRET,
   type LocalStack,
   startLocalStack,
-} from '../../src/demo/local-stack.js';
-import { SANDBOX_CREDENTIALS } from '../../src/sandbox/server.js';
+} from '../../src/local/demo/local-stack.js';
+import { buildSlashCommandBody, DEFAULT_ACTOR } from '../../src/local/slack-standin/payloads.js';
+import { postToBolt } from '../../src/local/slack-standin/post-to-bolt.js';
+import { SANDBOX_CREDENTIALS } from '../../src/local/wdt-standin/server.js';
 import { en } from '../../src/slack/texts/en.js';
-import { postToBolt } from '../../src/standin/post-to-bolt.js';
-import { buildSlashCommandBody, DEFAULT_ACTOR } from '../../src/standin/slack-payloads.js';
 import { memoryLog } from '../support/memory-log.js';
 import { eventually } from '../support/process-stack.js';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommandText } from '../../src/core/order-number.js';
-import { type LocalStack, startLocalStack } from '../../src/demo/local-stack.js';
+import { type LocalStack, startLocalStack } from '../../src/local/demo/local-stack.js';
 
 const RUNS = 10_000;
 const CONCURRENCY = 25;

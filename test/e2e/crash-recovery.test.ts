@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
+import { openSqliteAuditStore } from '../../src/audit/sqlite/store.js';
 import type { AuditEvent } from '../../src/core/ports/audit.js';
 import { eventually, type ProcessStack, startProcessStack } from '../support/process-stack.js';
 

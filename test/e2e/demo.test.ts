@@ -7,7 +7,7 @@ const run = promisify(execFile);
 /** `npm run demo` is one of the README's two commands: it must keep working as the flow changes. */
 describe('npm run demo', () => {
   it('walks the whole flow on embedded defaults and ends with an intact audit chain', async () => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/demo/run-demo.ts'], {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/local/demo/run-demo.ts'], {
       timeout: 90_000,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
     });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX_CREDENTIALS } from '../../src/sandbox/server.js';
+import { SANDBOX_CREDENTIALS } from '../../src/local/wdt-standin/server.js';
 import { type ProcessStack, startProcessStack } from '../support/process-stack.js';
 import { spawnBot } from '../support/spawn-bot.js';
 
@@ -62,7 +62,7 @@ describe('./.env', () => {
   it('the audit CLI loads it too, and says so on stderr; a real variable wins there as well', async () => {
     const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
     // The file names from-file.db, which does not exist yet: create it through the bot's own store first.
-    const { openSqliteAuditStore } = await import('../../src/audit/sqlite-store.js');
+    const { openSqliteAuditStore } = await import('../../src/audit/sqlite/store.js');
     await openSqliteAuditStore({ path: join(dir, 'from-file.db') }).close();
 
     const fromFile = await run(process.execPath, [CLI, 'verify'], { cwd: dir, env });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
+import { openSqliteAuditStore } from '../../src/audit/sqlite/store.js';
 import { eventually, type ProcessStack, startProcessStack } from '../support/process-stack.js';
 
 const ORDER = 'RK2006030008';

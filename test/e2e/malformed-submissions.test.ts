@@ -1,12 +1,15 @@
 import type { ViewOutput } from '@slack/bolt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
-import { LOCAL_SIGNING_SECRET, type LocalStack, startLocalStack } from '../../src/demo/local-stack.js';
+import { openSqliteAuditStore } from '../../src/audit/sqlite/store.js';
+import { LOCAL_SIGNING_SECRET, type LocalStack, startLocalStack } from '../../src/local/demo/local-stack.js';
+import {
+  buildViewSubmissionPayload,
+  encodeInteractivePayload,
+} from '../../src/local/slack-standin/payloads.js';
+import { postToBolt } from '../../src/local/slack-standin/post-to-bolt.js';
 import { ConfirmModal } from '../../src/slack/ids.js';
 import { type SealPurpose, sealMetadata } from '../../src/slack/private-metadata.js';
 import { en } from '../../src/slack/texts/en.js';
-import { postToBolt } from '../../src/standin/post-to-bolt.js';
-import { buildViewSubmissionPayload, encodeInteractivePayload } from '../../src/standin/slack-payloads.js';
 
 const ORDER = 'RK2006030008';
 

@@ -1,8 +1,8 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
-import { type LocalStack, startLocalStack } from '../../src/demo/local-stack.js';
-import { DEFAULT_ACTOR } from '../../src/standin/slack-payloads.js';
+import { openSqliteAuditStore } from '../../src/audit/sqlite/store.js';
+import { type LocalStack, startLocalStack } from '../../src/local/demo/local-stack.js';
+import { DEFAULT_ACTOR } from '../../src/local/slack-standin/payloads.js';
 import { WDT_METHOD } from '../../src/wdt/methods.js';
 import { eventually } from '../support/process-stack.js';
 import { metricDelta, scrapeMetrics } from '../support/prometheus-text.js';

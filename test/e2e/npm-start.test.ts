@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { SANDBOX_CREDENTIALS, startWdtSandbox } from '../../src/sandbox/server.js';
-import { startSlackStandin } from '../../src/standin/slack-web-api.js';
+import { startSlackStandin } from '../../src/local/slack-standin/web-api.js';
+import { SANDBOX_CREDENTIALS, startWdtSandbox } from '../../src/local/wdt-standin/server.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
+import { openSqliteAuditStore } from '../../src/audit/sqlite/store.js';
 import type { AuditEntry } from '../../src/core/ports/audit.js';
-import { type LocalStack, type Person, startLocalStack } from '../../src/demo/local-stack.js';
+import { type LocalStack, type Person, startLocalStack } from '../../src/local/demo/local-stack.js';
+import { DEFAULT_ACTOR } from '../../src/local/slack-standin/payloads.js';
 import { Approval } from '../../src/slack/ids.js';
 import { en } from '../../src/slack/texts/en.js';
-import { DEFAULT_ACTOR } from '../../src/standin/slack-payloads.js';
 import { eventually } from '../support/process-stack.js';
 
 const OPERATOR: Person = DEFAULT_ACTOR;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_ACTOR } from '../../src/local/slack-standin/payloads.js';
 import { en } from '../../src/slack/texts/en.js';
 import { zhCN } from '../../src/slack/texts/zh-cn.js';
-import { DEFAULT_ACTOR } from '../../src/standin/slack-payloads.js';
 import { localStackPerTest } from '../support/local-stack-per-test.js';
 import { eventually } from '../support/process-stack.js';
 

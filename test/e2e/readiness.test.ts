@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildSlashCommand } from '../../src/standin/slack-payloads.js';
+import { buildSlashCommand } from '../../src/local/slack-standin/payloads.js';
 import { eventually, type ProcessStack, startProcessStack } from '../support/process-stack.js';
 
 const ORDER = 'RK2006030008';

@@ -5,9 +5,6 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Bot, createBot } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
-import { createLogger } from '../../src/logger.js';
-import { SANDBOX_CREDENTIALS, startWdtSandbox, type WdtSandbox } from '../../src/sandbox/server.js';
-import { ConfirmModal, GlobalShortcut, WorkflowStep } from '../../src/slack/ids.js';
 import {
   buildEventEnvelope,
   buildFunctionExecutedEvent,
@@ -17,8 +14,11 @@ import {
   buildViewSubmissionPayload,
   DEFAULT_ACTOR,
   DEFAULT_CHANNEL,
-} from '../../src/standin/slack-payloads.js';
-import { type SlackStandin, startSlackStandin } from '../../src/standin/slack-web-api.js';
+} from '../../src/local/slack-standin/payloads.js';
+import { type SlackStandin, startSlackStandin } from '../../src/local/slack-standin/web-api.js';
+import { SANDBOX_CREDENTIALS, startWdtSandbox, type WdtSandbox } from '../../src/local/wdt-standin/server.js';
+import { createLogger } from '../../src/logger.js';
+import { ConfirmModal, GlobalShortcut, WorkflowStep } from '../../src/slack/ids.js';
 import { scrapeMetrics } from '../support/prometheus-text.js';
 
 const ORDER = 'RK2006030008';

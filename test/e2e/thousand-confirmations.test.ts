@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
-import { type LocalStack, startLocalStack } from '../../src/demo/local-stack.js';
+import { openSqliteAuditStore } from '../../src/audit/sqlite/store.js';
+import { type LocalStack, startLocalStack } from '../../src/local/demo/local-stack.js';
 import { eventually } from '../support/process-stack.js';
 
 const ORDER = 'RK2006030008';

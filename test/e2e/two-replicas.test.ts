@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgresAuditStore } from '../../src/audit/postgres-store.js';
+import { openPostgresAuditStore } from '../../src/audit/postgres/store.js';
 import {
   createTestDatabase,
   postgresUnavailableReason,

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
+import { openSqliteAuditStore } from '../../src/audit/sqlite/store.js';
 import type { AttemptState } from '../../src/core/ports/audit.js';
-import { type LocalStack, startLocalStack } from '../../src/demo/local-stack.js';
-import type { SandboxFaults } from '../../src/sandbox/server.js';
+import { type LocalStack, startLocalStack } from '../../src/local/demo/local-stack.js';
+import type { SandboxFaults } from '../../src/local/wdt-standin/server.js';
 
 const ORDER = 'RK2006030008';
 const CANCEL = 'wms.stockin.Purchase.cancel';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_ACTOR, DEFAULT_CHANNEL } from '../../src/standin/slack-payloads.js';
+import { DEFAULT_ACTOR, DEFAULT_CHANNEL } from '../../src/local/slack-standin/payloads.js';
 import { auditEntriesAt } from '../support/local-stack-audit.js';
 import { eventually, type ProcessStack, startProcessStack } from '../support/process-stack.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { LocalStack, Person } from '../../src/demo/local-stack.js';
+import type { LocalStack, Person } from '../../src/local/demo/local-stack.js';
+import { DEFAULT_ACTOR, DEFAULT_CHANNEL } from '../../src/local/slack-standin/payloads.js';
+import type { FunctionCompletion } from '../../src/local/slack-standin/workspace.js';
 import { Approval } from '../../src/slack/ids.js';
-import { DEFAULT_ACTOR, DEFAULT_CHANNEL } from '../../src/standin/slack-payloads.js';
-import type { FunctionCompletion } from '../../src/standin/slack-workspace.js';
 import { auditEntriesAt } from '../support/local-stack-audit.js';
 import { localStackPerTest } from '../support/local-stack-per-test.js';
 import { firstPostedMessage } from '../support/posted-message.js';

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
+import { openSqliteAuditStore } from '../../src/audit/sqlite/store.js';
 import type { AuditEntry } from '../../src/core/ports/audit.js';
-import { type LocalStack, startLocalStack } from '../../src/demo/local-stack.js';
+import { type LocalStack, startLocalStack } from '../../src/local/demo/local-stack.js';
+import { buildSlashCommandBody } from '../../src/local/slack-standin/payloads.js';
+import { postToBolt } from '../../src/local/slack-standin/post-to-bolt.js';
+import { STANDIN_WORKSPACE } from '../../src/local/slack-standin/workspace-identity.js';
 import { textsFor } from '../../src/slack/texts/index.js';
-import { postToBolt } from '../../src/standin/post-to-bolt.js';
-import { buildSlashCommandBody } from '../../src/standin/slack-payloads.js';
-import { STANDIN_WORKSPACE } from '../../src/standin/workspace-identity.js';
 import { eventually } from '../support/process-stack.js';
 
 const ORDER = 'RK2006030008';

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
+import { openSqliteAuditStore } from '../../src/audit/sqlite/store.js';
 import type { AuditStore } from '../../src/core/ports/audit.js';
 import { createBotMetrics } from '../../src/metrics/bot-metrics.js';
 import { type StoreProbe, storeGauges } from '../../src/metrics/store-gauges.js';

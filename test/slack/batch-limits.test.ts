@@ -6,9 +6,9 @@ import type { StockinOrder, WdtEnvironment } from '../../src/core/ports/wdt.js';
 import { sealMetadata } from '../../src/slack/private-metadata.js';
 import { LOCALES } from '../../src/slack/texts/index.js';
 import { buildBatchMessage } from '../../src/slack/views/batch-message.js';
+import { buildConfirmationDialog } from '../../src/slack/views/confirmation-dialog.js';
 import { buildHelpReply } from '../../src/slack/views/help-reply.js';
 import { buildHomeView } from '../../src/slack/views/home-view.js';
-import { buildPreviewModal } from '../../src/slack/views/order-preview.js';
 import { expectWithinSlackLimits } from './slack-published-limits.js';
 
 const production: WdtEnvironment = { host: 'wdt.wangdian.cn', kind: 'production' };
@@ -78,7 +78,7 @@ describe.each(Object.values(LOCALES))('a batch of 20 within Block Kit limits ($l
 
   it('builds the preview modal of 20 orders within the modal limits', () => {
     for (const approvalMode of ['self', 'peer'] as const) {
-      const modal = buildPreviewModal({
+      const modal = buildConfirmationDialog({
         texts,
         items: items(),
         environment: production,

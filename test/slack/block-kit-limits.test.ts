@@ -4,7 +4,7 @@ import { LIMITS, truncate } from '../../src/slack/block-kit-limits.js';
 import { sealMetadata } from '../../src/slack/private-metadata.js';
 import { LOCALES } from '../../src/slack/texts/index.js';
 import { buildApprovalButtons } from '../../src/slack/views/approval-buttons.js';
-import { buildLoadingModal } from '../../src/slack/views/order-preview.js';
+import { buildLoadingModal } from '../../src/slack/views/confirmation-dialog.js';
 import { buildOutcomeMessage } from '../../src/slack/views/outcome-message.js';
 import { buildRejectModal } from '../../src/slack/views/reject-modal.js';
 import { buildOutcomeModal, buildStatusModal } from '../../src/slack/views/status-modal.js';

@@ -1,12 +1,12 @@
 import type { App } from '@slack/bolt';
 import { describe, expect, it, vi } from 'vitest';
+import type { WorkspaceIdentity } from '../../src/slack/identity.js';
 import { Approval, COMMAND, ConfirmModal, RejectModal } from '../../src/slack/ids.js';
 import {
   routeSlackRequests,
   type SlackHandlers,
   type WorkspaceGuard,
 } from '../../src/slack/route-requests.js';
-import type { WorkspaceIdentity } from '../../src/slack/slack-identity.js';
 
 type Middleware = (args: Record<string, unknown>) => Promise<void>;
 
@@ -32,11 +32,11 @@ function routed(identity: WorkspaceIdentity | null = BOUND) {
   const app = { use: (m: Middleware) => (middleware = m) } as unknown as App;
   const handlers = {
     cancelStockin: vi.fn(async () => {}),
-    confirm: vi.fn(async () => {}),
-    reject: vi.fn(async () => {}),
+    confirmSubmission: vi.fn(async () => {}),
+    rejectSubmission: vi.fn(async () => {}),
     unknownView: vi.fn(async () => {}),
-    approve: vi.fn(async () => {}),
-    rejectClick: vi.fn(async () => {}),
+    approveButton: vi.fn(async () => {}),
+    rejectButton: vi.fn(async () => {}),
     homeOpened: vi.fn(async () => {}),
   };
   routeSlackRequests(app, handlers as unknown as SlackHandlers, guard);
@@ -75,12 +75,12 @@ describe('routeSlackRequests', () => {
   it.each<[string, string, Record<string, unknown>]>([
     ['our command', 'cancelStockin', { command: { command: COMMAND } }],
     ['another command', 'next', { command: { command: '/deploy' } }],
-    ['the confirmation', 'confirm', view(ConfirmModal.callbackId)],
-    ['the reject dialog', 'reject', view(RejectModal.callbackId)],
+    ['the confirmation', 'confirmSubmission', view(ConfirmModal.callbackId)],
+    ['the reject dialog', 'rejectSubmission', view(RejectModal.callbackId)],
     ['a view we never opened', 'unknownView', view('someone_elses_modal')],
     ['a closed view', 'next', view(ConfirmModal.callbackId, 'view_closed')],
-    ['Approve', 'approve', button(Approval.approveAction)],
-    ['Reject', 'rejectClick', button(Approval.rejectAction)],
+    ['Approve', 'approveButton', button(Approval.approveAction)],
+    ['Reject', 'rejectButton', button(Approval.rejectAction)],
     ['another button', 'next', button('open_link')],
     ['a select menu with our id', 'next', button(Approval.approveAction, 'static_select')],
     ['App Home opened', 'homeOpened', { event: { type: 'app_home_opened' } }],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { STOCKIN_STATUS_NAMES, statusChangeIn, statusLabelIn } from '../../src/core/order-status.js';
+import { STOCKIN_STATUS_NAMES, statusChangeIn, statusLabelIn } from '../../src/core/purchase-stockin.js';
 import { en } from '../../src/slack/texts/en.js';
 import { zhCN } from '../../src/slack/texts/zh-cn.js';
 

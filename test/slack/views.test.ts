@@ -5,7 +5,7 @@ import type { WdtEnvironment } from '../../src/core/ports/wdt.js';
 import { ConfirmModal, REASON_MAX_LENGTH } from '../../src/slack/ids.js';
 import { sealMetadata } from '../../src/slack/private-metadata.js';
 import { LOCALES } from '../../src/slack/texts/index.js';
-import { buildPreviewModal } from '../../src/slack/views/order-preview.js';
+import { buildConfirmationDialog } from '../../src/slack/views/confirmation-dialog.js';
 import { buildOutcomeMessage } from '../../src/slack/views/outcome-message.js';
 import { buildStatusModal } from '../../src/slack/views/status-modal.js';
 import { buildUsageReply } from '../../src/slack/views/usage.js';
@@ -39,7 +39,7 @@ describe.each(Object.values(LOCALES))('Block Kit builders ($locale)', (texts) =>
       { attemptIds: [buildAttempt().attemptId] },
       new Date('2026-03-01T08:00:00Z'),
     );
-    const modal = buildPreviewModal({
+    const modal = buildConfirmationDialog({
       texts,
       items: [
         {

@@ -1,4 +1,5 @@
 import type { AttemptRecord } from '../../src/core/ports/audit.js';
+import { PURCHASE_STOCKIN_METHOD } from '../../src/core/purchase-stockin.js';
 
 let counter = 0;
 
@@ -19,7 +20,7 @@ export function buildRecord(overrides: Partial<AttemptRecord> = {}): AttemptReco
     orderNo: `RK2024050100${String(counter).padStart(4, '0')}`,
     reason: '供应商重复入库',
     wdtHost: 'sandbox.wangdian.cn',
-    method: 'purchase.StockIn.cancel',
+    method: PURCHASE_STOCKIN_METHOD.cancel,
     bodyDigest: null,
     wdtStatus: null,
     wdtCode: null,

@@ -1,4 +1,5 @@
 import { createApprovalService } from '../../src/core/approval-service.js';
+import { createCancelExecution } from '../../src/core/cancel-execution.js';
 import { type CancelSettings, createCancelService } from '../../src/core/cancel-service.js';
 import { InFlight } from '../../src/core/in-flight.js';
 import { type Allowlist, createCancelPolicy } from '../../src/core/policy.js';
@@ -134,11 +135,13 @@ export function coreHarness(options: CoreOptions = {}) {
     concurrency: 2,
     ...options.settings,
   };
+  const execution = createCancelExecution({ wdt, audit, notifier, clock, logger, settings });
   const cancel = createCancelService({
     wdt,
     audit,
     policy,
     notifier,
+    execution,
     clock,
     newId,
     inFlight,
@@ -146,7 +149,7 @@ export function coreHarness(options: CoreOptions = {}) {
     settings,
   });
   const approval = createApprovalService({
-    cancel,
+    execution,
     audit,
     policy,
     notifier,
@@ -154,6 +157,7 @@ export function coreHarness(options: CoreOptions = {}) {
     newId,
     inFlight,
     logger,
+    approvalTtlMs: settings.approvalTtlMs,
   });
 
   /** `/cancel-stockin` by `userId` and the dialog's preview: the attempts a dialog would carry. */

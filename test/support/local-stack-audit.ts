@@ -1,4 +1,4 @@
-import { openSqliteAuditStore } from '../../src/audit/sqlite-store.js';
+import { openSqliteAuditStore } from '../../src/audit/sqlite/store.js';
 import type { AuditEntry } from '../../src/core/ports/audit.js';
 
 /** Every entry of a local stack's SQLite audit file, in chain order. */

@@ -1,5 +1,9 @@
 import { afterEach } from 'vitest';
-import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../src/demo/local-stack.js';
+import {
+  type LocalStack,
+  type LocalStackOptions,
+  startLocalStack,
+} from '../../src/local/demo/local-stack.js';
 
 /** A fresh local stack per test, stopped after it: call once at the top of a test file. */
 export function localStackPerTest(): (options?: LocalStackOptions) => Promise<LocalStack> {

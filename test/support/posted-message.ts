@@ -1,5 +1,5 @@
-import type { SlackStandin } from '../../src/standin/slack-web-api.js';
-import type { StoredMessage } from '../../src/standin/slack-workspace.js';
+import type { SlackStandin } from '../../src/local/slack-standin/web-api.js';
+import type { StoredMessage } from '../../src/local/slack-standin/workspace.js';
 
 /** The first message the bot posts (already or still to come), as it stands whenever the getter is called. */
 export async function firstPostedMessage(slack: SlackStandin): Promise<() => StoredMessage> {

@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSlackDriver, type SlackDriver } from '../../src/demo/slack-driver.js';
-import { SANDBOX_CREDENTIALS, startWdtSandbox } from '../../src/sandbox/server.js';
-import { DEFAULT_ACTOR } from '../../src/standin/slack-payloads.js';
-import { startSlackStandin } from '../../src/standin/slack-web-api.js';
+import { createSlackDriver, type SlackDriver } from '../../src/local/demo/slack-driver.js';
+import { DEFAULT_ACTOR } from '../../src/local/slack-standin/payloads.js';
+import { startSlackStandin } from '../../src/local/slack-standin/web-api.js';
+import { SANDBOX_CREDENTIALS, startWdtSandbox } from '../../src/local/wdt-standin/server.js';
 import { type SpawnedBot, spawnBot } from './spawn-bot.js';
 
 export const PROCESS_SIGNING_SECRET = 'process-stack-signing-secret';

@@ -1,11 +1,11 @@
-import {
-  STOCKIN_STATUS,
-  type StockinOrder,
-  type StockinQuery,
-  type WdtEnvironment,
-  type WdtOutcome,
-  type WdtPort,
+import type {
+  StockinOrder,
+  StockinQuery,
+  WdtEnvironment,
+  WdtOutcome,
+  WdtPort,
 } from '../../src/core/ports/wdt.js';
+import { STOCKIN_STATUS } from '../../src/core/purchase-stockin.js';
 
 export type WdtCall =
   | { method: 'cancelStockin'; stockinNo: string }

@@ -1,5 +1,5 @@
-/** What a test needs to talk to the app as Slack does; the builders live in src/standin so the demo shares them. */
-export { type BoltHttpResponse, type PostToBoltOptions, postToBolt } from '../../src/standin/post-to-bolt.js';
+/** What a test needs to talk to the app as Slack does; the builders live in src/local/slack-standin so the demo shares them. */
+
 export {
   type BlockActionsOverrides,
   buildBlockActionsPayload,
@@ -12,5 +12,13 @@ export {
   encodeInteractivePayload,
   type SlashCommandOverrides,
   type ViewSubmissionOverrides,
-} from '../../src/standin/slack-payloads.js';
-export { type SlackSignatureHeaders, signSlackRequest } from '../../src/standin/slack-request-signer.js';
+} from '../../src/local/slack-standin/payloads.js';
+export {
+  type BoltHttpResponse,
+  type PostToBoltOptions,
+  postToBolt,
+} from '../../src/local/slack-standin/post-to-bolt.js';
+export {
+  type SlackSignatureHeaders,
+  signSlackRequest,
+} from '../../src/local/slack-standin/request-signer.js';

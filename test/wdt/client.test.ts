@@ -3,14 +3,15 @@ import { pino } from 'pino';
 import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/core/ports/clock.js';
-import { STOCKIN_STATUS, type WdtOutcome } from '../../src/core/ports/wdt.js';
+import type { WdtOutcome } from '../../src/core/ports/wdt.js';
+import { STOCKIN_STATUS } from '../../src/core/purchase-stockin.js';
 import {
   SANDBOX_CREDENTIALS,
   SANDBOX_MESSAGES,
   type SandboxFaults,
   startWdtSandbox,
   type WdtSandbox,
-} from '../../src/sandbox/server.js';
+} from '../../src/local/wdt-standin/server.js';
 import { USER_AGENT } from '../../src/version.js';
 import { createWdtClient, type WdtClient, type WdtClientOptions } from '../../src/wdt/client.js';
 import { WDT_METHOD } from '../../src/wdt/methods.js';

@@ -3,8 +3,8 @@ import { resolve } from 'node:path';
 import type { AuditStore } from '../../core/ports/audit.js';
 import type { Logger } from '../../logger.js';
 import { isPostgresUrl } from '../open-store.js';
-import { openPostgresAuditStore } from '../postgres-store.js';
-import { openSqliteAuditStore } from '../sqlite-store.js';
+import { openPostgresAuditStore } from '../postgres/store.js';
+import { openSqliteAuditStore } from '../sqlite/store.js';
 
 const DEFAULT_SQLITE_PATH = './data/audit.db';
 

@@ -17,16 +17,6 @@ export type WdtOutcome<T> =
 
 export type WdtOutcomeKind = WdtOutcome<unknown>['kind'];
 
-/** Stock-in statuses as WDT reports them. */
-export const STOCKIN_STATUS = {
-  cancelled: 10,
-  editing: 20,
-  pendingReview: 30,
-  pendingQc: 37,
-  qcConfirmed: 40,
-  completed: 80,
-} as const;
-
 export interface StockinDetailLine {
   goodsName: string;
   specName: string;

@@ -6,22 +6,23 @@ import { z } from 'zod';
 import type { CancelService, ConfirmResult } from '../../core/cancel-service.js';
 import type { InFlight } from '../../core/in-flight.js';
 import type { WdtEnvironment } from '../../core/ports/wdt.js';
-import { AuditUnavailableError, ShuttingDownError } from '../../errors.js';
+import { slackErrorCode } from '../error-code.js';
 import { ConfirmModal, REASON_MAX_LENGTH } from '../ids.js';
 import { escapeMrkdwn, mentionChannel, mentionUser } from '../mrkdwn.js';
 import type { Seals } from '../private-metadata.js';
 import type { ReaderTexts } from '../reader-locales.js';
-import { slackErrorCode } from '../slack-error-code.js';
-import type { SlackViews } from '../slack-views-client.js';
 import { tellRequester } from '../tell-requester.js';
 import type { Texts } from '../texts/index.js';
 import { sealProblemText } from '../texts/seal-problem.js';
+import { userMessageFor } from '../user-message.js';
 import { buildOutcomeMessage } from '../views/outcome-message.js';
 import { buildOutcomeModal, buildStatusModal } from '../views/status-modal.js';
+import type { SlackViews } from '../views-client.js';
 
 export interface ConfirmSubmissionDeps {
   cancel: CancelService;
   views: SlackViews;
+  /** Tracks each confirmation with its report, so a shutdown waits until the person has the outcome. */
   inFlight: InFlight;
   /** The confirming person's language (from the cache: nothing waits for a look-up before the ack). */
   readers: ReaderTexts;
@@ -83,13 +84,7 @@ export function makeConfirmSubmissionHandler(deps: ConfirmSubmissionDeps) {
       result = await deps.cancel.confirm({ attemptIds, userId: context.userId, reason });
     } catch (error) {
       logger.error({ err: error, attemptIds }, 'confirmation failed');
-      const text =
-        error instanceof AuditUnavailableError
-          ? texts.auditUnavailable
-          : error instanceof ShuttingDownError
-            ? texts.shuttingDown
-            : texts.unexpected;
-      await showStatus(context, text);
+      await showStatus(context, userMessageFor(error, texts));
       return;
     }
     await report(context, result);

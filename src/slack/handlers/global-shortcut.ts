@@ -9,16 +9,16 @@ import { z } from 'zod';
 import type { InFlight } from '../../core/in-flight.js';
 import { parseCommandText } from '../../core/order-number.js';
 import type { CommandAdmission } from '../command-admission.js';
+import { slackErrorCode } from '../error-code.js';
 import { GlobalShortcut } from '../ids.js';
 import { quoteUserText } from '../mrkdwn.js';
 import type { OpenConfirmation } from '../open-confirmation.js';
 import type { ReaderTexts } from '../reader-locales.js';
-import { slackErrorCode } from '../slack-error-code.js';
-import type { SlackViews } from '../slack-views-client.js';
 import type { Texts } from '../texts/index.js';
+import { buildLoadingModal } from '../views/confirmation-dialog.js';
 import { buildGlobalShortcutModal } from '../views/global-shortcut-modal.js';
-import { buildLoadingModal } from '../views/order-preview.js';
 import { buildStatusModal } from '../views/status-modal.js';
+import type { SlackViews } from '../views-client.js';
 
 export interface GlobalShortcutDeps {
   openConfirmation: OpenConfirmation;

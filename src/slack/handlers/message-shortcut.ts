@@ -3,12 +3,12 @@ import type { Logger } from 'pino';
 import type { InFlight } from '../../core/in-flight.js';
 import { findOrderNumbers } from '../../core/order-number.js';
 import type { CommandAdmission } from '../command-admission.js';
+import { slackErrorCode } from '../error-code.js';
 import { messageTexts } from '../message-text.js';
 import type { OpenConfirmation } from '../open-confirmation.js';
 import type { ReaderTexts } from '../reader-locales.js';
-import { slackErrorCode } from '../slack-error-code.js';
-import type { SlackViews } from '../slack-views-client.js';
 import { buildStatusModal } from '../views/status-modal.js';
+import type { SlackViews } from '../views-client.js';
 
 export interface MessageShortcutDeps {
   openConfirmation: OpenConfirmation;

@@ -3,11 +3,11 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ApprovalService, DecisionResult } from '../../core/approval-service.js';
-import { AuditUnavailableError } from '../../errors.js';
 import { REASON_MAX_LENGTH, RejectModal } from '../ids.js';
 import type { Seals } from '../private-metadata.js';
 import type { ReaderTexts } from '../reader-locales.js';
 import { sealProblemText } from '../texts/seal-problem.js';
+import { userMessageFor } from '../user-message.js';
 import { tellActor } from './decision-context.js';
 import { tellRefusal } from './decision-refusal.js';
 
@@ -53,12 +53,7 @@ export function makeRejectSubmissionHandler(deps: {
       result = await deps.approvals.reject({ attemptIds: ref.attemptIds, actorId: body.user.id, reason });
     } catch (error) {
       logger.error({ err: error, userId: body.user.id }, 'rejection failed');
-      await tellActor(
-        client,
-        logger,
-        actor,
-        error instanceof AuditUnavailableError ? texts.auditUnavailable : texts.unexpected,
-      );
+      await tellActor(client, logger, actor, userMessageFor(error, texts));
       return;
     }
     if (result.kind !== 'decided') await tellRefusal(client, logger, actor, texts, result);

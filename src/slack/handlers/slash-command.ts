@@ -10,8 +10,8 @@ import { quoteUserText } from '../mrkdwn.js';
 import type { OpenConfirmation } from '../open-confirmation.js';
 import type { ReaderTexts } from '../reader-locales.js';
 import type { Texts } from '../texts/index.js';
+import type { PreviewSettings } from '../views/confirmation-dialog.js';
 import { buildHelpReply } from '../views/help-reply.js';
-import type { PreviewSettings } from '../views/order-preview.js';
 import { buildUsageReply } from '../views/usage.js';
 
 export interface SlashCommandDeps {

@@ -3,9 +3,10 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { CancelService } from '../../core/cancel-service.js';
 import type { InFlight } from '../../core/in-flight.js';
+import { loadBatch } from '../../core/load-batch.js';
 import { parseCommandText } from '../../core/order-number.js';
 import type { AuditStore } from '../../core/ports/audit.js';
-import { loadBatch, runCancelStep, type StepRun } from '../../core/workflow-step.js';
+import { runCancelStep, type StepRun } from '../../core/workflow-step.js';
 import { AuditUnavailableError, ShuttingDownError } from '../../errors.js';
 import { REASON_MAX_LENGTH, WorkflowStep } from '../ids.js';
 import type { Texts } from '../texts/index.js';
@@ -116,6 +117,6 @@ export function makeWorkflowStepHandler(deps: WorkflowStepDeps) {
     logger.info({ functionExecutionId: executionId, result: result.kind }, 'workflow step ran');
     // Waiting for a second person: the approval (or its expiry) completes the step.
     if (result.kind === 'awaiting_approval') return;
-    await deps.completer.settle(await loadBatch(deps.audit, outcome.attemptIds));
+    await deps.completer.settle((await loadBatch(deps.audit, outcome.attemptIds)) ?? []);
   }
 }

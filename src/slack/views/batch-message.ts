@@ -1,8 +1,8 @@
 import type { KnownBlock } from '@slack/types';
-import { statusLabelIn } from '../../core/order-status.js';
 import type { AttemptRecord, AttemptState } from '../../core/ports/audit.js';
 import type { BatchStage } from '../../core/ports/notifier.js';
 import type { WdtEnvironment } from '../../core/ports/wdt.js';
+import { statusLabelIn } from '../../core/purchase-stockin.js';
 import { LIMITS, truncate } from '../block-kit-limits.js';
 import { formatUtcAndShanghai } from '../format-time.js';
 import { escapeMrkdwn, mentionUser, quoteUserText } from '../mrkdwn.js';

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
-import { statusChangeIn, statusLabelIn } from '../../core/order-status.js';
 import type { AttemptRecord, AttemptState, ChainHead } from '../../core/ports/audit.js';
-import { STOCKIN_STATUS, type WdtEnvironment } from '../../core/ports/wdt.js';
+import type { WdtEnvironment } from '../../core/ports/wdt.js';
+import { STOCKIN_STATUS, statusChangeIn, statusLabelIn } from '../../core/purchase-stockin.js';
 import { LIMITS, truncate } from '../block-kit-limits.js';
 import { formatUtcAndShanghai } from '../format-time.js';
 import { escapeMrkdwn, mentionUser, quoteUserText } from '../mrkdwn.js';

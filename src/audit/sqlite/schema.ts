@@ -1,0 +1,106 @@
+import type Database from 'better-sqlite3';
+import type { Logger } from '../../logger.js';
+
+/** Written exactly as SQLite keeps them in sqlite_master.sql, so a rewritten trigger is noticed at open. */
+const APPEND_ONLY_TRIGGERS = {
+  audit_entries_no_update:
+    "CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END",
+  audit_entries_no_delete:
+    "CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END",
+} as const;
+
+const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'audit trail, attempts projection, claims, order locks',
+    sql: `
+      CREATE TABLE audit_entries (
+        seq INTEGER PRIMARY KEY CHECK (seq > 0),
+        entry_id TEXT NOT NULL UNIQUE,
+        attempt_id TEXT NOT NULL,
+        order_no TEXT,
+        event TEXT NOT NULL,
+        at TEXT NOT NULL,
+        record_json TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX audit_entries_order_no ON audit_entries (order_no, seq);
+      ${APPEND_ONLY_TRIGGERS.audit_entries_no_update};
+      ${APPEND_ONLY_TRIGGERS.audit_entries_no_delete};
+      CREATE TABLE attempts (
+        attempt_id TEXT PRIMARY KEY,
+        batch_id TEXT NOT NULL,
+        state TEXT NOT NULL,
+        order_no TEXT,
+        requester_id TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        last_seq INTEGER NOT NULL REFERENCES audit_entries (seq),
+        record_json TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX attempts_state ON attempts (state, last_seq);
+      CREATE INDEX attempts_requester_id ON attempts (requester_id, last_seq);
+      CREATE TABLE claims (
+        key TEXT PRIMARY KEY,
+        at TEXT NOT NULL
+      ) STRICT;
+      CREATE TABLE order_locks (
+        order_no TEXT PRIMARY KEY,
+        attempt_id TEXT NOT NULL REFERENCES attempts (attempt_id) DEFERRABLE INITIALLY DEFERRED,
+        requester_id TEXT NOT NULL,
+        acquired_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
+];
+
+function applyMigrations(db: Database.Database, logger: Logger): void {
+  db.transaction(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT`);
+    const applied = new Set(
+      db
+        .prepare<[], { version: number }>('SELECT version FROM schema_migrations')
+        .all()
+        .map((row) => row.version),
+    );
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, new Date().toISOString());
+      logger.info({ version: migration.version, name: migration.name }, 'audit schema migration applied');
+    }
+  }).immediate();
+}
+
+/** A missing or rewritten trigger on an existing database means someone changed it by hand: restore, say so. */
+function ensureAppendOnlyTriggers(db: Database.Database, logger: Logger): void {
+  db.transaction(() => {
+    const present = new Map(
+      db
+        .prepare<[], { name: string; sql: string }>(
+          "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'",
+        )
+        .all()
+        .map((row) => [row.name, row.sql]),
+    );
+    for (const [name, sql] of Object.entries(APPEND_ONLY_TRIGGERS)) {
+      const found = present.get(name);
+      if (found === sql) continue;
+      if (found !== undefined) db.exec(`DROP TRIGGER ${name}`);
+      db.exec(sql);
+      logger.warn(
+        { trigger: name },
+        `audit append-only trigger was ${found === undefined ? 'missing' : 'altered'} and has been restored; run \`audit verify\``,
+      );
+    }
+  }).immediate();
+}
+
+/** Brings the file's schema up to date and its append-only guard back to what it must be. */
+export function migrate(db: Database.Database, logger: Logger): void {
+  applyMigrations(db, logger);
+  ensureAppendOnlyTriggers(db, logger);
+}
