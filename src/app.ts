@@ -152,6 +152,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
   const policy = createCancelPolicy({
     allow: { users: config.CANCEL_ALLOWED_USERS, usergroups: config.CANCEL_ALLOWED_USERGROUPS },
     approvers: { users: config.CANCEL_APPROVERS, usergroups: config.CANCEL_APPROVER_GROUPS },
+    admins: { users: config.CANCEL_ADMINS, usergroups: config.CANCEL_ADMIN_USERGROUPS },
     channels: config.CANCEL_ALLOWED_CHANNELS,
     directory: createSlackDirectory({ client, clock }),
   });

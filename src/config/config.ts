@@ -68,6 +68,9 @@ export const configSchema = z.object({
   APPROVAL_MODE: z.enum(['self', 'peer']).default('self'),
   CANCEL_APPROVERS: csvIds(/^[UW][A-Z0-9]{2,}$/, 'Slack user ids like U0123456'),
   CANCEL_APPROVER_GROUPS: csvIds(/^S[A-Z0-9]{2,}$/, 'Slack user group ids like S0123456'),
+  // Operators (issue 18): who may pause, resume and unlock. Being an admin does not allow cancelling.
+  CANCEL_ADMINS: csvIds(/^[UW][A-Z0-9]{2,}$/, 'Slack user ids like U0123456'),
+  CANCEL_ADMIN_USERGROUPS: csvIds(/^S[A-Z0-9]{2,}$/, 'Slack user group ids like S0123456'),
   APPROVAL_TTL_MINUTES: positiveInt(30, 7 * 24 * 60),
   AUDIT_WITNESS_MINUTES: positiveInt(15, 24 * 60),
   MAX_BATCH: positiveInt(20, 20),

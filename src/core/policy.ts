@@ -19,9 +19,11 @@ export interface CancelPolicy {
   canApprove(userId: string): Promise<AccessDecision>;
   /**
    * May this person see the workspace's cancel activity (App Home): those who may request, in some channel,
-   * or approve. Administrators (issue 18) are to be added here.
+   * approve, or administer.
    */
   canSeeActivity(userId: string): Promise<boolean>;
+  /** May this person pause, resume and unlock? Says nothing about cancelling: admins are not allowed to by it. */
+  isAdmin(userId: string): Promise<AccessDecision>;
 }
 
 const isEmpty = (list: Allowlist) => list.users.length === 0 && list.usergroups.length === 0;
@@ -33,13 +35,19 @@ const isEmpty = (list: Allowlist) => list.users.length === 0 && list.usergroups.
 export function createCancelPolicy(options: {
   allow: Allowlist;
   approvers?: Allowlist;
+  /** Operators (CANCEL_ADMINS, CANCEL_ADMIN_USERGROUPS); nobody when empty. */
+  admins?: Allowlist;
   channels: readonly string[];
   directory: Directory;
 }): CancelPolicy {
   const { allow, channels, directory } = options;
   const configured = !isEmpty(allow);
   const approvers = options.approvers && !isEmpty(options.approvers) ? options.approvers : allow;
+  const admins = options.admins ?? { users: [], usergroups: [] };
+  const isAdmin = async (userId: string): Promise<AccessDecision> =>
+    isEmpty(admins) ? { allowed: false, reason: 'nobody_configured' } : isMember(admins, directory, userId);
   return {
+    isAdmin,
     configured,
     async canApprove(userId) {
       if (isEmpty(approvers)) return { allowed: false, reason: 'nobody_configured' };
@@ -47,7 +55,8 @@ export function createCancelPolicy(options: {
     },
     async canSeeActivity(userId) {
       if (configured && (await isMember(allow, directory, userId)).allowed) return true;
-      return !isEmpty(approvers) && (await isMember(approvers, directory, userId)).allowed;
+      if (!isEmpty(approvers) && (await isMember(approvers, directory, userId)).allowed) return true;
+      return (await isAdmin(userId)).allowed;
     },
     async canRequest(userId, channelId) {
       if (!configured) return { allowed: false, reason: 'nobody_configured' };

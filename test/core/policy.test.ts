@@ -56,4 +56,26 @@ describe('cancel policy', () => {
       reason: 'directory_unavailable',
     });
   });
+
+  it('lets nobody administer unless admins are configured, and admins are not thereby allowed to cancel', async () => {
+    const none = createCancelPolicy({
+      allow: { users: ['UALICE'], usergroups: [] },
+      channels: [],
+      directory: directory({}),
+    });
+    expect(await none.isAdmin('UALICE')).toEqual({ allowed: false, reason: 'nobody_configured' });
+
+    const policy = createCancelPolicy({
+      allow: { users: ['UALICE'], usergroups: [] },
+      admins: { users: ['UOPS'], usergroups: ['SOPS'] },
+      channels: [],
+      directory: directory({ SOPS: ['UCAROL'] }),
+    });
+    expect(await policy.isAdmin('UOPS')).toEqual({ allowed: true, via: 'user' });
+    expect(await policy.isAdmin('UCAROL')).toEqual({ allowed: true, via: 'usergroup' });
+    expect(await policy.isAdmin('UALICE')).toEqual({ allowed: false, reason: 'not_listed' });
+    expect(await policy.canRequest('UOPS', 'C1')).toEqual({ allowed: false, reason: 'not_listed' });
+    expect(await policy.canSeeActivity('UCAROL')).toBe(true);
+    expect(await policy.canSeeActivity('UMALLORY')).toBe(false);
+  });
 });

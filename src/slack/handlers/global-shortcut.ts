@@ -7,7 +7,7 @@ import type {
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { InFlight } from '../../core/in-flight.js';
-import { parseCommandText } from '../../core/order-number.js';
+import { parseOrderList } from '../../core/order-number.js';
 import type { CommandAdmission } from '../command-admission.js';
 import { slackErrorCode } from '../error-code.js';
 import { GlobalShortcut } from '../ids.js';
@@ -87,7 +87,7 @@ export function makeGlobalShortcutSubmissionHandler(deps: GlobalShortcutDeps) {
     const raw = state.data[GlobalShortcut.ordersBlock][GlobalShortcut.ordersAction].value ?? '';
     const channelId =
       state.data[GlobalShortcut.channelBlock][GlobalShortcut.channelAction].selected_conversation;
-    const parsed = parseCommandText(raw, deps.maxOrders);
+    const parsed = parseOrderList(raw, deps.maxOrders);
     const problem = ordersProblem(texts, parsed, deps.maxOrders);
     if (problem !== null || parsed.kind !== 'orders') {
       await ack({ response_action: 'errors', errors: { [GlobalShortcut.ordersBlock]: problem ?? '' } });
@@ -139,11 +139,7 @@ export function makeGlobalShortcutSubmissionHandler(deps: GlobalShortcutDeps) {
   };
 }
 
-function ordersProblem(
-  texts: Texts,
-  parsed: ReturnType<typeof parseCommandText>,
-  max: number,
-): string | null {
+function ordersProblem(texts: Texts, parsed: ReturnType<typeof parseOrderList>, max: number): string | null {
   switch (parsed.kind) {
     case 'orders':
       return null;

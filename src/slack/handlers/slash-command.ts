@@ -1,7 +1,7 @@
 import type { SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { InFlight } from '../../core/in-flight.js';
-import { parseCommandText } from '../../core/order-number.js';
+import { type OperatorCommand, parseCommandText } from '../../core/order-number.js';
 import type { CancelPolicy } from '../../core/policy.js';
 import type { CommandAdmission } from '../command-admission.js';
 import type { CommandResult } from '../command-result.js';
@@ -27,6 +27,8 @@ export interface SlashCommandDeps {
   admission: CommandAdmission;
   /** A command whose dialog could not open this long after it arrived is shed (its trigger id dies at 3 s). */
   triggerBudgetMs: number;
+  /** `pause`, `resume`, `status`, `unlock` (issue 18): the ack is already sent when it is called. */
+  operatorCommand?: (args: OperatorCommandArgs) => Promise<void>;
   /** Counts what became of each command (cancel_stockin_commands_total). */
   countCommand: (result: CommandResult) => void;
   logger: Logger;
@@ -35,6 +37,13 @@ export interface SlashCommandDeps {
 const ephemeralReply = (text: string) => ({ response_type: 'ephemeral' as const, text });
 
 type SlashCommandArgs = Pick<SlackCommandMiddlewareArgs, 'command' | 'ack' | 'respond'>;
+
+export interface OperatorCommandArgs {
+  parsed: OperatorCommand;
+  command: SlackCommandMiddlewareArgs['command'];
+  respond: SlackCommandMiddlewareArgs['respond'];
+  texts: Texts;
+}
 
 /**
  * Parsing and admission are synchronous and answered in the ack; everything that talks to the world (user
@@ -59,6 +68,12 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
       countCommand('bad_input');
       await ack(buildUsageReply(texts, COMMAND, problem));
       deps.readers.warm(command.user_id);
+      return;
+    }
+    if (parsed.kind !== 'orders') {
+      await ack();
+      if (deps.operatorCommand) await deps.operatorCommand({ parsed, command, respond, texts });
+      else await respond(await helpFor(texts, command.user_id, command.channel_id));
       return;
     }
     const receivedAt = performance.now();

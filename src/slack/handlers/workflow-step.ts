@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { CancelService } from '../../core/cancel-service.js';
 import type { InFlight } from '../../core/in-flight.js';
 import { loadBatch } from '../../core/load-batch.js';
-import { parseCommandText } from '../../core/order-number.js';
+import { parseOrderList } from '../../core/order-number.js';
 import type { AuditStore } from '../../core/ports/audit.js';
 import { runCancelStep, type StepRun } from '../../core/workflow-step.js';
 import { AuditUnavailableError, ShuttingDownError } from '../../errors.js';
@@ -57,7 +57,7 @@ export function makeWorkflowStepHandler(deps: WorkflowStepDeps) {
       return;
     }
     const given = parsedInputs.data;
-    const parsed = parseCommandText(given[inputs.orderNumbers], deps.maxOrders);
+    const parsed = parseOrderList(given[inputs.orderNumbers], deps.maxOrders);
     if (parsed.kind !== 'orders') {
       const message =
         parsed.kind === 'help'

@@ -18,6 +18,9 @@ export const en: Texts = {
     not_an_order_number: (sample) =>
       `\`${sample}\` is not a stock-in order number (expected RK followed by digits).`,
     too_many_orders: (_s, max) => `At most ${max} order numbers at a time.`,
+    reason_required: () =>
+      'Say why: `/cancel-stockin pause <reason>`. The reason is recorded in the audit trail.',
+    unlock_one_order: () => 'Name one order: `/cancel-stockin unlock RK… [reason]`.',
   },
   denied: {
     nobody_configured: () =>
@@ -27,6 +30,13 @@ export const en: Texts = {
       'Stock-in orders cannot be cancelled from this channel. Use one of the allowed channels.',
     directory_unavailable: () =>
       'Slack could not confirm your user group membership right now, so the cancel is refused. Try again in a minute.',
+  },
+  notAdmin: {
+    nobody_configured: (sub) =>
+      `\`${sub}\` is for operators, and none is configured (CANCEL_ADMINS or CANCEL_ADMIN_USERGROUPS). Nothing was changed; your attempt was recorded.`,
+    not_listed: (sub) => `Only operators may use \`${sub}\`. Nothing was changed; your attempt was recorded.`,
+    directory_unavailable: (sub) =>
+      `Could not check whether you may use \`${sub}\` (Slack's user groups did not answer). Nothing was changed; please try again.`,
   },
   askWhomDefault: 'the bot operator',
   foreignWorkspace:

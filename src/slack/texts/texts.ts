@@ -12,6 +12,8 @@ export interface Texts {
   invalid: Record<InvalidInputProblem, (sample: string, max: number) => string>;
   denied: Record<DenialReason, (askWhom: string) => string>;
   askWhomDefault: string;
+  /** A non-admin typed `pause`, `resume`, `status` or `unlock`: refused and recorded. */
+  notAdmin: Record<Exclude<DenialReason, 'channel_not_allowed'>, (subcommand: string) => string>;
   /** A signed request from a workspace, organisation or app this bot is not bound to: refused, nothing done. */
   foreignWorkspace: string;
   modalTitle: string;

@@ -15,6 +15,8 @@ export const zhCN: Texts = {
     bad_characters: () => '输入中含有不可见字符或控制字符，请重新输入单号。',
     not_an_order_number: (sample) => `\`${sample}\` 不是入库单号（应为 RK 加数字）。`,
     too_many_orders: (_s, max) => `一次最多 ${max} 个单号。`,
+    reason_required: () => '请写明原因：`/cancel-stockin pause <原因>`。原因会记入审计记录。',
+    unlock_one_order: () => '请指定一个单号：`/cancel-stockin unlock RK… [原因]`。',
   },
   denied: {
     nobody_configured: () =>
@@ -22,6 +24,13 @@ export const zhCN: Texts = {
     not_listed: (ask) => `你没有取消入库单的权限；请联系${ask}开通。`,
     channel_not_allowed: () => '此频道不能取消入库单，请在允许的频道中操作。',
     directory_unavailable: () => 'Slack 暂时无法确认你的用户组成员身份，因此已拒绝。请稍后再试。',
+  },
+  notAdmin: {
+    nobody_configured: (sub) =>
+      `\`${sub}\` 仅限管理员使用，但尚未配置管理员（CANCEL_ADMINS 或 CANCEL_ADMIN_USERGROUPS）。未做任何更改；此次操作已记录。`,
+    not_listed: (sub) => `只有管理员可以使用 \`${sub}\`。未做任何更改；此次操作已记录。`,
+    directory_unavailable: (sub) =>
+      `无法确认你是否可以使用 \`${sub}\`（Slack 用户组未响应）。未做任何更改，请稍后重试。`,
   },
   askWhomDefault: '机器人管理员',
   foreignWorkspace: '此机器人只服务于安装它的工作区。该请求已被拒绝并记录，未执行任何操作。',
