@@ -6,6 +6,9 @@ import {
   type AuditEvent,
   type ChainHead,
   type ChainVerdict,
+  CONTROL_EVENTS,
+  type ControlEntry,
+  type ControlRecord,
 } from '../core/ports/audit.js';
 import { canonicalJson } from './canonical-json.js';
 import { entryHashOverRecordJson, type StoredEntry, verifyEntries } from './hash-chain.js';
@@ -23,7 +26,7 @@ export interface EntryRow {
   hash: string;
 }
 
-const AUDIT_EVENTS: ReadonlySet<string> = new Set<string>([...ATTEMPT_STATES, 'notified']);
+const AUDIT_EVENTS: ReadonlySet<string> = new Set<string>([...ATTEMPT_STATES, 'notified', ...CONTROL_EVENTS]);
 
 /** Rejects input that would write a misleading entry; a bug here must fail loudly, not be recorded. */
 export function assertAppendable(event: AuditEvent, record: AttemptRecord, at: Date): void {
@@ -33,11 +36,36 @@ export function assertAppendable(event: AuditEvent, record: AttemptRecord, at: D
   if (typeof record?.attemptId !== 'string' || record.attemptId === '') {
     throw new TypeError('audit: record.attemptId is required');
   }
-  if (event !== 'notified' && record.state !== event) {
+  if (event !== 'notified' && (record.state as string) !== event) {
     throw new TypeError(
       `audit: event ${event} but record.state is ${record.state}; the record must be the attempt as it is after the event`,
     );
   }
+}
+
+/** A control entry is about no order, and its record says which control it is. */
+export function assertControl(record: ControlRecord, at: Date): void {
+  if (!(CONTROL_EVENTS as readonly string[]).includes(record?.state)) {
+    throw new TypeError(`audit: ${JSON.stringify(record?.state)} is not a control event`);
+  }
+  if (record.orderNo !== null) throw new TypeError('audit: a control entry is about no order');
+  if (typeof record.requesterId !== 'string' || record.requesterId === '') {
+    throw new TypeError('audit: a control entry names who did it (requesterId)');
+  }
+  assertAppendable(record.state, record as unknown as AttemptRecord, at);
+}
+
+/** The control record travels through the chain code as the record type every entry has (see ControlRecord). */
+export function controlAsRecord(record: ControlRecord): AttemptRecord {
+  return record as unknown as AttemptRecord;
+}
+
+export function asControlEntry(entry: AuditEntry): ControlEntry {
+  return entry as unknown as ControlEntry;
+}
+
+export function controlAsEntry(entry: ControlEntry): AuditEntry {
+  return entry as unknown as AuditEntry;
 }
 
 /** `calling` must be the same attempt as `confirmed`, one step on, with an order to lock. */

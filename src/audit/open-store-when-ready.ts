@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AuditEntry, AuditStore } from '../core/ports/audit.js';
+import { controlAsEntry } from './entry-row.js';
 import { isPostgresUrl, openAuditStore } from './open-store.js';
 import {
   AuditStoreUnusableError,
@@ -155,6 +156,12 @@ export async function openAuditStoreWhenReady(options: {
       return result;
     },
     finishCall: (event, record, at) => use((s) => s.finishCall(event, record, at)).then(committed),
+    async recordControl(record, at) {
+      const change = await use((s) => s.recordControl(record, at));
+      if (change.changed) committed(controlAsEntry(change.entry));
+      return change;
+    },
+    controlState: () => use((s) => s.controlState()),
     findAttempt: (attemptId) => use((s) => s.findAttempt(attemptId)),
     findStuckCalling: () => use((s) => s.findStuckCalling()),
     orderHistory: (orderNo) => use((s) => s.orderHistory(orderNo)),

@@ -17,6 +17,8 @@ export function instrumentAuditStore(store: AuditStore, metrics: BotMetrics): Au
     confirmAndBeginCall: (claimKey, confirmed, calling, at) =>
       timed(() => store.confirmAndBeginCall(claimKey, confirmed, calling, at)),
     finishCall: (event, record, at) => timed(() => store.finishCall(event, record, at)),
+    recordControl: (record, at) => timed(() => store.recordControl(record, at)),
+    controlState: () => store.controlState(),
     findAttempt: (attemptId) => store.findAttempt(attemptId),
     findStuckCalling: () => store.findStuckCalling(),
     orderHistory: (orderNo) => store.orderHistory(orderNo),

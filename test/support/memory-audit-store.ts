@@ -1,26 +1,32 @@
 import {
+  asControlEntry,
   assertAppendable,
   assertBeginCall,
   assertConfirmAndCall,
+  assertControl,
   assertFinishEvent,
   buildEntry,
+  controlAsRecord,
   type EntryRow,
   rowToEntry,
   verifyRows,
 } from '../../src/audit/entry-row.js';
 import { GENESIS_HASH } from '../../src/audit/hash-chain.js';
-import type {
-  AttemptRecord,
-  AttemptState,
-  AuditEntry,
-  AuditEvent,
-  AuditStore,
-  BeginCallResult,
-  ChainHead,
-  ChainVerdict,
-  ConfirmCallResult,
-  EntryRange,
-  LockHolder,
+import {
+  type AttemptRecord,
+  type AttemptState,
+  type AuditEntry,
+  type AuditEvent,
+  type AuditStore,
+  type BeginCallResult,
+  type ChainHead,
+  type ChainVerdict,
+  type ConfirmCallResult,
+  type ControlEntry,
+  controlChanges,
+  type EntryRange,
+  isControlEvent,
+  type LockHolder,
 } from '../../src/core/ports/audit.js';
 import { idFactory } from '../../src/ids.js';
 
@@ -59,8 +65,14 @@ export function openMemoryAuditStore(db: MemoryAuditDatabase = createMemoryAudit
   const appendNow = (event: AuditEvent, record: AttemptRecord, at: Date): AuditEntry => {
     const { entry, row } = buildEntry(head(), db.nextId(), event, record, at);
     db.rows.push(row);
+    if (isControlEvent(event)) return entry;
     db.attempts.set(record.attemptId, { lastSeq: row.seq, recordJson: row.record_json });
     return entry;
+  };
+
+  const newestControl = (): ControlEntry | null => {
+    const row = db.rows.findLast((candidate) => isControlEvent(candidate.event));
+    return row ? asControlEntry(rowToEntry(row)) : null;
   };
 
   const beginCallNow = (record: AttemptRecord, orderNo: string, at: Date): BeginCallResult => {
@@ -133,6 +145,19 @@ export function openMemoryAuditStore(db: MemoryAuditDatabase = createMemoryAudit
         db.locks.delete(record.orderNo);
       }
       return entry;
+    },
+
+    async recordControl(record, at) {
+      assertOpen();
+      assertControl(record, at);
+      const current = newestControl();
+      if (!controlChanges(record.state, current)) return { changed: false, current };
+      return { changed: true, entry: asControlEntry(appendNow(record.state, controlAsRecord(record), at)) };
+    },
+
+    async controlState() {
+      assertOpen();
+      return newestControl();
     },
 
     async findAttempt(attemptId) {

@@ -77,6 +77,12 @@ const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> 
       );
     `,
   },
+  {
+    // Version 2 is the instance leases' (issue 18, part 4); each applies on its own.
+    version: 3,
+    name: 'operator controls: index of paused / resumed entries',
+    sql: `CREATE INDEX audit_entries_control ON audit_entries (seq) WHERE event IN ('paused', 'resumed');`,
+  },
 ];
 
 export async function migrate(pool: Pool, logger: Logger): Promise<void> {

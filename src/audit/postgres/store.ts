@@ -9,21 +9,29 @@ import type {
   ChainHead,
   ChainVerdict,
   ConfirmCallResult,
+  ControlChange,
+  ControlEntry,
+  ControlRecord,
   EntryRange,
 } from '../../core/ports/audit.js';
+import { controlChanges, isControlEvent } from '../../core/ports/audit.js';
 import { idFactory } from '../../ids.js';
 import { createLogger, type Logger } from '../../logger.js';
 import {
+  asControlEntry,
   assertAppendable,
   assertBeginCall,
   assertConfirmAndCall,
+  assertControl,
   assertFinishEvent,
   buildEntry,
+  controlAsRecord,
   type EntryRow,
   rowToEntry,
   verifyRows,
 } from '../entry-row.js';
 import { GENESIS_HASH } from '../hash-chain.js';
+import { readControlState } from './control.js';
 import { migrate } from './schema.js';
 import {
   beginWrite,
@@ -51,7 +59,7 @@ export const CHAIN_LOCK_KEY = '7350412901';
 const PAGE_SIZE = 500;
 
 /** pg returns BIGINT as a string. */
-type PgEntryRow = Omit<EntryRow, 'seq'> & { seq: string };
+export type PgEntryRow = Omit<EntryRow, 'seq'> & { seq: string };
 
 interface RecordRow {
   record_json: string;
@@ -161,6 +169,22 @@ class PostgresAuditStore implements AuditStore {
       }
       return entry;
     });
+  }
+
+  async recordControl(record: ControlRecord, at: Date): Promise<ControlChange> {
+    assertControl(record, at);
+    return this.write(async (client): Promise<ControlChange> => {
+      // Under the chain lock: a pause written by another replica meanwhile is seen here.
+      const current = await readControlState(client);
+      if (!controlChanges(record.state, current)) return { changed: false, current };
+      const entry = await this.appendInTransaction(client, record.state, controlAsRecord(record), at);
+      return { changed: true, entry: asControlEntry(entry) };
+    });
+  }
+
+  async controlState(): Promise<ControlEntry | null> {
+    this.assertOpen();
+    return readControlState(this.pool);
   }
 
   async findAttempt(attemptId: string): Promise<AttemptRecord | null> {
@@ -321,6 +345,8 @@ class PostgresAuditStore implements AuditStore {
         row.hash,
       ],
     );
+    // A pause or a resume is about no attempt: it stays out of the attempts view (App Home, reconcile, gauges).
+    if (isControlEvent(event)) return entry;
     await client.query(
       `INSERT INTO attempts (attempt_id, batch_id, state, order_no, requester_id, channel_id, updated_at, last_seq, record_json)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)

@@ -53,6 +53,14 @@ const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> 
       ) STRICT;
     `,
   },
+  {
+    // Version 2 is the instance leases' (issue 18, part 4); each applies on its own.
+    version: 3,
+    name: 'operator controls: index of paused / resumed entries',
+    sql: `
+      CREATE INDEX audit_entries_control ON audit_entries (seq) WHERE event IN ('paused', 'resumed');
+    `,
+  },
 ];
 
 function applyMigrations(db: Database.Database, logger: Logger): void {

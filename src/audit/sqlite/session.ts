@@ -93,6 +93,10 @@ export function prepareStatements(db: Database.Database) {
     releaseLock: db.prepare<[string, string]>(
       'DELETE FROM order_locks WHERE order_no = ? AND attempt_id = ?',
     ),
+    // The newest control entry, through the partial index of migration 3: one index step, however long the chain.
+    controlState: db.prepare<[], EntryRow>(
+      "SELECT * FROM audit_entries WHERE event IN ('paused', 'resumed') ORDER BY seq DESC LIMIT 1",
+    ),
     findAttempt: db.prepare<[string], RecordRow>('SELECT record_json FROM attempts WHERE attempt_id = ?'),
     stuckCalling: db.prepare<[], RecordRow>(
       "SELECT record_json FROM attempts WHERE state = 'calling' ORDER BY last_seq",

@@ -9,16 +9,23 @@ import type {
   ChainHead,
   ChainVerdict,
   ConfirmCallResult,
+  ControlChange,
+  ControlEntry,
+  ControlRecord,
   EntryRange,
 } from '../../core/ports/audit.js';
+import { controlChanges, isControlEvent } from '../../core/ports/audit.js';
 import { idFactory } from '../../ids.js';
 import { createLogger, type Logger } from '../../logger.js';
 import {
+  asControlEntry,
   assertAppendable,
   assertBeginCall,
   assertConfirmAndCall,
+  assertControl,
   assertFinishEvent,
   buildEntry,
+  controlAsRecord,
   type EntryRow,
   rowToEntry,
   verifyRows,
@@ -57,6 +64,7 @@ export class SqliteAuditStore implements AuditStore {
   private readonly beginCallTx;
   private readonly confirmAndBeginCallTx;
   private readonly finishCallTx;
+  private readonly controlTx;
 
   constructor(
     private readonly db: Database.Database,
@@ -95,6 +103,12 @@ export class SqliteAuditStore implements AuditStore {
           : ({ kind: 'locked', confirmed: confirmedEntry, holder: begun.holder } satisfies ConfirmCallResult);
       },
     );
+    this.controlTx = db.transaction((record: ControlRecord, at: Date): ControlChange => {
+      const current = this.readControl();
+      if (!controlChanges(record.state, current)) return { changed: false, current };
+      const entry = this.appendInTransaction(record.state, controlAsRecord(record), at);
+      return { changed: true, entry: asControlEntry(entry) };
+    });
     this.finishCallTx = db.transaction((event: AttemptState, record: AttemptRecord, at: Date) => {
       const entry = this.appendInTransaction(event, record, at);
       const released = record.orderNo
@@ -143,6 +157,22 @@ export class SqliteAuditStore implements AuditStore {
     assertFinishEvent(event);
     assertAppendable(event, record, at);
     return this.finishCallTx.immediate(event, record, at);
+  }
+
+  async recordControl(record: ControlRecord, at: Date): Promise<ControlChange> {
+    this.assertOpen();
+    assertControl(record, at);
+    return this.controlTx.immediate(record, at);
+  }
+
+  async controlState(): Promise<ControlEntry | null> {
+    this.assertOpen();
+    return this.readControl();
+  }
+
+  private readControl(): ControlEntry | null {
+    const row = this.stmts.controlState.get();
+    return row ? asControlEntry(rowToEntry(row)) : null;
   }
 
   async findAttempt(attemptId: string): Promise<AttemptRecord | null> {
@@ -237,6 +267,8 @@ export class SqliteAuditStore implements AuditStore {
     const head = this.stmts.head.get() ?? { seq: 0, hash: GENESIS_HASH };
     const { entry, row } = buildEntry(head, this.nextId(), event, record, at);
     this.stmts.insertEntry.run(row);
+    // A pause or a resume is about no attempt: it stays out of the attempts view (App Home, reconcile, gauges).
+    if (isControlEvent(event)) return entry;
     this.stmts.upsertAttempt.run({
       attempt_id: record.attemptId,
       batch_id: record.batchId,

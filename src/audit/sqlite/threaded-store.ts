@@ -84,6 +84,8 @@ export async function openThreadedSqliteAuditStore(options: {
     confirmAndBeginCall: (claimKey, confirmed, calling, at) =>
       call('confirmAndBeginCall', claimKey, confirmed, calling, at),
     finishCall: (event, record, at) => call('finishCall', event, record, at),
+    recordControl: (record, at) => call('recordControl', record, at),
+    controlState: () => call('controlState'),
     findAttempt: (attemptId) => call('findAttempt', attemptId),
     findStuckCalling: () => call('findStuckCalling'),
     orderHistory: (orderNo) => call('orderHistory', orderNo),

@@ -20,8 +20,15 @@ export const ATTEMPT_STATES = [
 ] as const;
 export type AttemptState = (typeof ATTEMPT_STATES)[number];
 
+/**
+ * Operator controls (issue 18): `paused` stops every cancel on every replica, `resumed` lets them run again.
+ * They are entries in the same chain, but about no attempt: they never enter the attempts view.
+ */
+export const CONTROL_EVENTS = ['paused', 'resumed'] as const;
+export type ControlEvent = (typeof CONTROL_EVENTS)[number];
+
 /** Entries that annotate an attempt without changing its state (e.g. where the outcome was posted). */
-export type AuditEvent = AttemptState | 'notified';
+export type AuditEvent = AttemptState | 'notified' | ControlEvent;
 
 export interface AttemptRecord {
   attemptId: string;
@@ -77,6 +84,16 @@ export interface RequestOrigin {
   functionExecutionId?: string;
 }
 
+/**
+ * What a `paused` / `resumed` entry holds: the attempt record's shape, so that `verify`, `export` and `show`
+ * read it like any other, with `state` the event, `requesterId` the admin, `channelId` where it was typed,
+ * `reason` why (for a pause), `orderNo` null and `attemptId` an id of its own.
+ */
+export type ControlRecord = Omit<AttemptRecord, 'state' | 'stateTimes'> & {
+  state: ControlEvent;
+  stateTimes: Partial<Record<ControlEvent, string>>;
+};
+
 export interface AuditEntry {
   /** Position in the chain, from 1. */
   seq: number;
@@ -85,9 +102,34 @@ export interface AuditEntry {
   event: AuditEvent;
   /** ISO-8601 UTC. */
   at: string;
+  /** An attempt's snapshot; a control record for `paused` / `resumed` (see `isControlEntry`). */
   record: AttemptRecord;
   prevHash: string;
   hash: string;
+}
+
+/** What `recordControl` did: wrote the entry, or found the state already so and wrote nothing. */
+export type ControlChange =
+  | { changed: true; entry: ControlEntry }
+  | { changed: false; current: ControlEntry | null };
+
+/** Whether writing a control record of this kind changes anything, given the newest control entry. */
+export function controlChanges(kind: ControlEvent, newest: ControlEntry | null): boolean {
+  return (newest?.event ?? 'resumed') !== kind;
+}
+
+/** A `paused` or `resumed` entry. */
+export interface ControlEntry extends Omit<AuditEntry, 'event' | 'record'> {
+  event: ControlEvent;
+  record: ControlRecord;
+}
+
+export function isControlEvent(event: string): event is ControlEvent {
+  return (CONTROL_EVENTS as readonly string[]).includes(event);
+}
+
+export function isControlEntry(entry: AuditEntry | ControlEntry): entry is ControlEntry {
+  return isControlEvent(entry.event);
 }
 
 /** The attempt holding an order's lock: its call to WDT has begun and its outcome is not recorded yet. */
@@ -146,6 +188,15 @@ export interface AuditStore {
     calling: AttemptRecord,
     at: Date,
   ): Promise<ConfirmCallResult>;
+  /**
+   * Appends a `paused` or `resumed` entry (the record's state) to the chain, unless the newest control entry
+   * already says the same (no entry at all counts as resumed): the check and the write are one transaction,
+   * so two admins pausing at once on two replicas write one entry. The attempts view is untouched: a control
+   * entry never shows as an attempt.
+   */
+  recordControl(record: ControlRecord, at: Date): Promise<ControlChange>;
+  /** The newest `paused` or `resumed` entry, or null when there has never been one. Cheap: read every second. */
+  controlState(): Promise<ControlEntry | null>;
   /** Appends the outcome entry and releases the order lock held by this attempt, atomically. */
   finishCall(event: AttemptState, record: AttemptRecord, at: Date): Promise<AuditEntry>;
   /** Current snapshot of one attempt, or null. */

@@ -41,11 +41,16 @@ describe.skipIf(unavailable !== null && !process.env.CI)('PostgreSQL audit store
     );
     await stores[0]!.append('requested', buildRecord(), new Date());
     const client = await db.connect();
-    const { rows } = await client.query('SELECT version FROM schema_migrations');
+    const { rows } = await client.query('SELECT version FROM schema_migrations ORDER BY version');
+    const plan = await client.query(
+      "EXPLAIN SELECT * FROM audit_entries WHERE event IN ('paused', 'resumed') ORDER BY seq DESC LIMIT 1",
+    );
     await client.end();
     await Promise.all(stores.map((store) => store.close()));
 
-    expect(rows).toEqual([{ version: 1 }]);
+    expect(rows).toEqual([{ version: 1 }, { version: 3 }]);
+    // The pause state is read every second by every replica: through its partial index, never a scan.
+    expect(plan.rows.map((row) => row['QUERY PLAN']).join('\n')).toMatch(/audit_entries_control/);
   });
 
   it('confirmAndBeginCall is all or nothing: when the calling entry cannot be written, the claim is not kept', async () => {

@@ -36,7 +36,17 @@ describe('SQLite audit store', () => {
     expect(existsSync(path)).toBe(true);
     const raw = new Database(path, { readonly: true });
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(raw.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }]);
+    expect(raw.prepare('SELECT version FROM schema_migrations').all()).toEqual([
+      { version: 1 },
+      { version: 3 },
+    ]);
+    // The pause state is read every second: through its partial index, never a scan of the chain.
+    const plan = raw
+      .prepare(
+        "EXPLAIN QUERY PLAN SELECT * FROM audit_entries WHERE event IN ('paused', 'resumed') ORDER BY seq DESC LIMIT 1",
+      )
+      .all() as Array<{ detail: string }>;
+    expect(plan.map((row) => row.detail).join('\n')).toMatch(/USING INDEX audit_entries_control/);
     raw.close();
   });
 
