@@ -19,6 +19,7 @@ import { instrumentAuditStore } from './metrics/instrumented-audit-store.js';
 import { instrumentSlackPoster } from './metrics/instrumented-slack-poster.js';
 import { instrumentWdt } from './metrics/instrumented-wdt.js';
 import { auditStoreProbe } from './metrics/store-probe.js';
+import { createOperatorControls } from './operator-controls.js';
 import { readinessChecks } from './readiness.js';
 import { createSlackApiPoster } from './slack/api-poster.js';
 import {
@@ -46,7 +47,7 @@ import { createSlackNotifier } from './slack/notifier.js';
 import { makeConfirmationOpener } from './slack/open-confirmation.js';
 import { createSeals } from './slack/private-metadata.js';
 import { createReaderTexts } from './slack/reader-locales.js';
-import { routeSlackRequests } from './slack/route-requests.js';
+import { auditForeignRequest, routeSlackRequests } from './slack/route-requests.js';
 import { textsFor } from './slack/texts/index.js';
 import { createSlackViewsClient } from './slack/views-client.js';
 import { createWorkflowStepCompleter } from './slack/workflow-step-completer.js';
@@ -166,8 +167,14 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     createSlackApiPoster({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL }),
     metrics,
   );
+  const recordRefusal = makeRefusedRequestRecorder({ audit, clock, newId, wdtHost: wdt.environment.host });
+  const chat = createSlackChatClient(slackApi);
+  // Operators' pause (issue 18): read from the store every second; the cancel paths read the cached view.
+  const controls = createOperatorControls(config, { audit, policy, recordRefusal, chat, clock, wdt, logger });
+  const { pause } = controls;
+  metrics.watchPause(pause);
   const notifier = createSlackNotifier({
-    client: createSlackChatClient(slackApi),
+    client: chat,
     texts,
     environment: wdt.environment,
     auditChannelId: config.AUDIT_CHANNEL_ID,
@@ -182,7 +189,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     approvalTtlMs: config.APPROVAL_TTL_MINUTES * 60_000,
     concurrency: BATCH_CONCURRENCY,
   };
-  const execution = createCancelExecution({ wdt, audit, notifier, clock, logger, settings });
+  const execution = createCancelExecution({ wdt, audit, notifier, clock, logger, settings, pause });
   const cancel = createCancelService({
     wdt,
     audit,
@@ -192,6 +199,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     clock,
     newId,
     inFlight,
+    pause,
     logger,
     settings,
   });
@@ -204,13 +212,14 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     clock,
     newId,
     inFlight,
+    pause,
     logger,
     approvalTtlMs: settings.approvalTtlMs,
     steps,
   });
   const witness = createChainHeadWitness({
     audit,
-    chat: createSlackChatClient(slackApi),
+    chat,
     channelId: config.AUDIT_CHANNEL_ID,
     texts,
     clock,
@@ -218,7 +227,6 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
   });
   let witnessTimer: { stop(): void } | undefined;
   const views = createSlackViewsClient(slackApi);
-  const recordRefusal = makeRefusedRequestRecorder({ audit, clock, newId, wdtHost: wdt.environment.host });
   const channels = createSlackChannelMembership({ client, clock });
   const readers = createReaderTexts({ client, fallback: config.BOT_LOCALE, clock, logger });
   const publishHome = makeHomePublisher({ audit, approvals, policy, channels, readers, seals, logger });
@@ -252,6 +260,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
         inFlight,
         admission,
         triggerBudgetMs: overrides.triggerBudgetMs ?? TRIGGER_BUDGET_MS,
+        operatorCommand: controls.command,
         countCommand: metrics.countCommand,
         logger,
       }),
@@ -287,17 +296,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     {
       identity: identity.current,
       refusalText: texts.foreignWorkspace,
-      refuse: (origin, detail) => {
-        logger.warn({ origin }, detail);
-        return recordRefusal({
-          teamId: origin.teamId,
-          channelId: origin.channelId,
-          userId: origin.userId,
-          detail,
-        }).catch((error: unknown) =>
-          logger.error({ err: error, origin }, 'could not audit a refused foreign request'),
-        );
-      },
+      refuse: auditForeignRequest(recordRefusal, logger),
     },
   );
   app.error(async (error) => {
@@ -350,6 +349,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       // Requests that come before auth.test has answered are refused: give it a moment, never more.
       await withDeadline(identity.start(), IDENTITY_WAIT_MS, () => undefined);
       await wdtClock.measure(wdt);
+      await pause.begin();
       clockTimer = setInterval(() => void wdtClock.measure(wdt), CLOCK_SYNC_MS);
       clockTimer.unref();
       const server = await bolt.start();
@@ -379,6 +379,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     async stop() {
       clearInterval(reconcileTimer);
       clearInterval(expiryTimer);
+      pause.stop();
       witnessTimer?.stop();
       await reconciling;
       clearInterval(clockTimer);

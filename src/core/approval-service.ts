@@ -3,6 +3,7 @@ import { advance } from './attempt.js';
 import type { CancelExecution } from './cancel-execution.js';
 import type { InFlight } from './in-flight.js';
 import { loadBatch } from './load-batch.js';
+import { describeHalt, type Halt, haltOf, type PauseGate } from './pause-state.js';
 import type { AccessDecision, CancelPolicy } from './policy.js';
 import type { AttemptRecord, AttemptState, AuditStore } from './ports/audit.js';
 import type { Clock } from './ports/clock.js';
@@ -19,6 +20,8 @@ export interface ApprovalServiceDeps {
   clock: Clock;
   newId: () => string;
   inFlight: InFlight;
+  /** While paused an approval changes nothing: the request stays pending until it expires or cancels resume. */
+  pause: PauseGate;
   logger: Logger;
   approvalTtlMs: number;
   /** Completes the Workflow Builder step a decided batch came from (peer mode makes a step wait for it). */
@@ -36,6 +39,7 @@ export type Refusal =
   | { kind: 'already_decided'; records: AttemptRecord[] }
   | { kind: 'expired'; records: AttemptRecord[] }
   | { kind: 'self_approval'; records: AttemptRecord[] }
+  | { kind: 'paused'; records: AttemptRecord[]; halt: Halt }
   | { kind: 'not_approver'; records: AttemptRecord[]; decision: Extract<AccessDecision, { allowed: false }> }
   | {
       kind: 'requester_not_allowed';
@@ -138,12 +142,25 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
 
   async function approve(input: DecisionInput): Promise<DecisionResult> {
     return inFlight.track(
-      decide(input, async (records) => {
-        const approved = await transition(records, 'approved', { approverIds: [input.actorId] });
-        const { records: finished } = await execution.runBatch(approved, deliveryOf(approved[0]!));
-        return finished;
-      }),
+      decide(
+        input,
+        async (records) => {
+          const approved = await transition(records, 'approved', { approverIds: [input.actorId] });
+          const { records: finished } = await execution.runBatch(approved, deliveryOf(approved[0]!));
+          return finished;
+        },
+        (records) => refuseWhilePaused(records, input.actorId),
+      ),
     );
+  }
+
+  /** Before the decision is taken: while paused the click is refused (audited) and the request stays pending. */
+  async function refuseWhilePaused(records: AttemptRecord[], actorId: string): Promise<Refusal | null> {
+    const halt = haltOf(deps.pause);
+    if (!halt) return null;
+    await recordRefusedClick(records, actorId, `approval refused: ${describeHalt(halt)}`);
+    logger.info({ batchId: records[0]!.batchId, actorId }, 'approval refused: cancels are paused');
+    return { kind: 'paused', records, halt };
   }
 
   async function reject(input: DecisionInput & { reason: string }): Promise<DecisionResult> {
@@ -161,9 +178,12 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
   async function decide(
     input: DecisionInput,
     act: (records: AttemptRecord[]) => Promise<AttemptRecord[]>,
+    refuse?: (records: AttemptRecord[]) => Promise<Refusal | null>,
   ): Promise<DecisionResult> {
     const screened = await screen(input);
     if (screened.kind !== 'may_decide') return screened;
+    const refused = await refuse?.(screened.records);
+    if (refused) return refused;
     const batchId = screened.records[0]!.batchId;
     if (!(await recordOrRefuse(() => audit.claimOnce(`decide:${batchId}`, clock.now())))) {
       return { kind: 'already_decided', records: screened.records };

@@ -5,6 +5,7 @@ import { mapConcurrent, serialQueue } from './concurrency.js';
 import { withDeadline } from './deadline.js';
 import { checkDetail, checkOrder, type OrderCheckSettings } from './order-check.js';
 import { stateForCancelOutcome } from './outcome-state.js';
+import { type Halt, haltOf, notSentDetail, type PauseGate } from './pause-state.js';
 import type { AttemptRecord, AuditStore, ChainHead, LockHolder } from './ports/audit.js';
 import type { Clock } from './ports/clock.js';
 import type { BatchStage, Delivery, OutcomeNotifier } from './ports/notifier.js';
@@ -23,6 +24,8 @@ export interface CancelExecutionDeps {
   clock: Clock;
   logger: Logger;
   settings: ExecutionSettings;
+  /** Consulted before each order of a batch: a pause stops the orders not yet begun. */
+  pause: PauseGate;
 }
 
 export type CancelExecution = ReturnType<typeof createCancelExecution>;
@@ -38,7 +41,7 @@ const CHAIN_HEAD_WAIT_MS = 2_000;
  * the messages that tell people. Every durable write that guards a call happens before it.
  */
 export function createCancelExecution(deps: CancelExecutionDeps) {
-  const { wdt, audit, notifier, clock, logger, settings } = deps;
+  const { wdt, audit, notifier, clock, logger, settings, pause } = deps;
 
   /**
    * Cancels the runnable orders of a batch a few at a time and keeps its one message up to date, line by
@@ -79,10 +82,24 @@ export function createCancelExecution(deps: CancelExecutionDeps) {
    * so that people who lose the race for the lock cost WDT nothing.
    */
   async function execute(ready: AttemptRecord): Promise<AttemptRecord> {
+    const halt = haltOf(pause);
+    if (halt) return recordHalted(ready, halt);
     const callingAt = clock.now();
     const calling = advance(ready, 'calling', callingAt);
     const begun = await recordOrRefuse(() => audit.beginCall(calling, callingAt));
     return begun.ok ? callUnderLock(calling) : recordLocked(ready, begun.holder);
+  }
+
+  /** Closes an order a batch reached after cancels were paused; nothing was sent, and its line says why. */
+  async function recordHalted(ready: AttemptRecord, halt: Halt): Promise<AttemptRecord> {
+    logger.info(
+      { orderNo: ready.orderNo, attemptId: ready.attemptId },
+      'batch stopped by a pause: order not sent',
+    );
+    const at = clock.now();
+    const failed = advance(ready, 'failed', at, { wdtOutcome: 'not_sent', detail: notSentDetail(halt) });
+    await recordOrRefuse(() => audit.append('failed', failed, at));
+    return failed;
   }
 
   /** Closes an attempt that lost the race for its order's lock; nothing was sent. */

@@ -6,6 +6,7 @@ import { mapConcurrent } from './concurrency.js';
 import type { InFlight } from './in-flight.js';
 import { loadBatch } from './load-batch.js';
 import { checkDetail, checkOrder, type OrderCheck } from './order-check.js';
+import { describeHalt, type Halt, haltOf, type PauseGate } from './pause-state.js';
 import type { AccessDecision, CancelPolicy } from './policy.js';
 import type { AttemptRecord, AuditStore, RequestOrigin } from './ports/audit.js';
 import type { Clock } from './ports/clock.js';
@@ -29,6 +30,8 @@ export interface CancelServiceDeps {
   newId: () => string;
   /** Consulted, not tracked: the caller tracks the confirmation together with its report. */
   inFlight: InFlight;
+  /** The operators' pause, as cached: read on every request and confirmation, never awaited. */
+  pause: PauseGate;
   logger: Logger;
   settings: CancelSettings;
 }
@@ -44,6 +47,7 @@ export interface RequestInput {
 
 export type RequestResult =
   | { kind: 'denied'; decision: Extract<AccessDecision, { allowed: false }>; record: AttemptRecord }
+  | { kind: 'paused'; halt: Halt; record: AttemptRecord }
   | { kind: 'ready'; attempts: AttemptRecord[] };
 
 export interface PreviewItem {
@@ -64,6 +68,7 @@ export type ConfirmResult =
   | { kind: 'duplicate'; record: AttemptRecord }
   | { kind: 'denied'; record: AttemptRecord; decision: Extract<AccessDecision, { allowed: false }> }
   | { kind: 'busy'; record: AttemptRecord; holderRequesterId: string }
+  | { kind: 'paused'; halt: Halt; records: AttemptRecord[] }
   | { kind: 'finished'; record: AttemptRecord; delivery: Delivery }
   | { kind: 'batch_finished'; records: AttemptRecord[]; delivery: Delivery }
   | { kind: 'awaiting_approval'; records: AttemptRecord[]; delivery: Delivery }
@@ -77,7 +82,7 @@ export type CancelService = ReturnType<typeof createCancelService>;
  * in peer mode, asks for approval). A failure to write stops the cancel.
  */
 export function createCancelService(deps: CancelServiceDeps) {
-  const { wdt, audit, policy, notifier, execution, clock, newId, inFlight, logger, settings } = deps;
+  const { wdt, audit, policy, notifier, execution, clock, newId, inFlight, logger, settings, pause } = deps;
 
   /**
    * Decides whether this person may ask, and records the request (or the refusal) durably. `onAllowed` runs
@@ -97,18 +102,20 @@ export function createCancelService(deps: CancelServiceDeps) {
       wdtHost: wdt.environment.host,
       ...(input.origin ? { origin: input.origin } : {}),
     };
-    if (!decision.allowed) {
+    const refuse = async (detail: string) => {
       const at = clock.now();
-      const record = newAttempt({
-        ...base,
-        attemptId: batchId,
-        orderNo: input.orderNos.join(' ').slice(0, 600) || null,
-        state: 'denied',
-        at,
-        detail: `request refused: ${decision.reason}`,
-      });
+      const orderNo = input.orderNos.join(' ').slice(0, 600) || null;
+      const record = newAttempt({ ...base, attemptId: batchId, orderNo, state: 'denied', at, detail });
       await recordOrRefuse(() => audit.append('denied', record, at));
-      return { kind: 'denied', decision, record };
+      return record;
+    };
+    if (!decision.allowed) {
+      return { kind: 'denied', decision, record: await refuse(`request refused: ${decision.reason}`) };
+    }
+    const halt = haltOf(pause);
+    if (halt) {
+      logger.info({ userId: input.userId, pause: halt.kind }, 'cancel request refused: cancels are paused');
+      return { kind: 'paused', halt, record: await refuse(`request refused: ${describeHalt(halt)}`) };
     }
     hooks.onAllowed?.();
     const attempts: AttemptRecord[] = [];
@@ -170,6 +177,8 @@ export function createCancelService(deps: CancelServiceDeps) {
       return { kind: 'not_requester', record: stranger };
     }
     if (!records.some((r) => r.state === 'requested')) return { kind: 'duplicate', record: first };
+    const halt = haltOf(pause);
+    if (halt) return refuseWhileHalted(records, halt, input.reason);
 
     const decision = await policy.canRequest(input.userId, first.channelId);
     if (decision.allowed && settings.approvalMode === 'self' && records.length === 1) {
@@ -206,6 +215,34 @@ export function createCancelService(deps: CancelServiceDeps) {
     }
     const { records: finished, delivery } = await execution.runBatch(confirmed, null);
     return { kind: 'batch_finished', records: finished, delivery };
+  }
+
+  /** A dialog confirmed while cancels are paused: its orders are closed as denied, naming the pause; nothing is sent. */
+  async function refuseWhileHalted(
+    records: AttemptRecord[],
+    halt: Halt,
+    reason: string,
+  ): Promise<ConfirmResult> {
+    const first = records[0]!;
+    if (!(await recordOrRefuse(() => audit.claimOnce(`confirm:${first.batchId}`, clock.now())))) {
+      return { kind: 'duplicate', record: first };
+    }
+    const closed: AttemptRecord[] = [];
+    for (const record of records) {
+      if (record.state !== 'requested') {
+        closed.push(record);
+        continue;
+      }
+      const at = clock.now();
+      const denied = advance(record, 'denied', at, {
+        reason,
+        detail: `confirmation refused: ${describeHalt(halt)}`,
+      });
+      await recordOrRefuse(() => audit.append('denied', denied, at));
+      closed.push(denied);
+    }
+    logger.info({ batchId: first.batchId, pause: halt.kind }, 'confirmation refused: cancels are paused');
+    return { kind: 'paused', halt, records: closed };
   }
 
   /**

@@ -39,6 +39,17 @@ export function describeHalt(halt: Halt): string {
     : `cancels are refused while the pause state is unknown (${halt.cause})`;
 }
 
+/** The detail of an order a batch did not send because cancels were halted on the way (see `isStoppedByPause`). */
+const NOT_SENT_PREFIX = 'not sent: ';
+
+export function notSentDetail(halt: Halt): string {
+  return `${NOT_SENT_PREFIX}${describeHalt(halt)}`;
+}
+
+export function isStoppedByPause(record: { state: string; detail: string | null }): boolean {
+  return record.state === 'failed' && (record.detail?.startsWith(`${NOT_SENT_PREFIX}cancels are`) ?? false);
+}
+
 export function viewOfControl(entry: ControlEntry | null): PauseView {
   if (!entry || entry.event === 'resumed') return { kind: 'running' };
   const { record } = entry;

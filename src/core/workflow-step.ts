@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { isAwaitingApproval } from './approval-service.js';
 import { advance, FINAL_STATES } from './attempt.js';
 import type { CancelService, ConfirmResult } from './cancel-service.js';
+import type { Halt } from './pause-state.js';
 import type { AccessDecision } from './policy.js';
 import type { AttemptRecord, AuditStore } from './ports/audit.js';
 import type { Clock } from './ports/clock.js';
@@ -20,6 +21,7 @@ export interface StepInput {
 
 export type StepRun =
   | { kind: 'denied'; decision: Extract<AccessDecision, { allowed: false }>; record: AttemptRecord }
+  | { kind: 'paused'; halt: Halt; record: AttemptRecord }
   | { kind: 'confirmed'; attemptIds: string[]; result: ConfirmResult };
 
 /**
@@ -36,7 +38,7 @@ export async function runCancelStep(cancel: CancelService, input: StepInput): Pr
     orderNos: input.orderNos,
     origin: { entryPoint: 'workflow_step', functionExecutionId: input.functionExecutionId },
   });
-  if (requested.kind === 'denied') return requested;
+  if (requested.kind === 'denied' || requested.kind === 'paused') return requested;
   const attemptIds = requested.attempts.map((a) => a.attemptId);
   await cancel.preview(requested.attempts);
   const result = await cancel.confirm({ attemptIds, userId: input.requesterId, reason: input.reason });

@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { FINAL_STATES } from '../core/attempt.js';
+import type { PauseGate } from '../core/pause-state.js';
 import type { AuditEntry } from '../core/ports/audit.js';
 import type { WdtOutcomeKind } from '../core/ports/wdt.js';
 import { COMMAND_RESULTS, type CommandResult } from '../slack/command-result.js';
@@ -30,6 +31,8 @@ export interface BotMetrics {
   observeAuditWrite(seconds: number): void;
   /** Where the store-backed gauges read from, once the store exists. */
   watchStore(probe: StoreProbe): void;
+  /** Where `cancel_stockin_paused` reads the operators' pause (the cached state: a scrape costs no query). */
+  watchPause(gate: PauseGate): void;
 }
 
 /**
@@ -137,6 +140,17 @@ export function createBotMetrics(options: { storeGauges: StoreGaugeOptions }): B
     },
   });
 
+  let pause: PauseGate | null = null;
+  new Gauge({
+    name: `${PREFIX}paused`,
+    help: '1 while an operator has paused cancels (or while the pause state cannot be read, which refuses them too), else 0',
+    registers,
+    collect() {
+      const kind = pause?.current().kind ?? 'running';
+      this.set(kind === 'running' ? 0 : 1);
+    },
+  });
+
   return {
     registry,
     countCommand: (result) => commandChildren[result].inc(),
@@ -163,6 +177,9 @@ export function createBotMetrics(options: { storeGauges: StoreGaugeOptions }): B
     observeAuditWrite: (seconds) => auditWrites.observe(seconds),
     watchStore(probe) {
       readStore = storeGauges(probe, options.storeGauges);
+    },
+    watchPause(gate) {
+      pause = gate;
     },
   };
 }

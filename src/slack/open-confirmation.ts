@@ -3,6 +3,7 @@ import type { CancelService } from '../core/cancel-service.js';
 import type { RequestOrigin } from '../core/ports/audit.js';
 import type { WdtEnvironment } from '../core/ports/wdt.js';
 import { slackErrorCode } from './error-code.js';
+import { haltNotice } from './pause-notice.js';
 import type { Seals } from './private-metadata.js';
 import type { Texts } from './texts/index.js';
 import { userMessageFor } from './user-message.js';
@@ -101,6 +102,11 @@ export function makeConfirmationOpener(deps: ConfirmationOpenerDeps) {
     if (result.kind === 'denied') {
       settle('denied');
       await request.tell(texts.denied[result.decision.reason](texts.askWhomDefault));
+      return;
+    }
+    if (result.kind === 'paused') {
+      settle('denied');
+      await request.tell(haltNotice(texts, result.halt));
       return;
     }
 

@@ -12,6 +12,8 @@ import type {
   SlackViewMiddlewareArgs,
   ViewSubmitAction,
 } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { RefusedRequest } from '../core/refused-request.js';
 import type { makeAppHomeOpenedHandler } from './handlers/app-home-opened.js';
 import type { makeApproveButtonHandler } from './handlers/approve-button.js';
 import type { makeConfirmSubmissionHandler } from './handlers/confirm-submission.js';
@@ -70,6 +72,20 @@ export interface WorkspaceGuard {
  * never match still cost acks a second (measured in BENCHMARKS.md). Anything not ours is passed on untouched
  * (`next()`), as an unmatched listener would.
  */
+/** `refuse` for the guard: logs the foreign request and records it as a refusal (never throws). */
+export function auditForeignRequest(
+  recordRefusal: (request: RefusedRequest) => Promise<void>,
+  logger: Logger,
+): WorkspaceGuard['refuse'] {
+  return (origin, detail) => {
+    logger.warn({ origin }, detail);
+    const { teamId, channelId, userId } = origin;
+    return recordRefusal({ teamId, channelId, userId, detail }).catch((error: unknown) =>
+      logger.error({ err: error, origin }, 'could not audit a refused foreign request'),
+    );
+  };
+}
+
 export function routeSlackRequests(app: App, handlers: SlackHandlers, guard: WorkspaceGuard): void {
   app.use(async (args) => {
     if (await refusedAsForeign(args, guard)) return;

@@ -33,6 +33,7 @@ function serviceOver(audit: AuditStore) {
     clock: { now: () => new Date() },
     logger: createLogger({ level: 'warn', destination: log.stream }),
     settings: { lookupDays: 30, allowUnverified: false, concurrency: 2 },
+    pause: { current: () => ({ kind: 'running' }) },
   });
   return { cancel, posted, log };
 }

@@ -2,6 +2,7 @@ import { createApprovalService } from '../../src/core/approval-service.js';
 import { createCancelExecution } from '../../src/core/cancel-execution.js';
 import { type CancelSettings, createCancelService } from '../../src/core/cancel-service.js';
 import { InFlight } from '../../src/core/in-flight.js';
+import type { PauseGate, PauseView } from '../../src/core/pause-state.js';
 import { type Allowlist, createCancelPolicy } from '../../src/core/policy.js';
 import type { AttemptRecord, AuditStore, ChainHead } from '../../src/core/ports/audit.js';
 import type { Clock } from '../../src/core/ports/clock.js';
@@ -135,7 +136,14 @@ export function coreHarness(options: CoreOptions = {}) {
     concurrency: 2,
     ...options.settings,
   };
-  const execution = createCancelExecution({ wdt, audit, notifier, clock, logger, settings });
+  // The operators' pause as the services see it; a test sets it (e.g. from a WDT call) to what it needs.
+  const pause: PauseGate & { view: PauseView } = {
+    view: { kind: 'running' },
+    current() {
+      return this.view;
+    },
+  };
+  const execution = createCancelExecution({ wdt, audit, notifier, clock, logger, settings, pause });
   const cancel = createCancelService({
     wdt,
     audit,
@@ -145,6 +153,7 @@ export function coreHarness(options: CoreOptions = {}) {
     clock,
     newId,
     inFlight,
+    pause,
     logger,
     settings,
   });
@@ -156,6 +165,7 @@ export function coreHarness(options: CoreOptions = {}) {
     clock,
     newId,
     inFlight,
+    pause,
     logger,
     approvalTtlMs: settings.approvalTtlMs,
   });
@@ -177,5 +187,5 @@ export function coreHarness(options: CoreOptions = {}) {
     return events;
   }
 
-  return { clock, wdt, store, notifier, log, cancel, approval, settings, requestAndPreview, eventsOf };
+  return { clock, wdt, store, notifier, log, cancel, approval, settings, pause, requestAndPreview, eventsOf };
 }

@@ -9,6 +9,7 @@ import type { WdtEnvironment } from '../../core/ports/wdt.js';
 import { slackErrorCode } from '../error-code.js';
 import { ConfirmModal, REASON_MAX_LENGTH } from '../ids.js';
 import { escapeMrkdwn, mentionChannel, mentionUser } from '../mrkdwn.js';
+import { haltNotice } from '../pause-notice.js';
 import type { Seals } from '../private-metadata.js';
 import type { ReaderTexts } from '../reader-locales.js';
 import { tellRequester } from '../tell-requester.js';
@@ -137,6 +138,9 @@ export function makeConfirmSubmissionHandler(deps: ConfirmSubmissionDeps) {
       }
       case 'denied':
         await showStatus(context, texts.denied[outcome.decision.reason](texts.askWhomDefault));
+        return;
+      case 'paused':
+        await showStatus(context, haltNotice(texts, outcome.halt));
         return;
       case 'not_requester':
         await showStatus(context, texts.notRequester);

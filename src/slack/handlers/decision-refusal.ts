@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Refusal } from '../../core/approval-service.js';
+import { approvalHaltNotice } from '../pause-notice.js';
 import type { Texts } from '../texts/index.js';
 import { tellActor } from './decision-context.js';
 
@@ -19,6 +20,8 @@ export function refusalText(texts: Texts, refusal: Refusal): string {
       return texts.notApprover;
     case 'requester_not_allowed':
       return texts.requesterNoLongerAllowed;
+    case 'paused':
+      return approvalHaltNotice(texts, refusal.halt);
   }
 }
 

@@ -9,6 +9,7 @@ import type { AuditStore } from '../../core/ports/audit.js';
 import { runCancelStep, type StepRun } from '../../core/workflow-step.js';
 import { AuditUnavailableError, ShuttingDownError } from '../../errors.js';
 import { REASON_MAX_LENGTH, WorkflowStep } from '../ids.js';
+import { haltNotice } from '../pause-notice.js';
 import type { Texts } from '../texts/index.js';
 import type { WorkflowStepCompleter } from '../workflow-step-completer.js';
 
@@ -105,6 +106,10 @@ export function makeWorkflowStepHandler(deps: WorkflowStepDeps) {
             ? texts.shuttingDown
             : texts.unexpected;
       await deps.completer.fail(executionId, message);
+      return;
+    }
+    if (outcome.kind === 'paused') {
+      await deps.completer.fail(executionId, haltNotice(texts, outcome.halt), [outcome.record]);
       return;
     }
     if (outcome.kind === 'denied') {

@@ -1,6 +1,8 @@
+import { operatorEn } from './operator.js';
 import type { Texts } from './texts.js';
 
 export const en: Texts = {
+  operator: operatorEn,
   locale: 'en',
   usageTitle: 'How to cancel a purchase stock-in order',
   usage: (command) =>

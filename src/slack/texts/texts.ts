@@ -1,12 +1,15 @@
 import type { InvalidInputProblem } from '../../core/order-number.js';
 import type { AccessDecision } from '../../core/policy.js';
 import type { AttemptState } from '../../core/ports/audit.js';
+import type { OperatorTexts } from './operator.js';
 
 type DenialReason = Extract<AccessDecision, { allowed: false }>['reason'];
 
 /** Every user-facing string, per language. Values are plain text or mrkdwn *templates*; callers escape. */
 export interface Texts {
   locale: 'en' | 'zh-CN';
+  /** Pause, resume, status (issue 18), and what a pause tells the people it refuses. */
+  operator: OperatorTexts;
   usageTitle: string;
   usage: (command: string) => string;
   invalid: Record<InvalidInputProblem, (sample: string, max: number) => string>;

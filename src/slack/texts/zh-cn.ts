@@ -1,6 +1,8 @@
+import { operatorZhCN } from './operator.js';
 import type { Texts } from './texts.js';
 
 export const zhCN: Texts = {
+  operator: operatorZhCN,
   locale: 'zh-CN',
   usageTitle: '如何取消采购入库单',
   usage: (command) =>

@@ -1,4 +1,5 @@
 import type { KnownBlock } from '@slack/types';
+import { isStoppedByPause } from '../../core/pause-state.js';
 import type { AttemptRecord, AttemptState } from '../../core/ports/audit.js';
 import type { BatchStage } from '../../core/ports/notifier.js';
 import type { WdtEnvironment } from '../../core/ports/wdt.js';
@@ -36,6 +37,8 @@ export function orderLine(t: Texts, record: AttemptRecord): string {
     parts.push(
       `\`${quoteUserText(truncate(`${record.wdtStatus ?? ''} ${record.wdtMessage ?? ''}`.trim(), 160))}\``,
     );
+  } else if (isStoppedByPause(record)) {
+    parts.push(t.operator.notSentPaused);
   } else if (record.state === 'failed' && !left && record.detail) {
     parts.push(escapeMrkdwn(truncate(record.detail, 160)));
   }

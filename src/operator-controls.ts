@@ -1,0 +1,85 @@
+import type { Logger } from 'pino';
+import type { Config } from './config/config.js';
+import { createOperatorControl } from './core/operator-control.js';
+import { createPauseState, type PauseState } from './core/pause-state.js';
+import type { CancelPolicy } from './core/policy.js';
+import type { AuditStore } from './core/ports/audit.js';
+import type { Clock } from './core/ports/clock.js';
+import type { RefusedRequest } from './core/refused-request.js';
+import { idFactory } from './ids.js';
+import type { SlackChat } from './slack/chat-client.js';
+import { makeOperatorCommandHandler, type OperatorActions } from './slack/handlers/operator-command.js';
+import type { OperatorCommandArgs } from './slack/handlers/slash-command.js';
+import { makeOperatorActions } from './slack/operator-actions.js';
+import { textsFor } from './slack/texts/index.js';
+
+/** The longest a pause written on one replica goes unseen on another. */
+const PAUSE_READ_EVERY_MS = 1_000;
+/** A last good reading older than this is not trusted: cancels are refused until the store answers. */
+const PAUSE_STALE_AFTER_MS = 3_000;
+/** Start-up waits this long for the first reading; until one succeeds, cancels are refused. */
+const FIRST_READ_WAIT_MS = 2_000;
+
+/** The operators' pause as this process sees it: the cancel paths and the gauge read its cached view. */
+function createPause(audit: AuditStore, logger: Logger): PauseState & { begin(): Promise<void> } {
+  const state = createPauseState({
+    read: () => audit.controlState(),
+    logger: logger.child({ component: 'pause' }),
+    everyMs: PAUSE_READ_EVERY_MS,
+    staleAfterMs: PAUSE_STALE_AFTER_MS,
+  });
+  return {
+    ...state,
+    async begin() {
+      let timer: NodeJS.Timeout | undefined;
+      const waited = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, FIRST_READ_WAIT_MS);
+      });
+      await Promise.race([state.refresh(), waited]);
+      clearTimeout(timer);
+      state.start();
+    },
+  };
+}
+
+/**
+ * The operators' controls (issue 18): the pause every cancel path consults, and `/cancel-stockin
+ * pause|resume|status|unlock` behind the admin gate. `unlock` is another piece of work (issue 18, part 3);
+ * until it lands it answers that it is not available.
+ */
+export function createOperatorControls(
+  config: Pick<Config, 'AUDIT_CHANNEL_ID' | 'BOT_LOCALE'>,
+  deps: {
+    audit: AuditStore;
+    policy: Pick<CancelPolicy, 'isAdmin'>;
+    recordRefusal: (request: RefusedRequest) => Promise<void>;
+    chat: SlackChat;
+    clock: Clock;
+    wdt: { environment: { host: string } };
+    logger: Logger;
+  },
+): { pause: PauseState & { begin(): Promise<void> }; command: (args: OperatorCommandArgs) => Promise<void> } {
+  const { audit, logger } = deps;
+  const pause = createPause(audit, logger);
+  const control = createOperatorControl({
+    audit,
+    pauseState: pause,
+    clock: deps.clock,
+    newId: idFactory(),
+    wdtHost: deps.wdt.environment.host,
+  });
+  const channelTexts = textsFor(config.BOT_LOCALE);
+  const actions: OperatorActions = {
+    ...makeOperatorActions({
+      control,
+      chat: deps.chat,
+      auditChannelId: config.AUDIT_CHANNEL_ID,
+      channelTexts,
+      logger,
+    }),
+    unlock: async ({ respond, texts }) => {
+      await respond({ response_type: 'ephemeral', text: texts.operator.unlockUnavailable });
+    },
+  };
+  return { pause, command: makeOperatorCommandHandler({ ...deps, actions }) };
+}
