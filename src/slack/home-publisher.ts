@@ -19,7 +19,7 @@ export function makeHomePublisher(
 ): HomePublisher {
   return async (client, userId) => {
     deps.readers.warm(userId);
-    const summary = await homeSummary(deps, userId);
+    const [summary, admin] = await Promise.all([homeSummary(deps, userId), deps.policy.isAdmin(userId)]);
     if (summary.recentCancellations.kind === 'channels_unknown') {
       deps.logger.warn(
         { slackError: slackErrorCode(summary.recentCancellations.error), userId },
@@ -29,6 +29,7 @@ export function makeHomePublisher(
     const view = buildHomeView(deps.readers.for(userId), {
       mine: summary.mine,
       recentCancellations: summary.recentCancellations,
+      admin: admin.allowed,
       pending: summary.pending.map((batch) => ({
         ...batch,
         sealedRef: deps.seals.seal('approval', { attemptIds: batch.records.map((r) => r.attemptId) }),

@@ -99,14 +99,16 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
   };
 
   async function helpFor(texts: Texts, userId: string, channelId: string) {
-    const [request, approve] = await Promise.all([
+    const [request, approve, admin] = await Promise.all([
       deps.policy.canRequest(userId, channelId),
       deps.policy.canApprove(userId),
+      deps.policy.isAdmin(userId),
     ]);
     return buildHelpReply(texts, {
       command: COMMAND,
       mayRequest: request.allowed,
       mayApprove: approve.allowed,
+      mayOperate: admin.allowed,
       approvalMode: deps.preview.approvalMode,
       approvalTtlMinutes: deps.preview.approvalTtlMinutes,
       maxBatch: deps.maxOrders,

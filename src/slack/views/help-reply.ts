@@ -6,6 +6,8 @@ export interface HelpContext {
   command: string;
   mayRequest: boolean;
   mayApprove: boolean;
+  /** An operator: pause, resume, status. */
+  mayOperate?: boolean;
   approvalMode: 'self' | 'peer';
   approvalTtlMinutes: number;
   maxBatch: number;
@@ -28,6 +30,7 @@ export function buildHelpReply(texts: Texts, help: HelpContext) {
   if (help.mayApprove && help.approvalMode === 'peer')
     sections.push(texts.helpMayApprove, texts.helpApproveHow);
   if (sections.length === 0) sections.push(texts.helpMayNothing(help.askWhom), mode);
+  if (help.mayOperate) sections.push(texts.operator.helpAdmin(help.command));
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: truncate(texts.helpTitle, LIMITS.headerText) } },
     ...sections.map(

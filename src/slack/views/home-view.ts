@@ -3,6 +3,7 @@ import type { RecentCancellations } from '../../core/home-summary.js';
 import type { AttemptRecord } from '../../core/ports/audit.js';
 import { LIMITS, truncate } from '../block-kit-limits.js';
 import { formatUtcAndShanghai } from '../format-time.js';
+import { COMMAND } from '../ids.js';
 import { escapeMrkdwn, mentionUser, quoteUserText } from '../mrkdwn.js';
 import type { Texts } from '../texts/index.js';
 import { buildApprovalButtons } from './approval-buttons.js';
@@ -14,6 +15,8 @@ export interface HomeContent {
   mine: readonly AttemptRecord[];
   pending: readonly { records: readonly AttemptRecord[]; expiresAt: Date; sealedRef: string }[];
   recentCancellations: RecentCancellations;
+  /** An operator (CANCEL_ADMINS): their commands are shown first. */
+  admin?: boolean;
 }
 
 const section = (text: string): KnownBlock => ({
@@ -47,7 +50,13 @@ function lineSections(lines: readonly string[]): KnownBlock[] {
 
 /** The App Home tab: my requests and outcomes, approvals I may act on (with buttons), recent cancellations. */
 export function buildHomeView(texts: Texts, content: HomeContent): HomeView {
-  const blocks: KnownBlock[] = [header(texts.homeTitle), header(texts.homeYourRequests)];
+  const blocks: KnownBlock[] = [header(texts.homeTitle)];
+  if (content.admin) {
+    blocks.push(header(texts.operator.homeAdminTitle), section(texts.operator.helpAdmin(COMMAND)), {
+      type: 'divider',
+    });
+  }
+  blocks.push(header(texts.homeYourRequests));
   const mine = content.mine.map((r) => `${orderLine(texts, r)} · ${lastTime(r)}`);
   blocks.push(...(mine.length > 0 ? lineSections(mine) : [section(texts.homeNoRequests)]));
 
