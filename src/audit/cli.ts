@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { AuditStore, EntryRange } from '../core/ports/audit.js';
+import { type AuditStore, type EntryRange, isControlEvent } from '../core/ports/audit.js';
 import { type Clock, systemClock } from '../core/ports/clock.js';
 import { loadEnvFile } from '../env-file.js';
 import { createLogger } from '../logger.js';
@@ -41,6 +41,7 @@ Commands:
                               break inside it, get a leading ' so spreadsheets never run them as formulas
                               (read with , or ; as the separator).
   show ORDER_NO               Print the history of one stock-in order, oldest first.
+  show pauses                 Print every operator pause and resume (who, when, where, why), oldest first.
 
 Options:
   --db PATH|URL               SQLite file or postgres:// URL. Default: $DATABASE_URL, else $AUDIT_DB_PATH,
@@ -246,6 +247,7 @@ async function showCommand(args: string[], io: AuditCliIo): Promise<number> {
   expectPositionals(positionals, { min: 1, max: 1, name: 'one order number, e.g. show RK2024050100001' });
   const orderNo = positionals[0] ?? '';
   const target = resolveDbTarget(values.db, io.env, io.cwd);
+  if (orderNo === 'pauses') return showPauses(target, io);
   const history = await withStore(target, io, (store) => store.orderHistory(orderNo));
   if (history.length === 0) {
     io.stdout.write(`no audit entries for order ${orderNo}\n`);
@@ -253,6 +255,18 @@ async function showCommand(args: string[], io: AuditCliIo): Promise<number> {
   }
   io.stdout.write(`order ${orderNo}: ${history.length} entries\n`);
   for (const entry of history) io.stdout.write(`${formatHistoryLine(entry)}\n`);
+  return EXIT_OK;
+}
+
+/** The operators' `paused` / `resumed` entries; a walk of the chain (they belong to no order). */
+async function showPauses(target: DbTarget, io: AuditCliIo): Promise<number> {
+  const lines = await withStore(target, io, async (store) => {
+    const found: string[] = [];
+    for await (const entry of store.entries())
+      if (isControlEvent(entry.event)) found.push(formatHistoryLine(entry));
+    return found;
+  });
+  io.stdout.write(lines.length === 0 ? 'no pause or resume recorded\n' : `${lines.join('\n')}\n`);
   return EXIT_OK;
 }
 

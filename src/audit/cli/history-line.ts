@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../../core/ports/audit.js';
+import { type AuditEntry, isControlEvent } from '../../core/ports/audit.js';
 import { shanghaiTime, utcTime } from '../../shanghai-time.js';
 
 /**
@@ -38,6 +38,9 @@ function describeOutcome(entry: AuditEntry): string {
   const r = entry.record;
   if (entry.event === 'notified') return `notified via ${r.notifiedVia ?? 'unknown'}`;
   if (entry.event === 'requested') return r.reason ? `reason: ${r.reason}` : '';
+  // An operator's pause or resume: where it was typed, and why (a pause's reason is required).
+  if (isControlEvent(entry.event))
+    return [`in ${r.channelId}`, r.reason ? `reason: ${r.reason}` : ''].filter(Boolean).join(', ');
   const parts: string[] = [];
   if (r.wdtOutcome) parts.push(`WDT ${r.wdtOutcome}`);
   if (r.wdtStatus !== null) parts.push(`HTTP ${r.wdtStatus}`);
