@@ -202,19 +202,29 @@ export function createCancelService(deps: CancelServiceDeps) {
 
     if (settings.approvalMode === 'peer') return requestApproval(records, input.reason);
 
-    const confirmed: AttemptRecord[] = [];
+    const confirmed = await advanceRequested(records, 'confirmed', { reason: input.reason });
+    const { records: finished, delivery } = await execution.runBatch(confirmed, null);
+    return { kind: 'batch_finished', records: finished, delivery };
+  }
+
+  /** Moves the batch's `requested` attempts to `state`, each recorded; the others are kept as they are. */
+  async function advanceRequested(
+    records: readonly AttemptRecord[],
+    state: 'confirmed' | 'denied',
+    patch: Partial<AttemptRecord>,
+  ): Promise<AttemptRecord[]> {
+    const next: AttemptRecord[] = [];
     for (const record of records) {
       if (record.state !== 'requested') {
-        confirmed.push(record);
+        next.push(record);
         continue;
       }
       const at = clock.now();
-      const next = advance(record, 'confirmed', at, { reason: input.reason });
-      await recordOrRefuse(() => audit.append('confirmed', next, at));
-      confirmed.push(next);
+      const moved = advance(record, state, at, patch);
+      await recordOrRefuse(() => audit.append(state, moved, at));
+      next.push(moved);
     }
-    const { records: finished, delivery } = await execution.runBatch(confirmed, null);
-    return { kind: 'batch_finished', records: finished, delivery };
+    return next;
   }
 
   /** A dialog confirmed while cancels are paused: its orders are closed as denied, naming the pause; nothing is sent. */
@@ -227,20 +237,10 @@ export function createCancelService(deps: CancelServiceDeps) {
     if (!(await recordOrRefuse(() => audit.claimOnce(`confirm:${first.batchId}`, clock.now())))) {
       return { kind: 'duplicate', record: first };
     }
-    const closed: AttemptRecord[] = [];
-    for (const record of records) {
-      if (record.state !== 'requested') {
-        closed.push(record);
-        continue;
-      }
-      const at = clock.now();
-      const denied = advance(record, 'denied', at, {
-        reason,
-        detail: `confirmation refused: ${describeHalt(halt)}`,
-      });
-      await recordOrRefuse(() => audit.append('denied', denied, at));
-      closed.push(denied);
-    }
+    const closed = await advanceRequested(records, 'denied', {
+      reason,
+      detail: `confirmation refused: ${describeHalt(halt)}`,
+    });
     logger.info({ batchId: first.batchId, pause: halt.kind }, 'confirmation refused: cancels are paused');
     return { kind: 'paused', halt, records: closed };
   }

@@ -1,8 +1,8 @@
 import { isAwaitingApproval } from './approval-service.js';
+import { newAttempt } from './attempt.js';
 import type { PauseState, PauseView } from './pause-state.js';
 import type { AttemptRecord, AuditStore, ControlEntry, ControlEvent, ControlRecord } from './ports/audit.js';
 import type { Clock } from './ports/clock.js';
-import { PURCHASE_STOCKIN_METHOD } from './purchase-stockin.js';
 import { recordOrRefuse } from './record-or-refuse.js';
 
 export interface OperatorInput {
@@ -92,30 +92,27 @@ export function controlRecord(
     wdtHost: string;
   },
 ): ControlRecord {
-  return {
+  // An attempt's shape, so that verify, export and show read it like any other entry; then made a control.
+  const {
+    state: _state,
+    stateTimes: _times,
+    ...shape
+  } = newAttempt({
     attemptId: fields.id,
     batchId: fields.id,
-    state: fields.kind,
-    stateTimes: { [fields.kind]: fields.at.toISOString() },
     teamId: fields.teamId,
     channelId: fields.channelId,
     requesterId: fields.adminId,
-    approverIds: [],
     orderNo: null,
-    reason: fields.reason,
     wdtHost: fields.wdtHost,
-    method: PURCHASE_STOCKIN_METHOD.cancel,
-    bodyDigest: null,
-    wdtStatus: null,
-    wdtCode: null,
-    wdtMessage: null,
-    wdtOutcome: null,
-    durationMs: null,
-    statusBefore: null,
-    statusAfter: null,
-    slackChannelId: null,
-    slackTs: null,
-    notifiedVia: null,
+    state: 'requested',
+    at: fields.at,
     detail: fields.kind === 'paused' ? 'operator paused every cancel' : 'operator resumed cancels',
+  });
+  return {
+    ...shape,
+    reason: fields.reason,
+    state: fields.kind,
+    stateTimes: { [fields.kind]: fields.at.toISOString() },
   };
 }

@@ -77,7 +77,7 @@ describe.skipIf(unavailable !== null)('operators pause and resume every cancel',
       (c) => c.method === 'chat.postMessage' && JSON.stringify(c.args.blocks ?? null).includes(order),
       { timeoutMs: 10_000 },
     );
-    const ts = (call.answer?.body as { ts?: string }).ts!;
+    const ts = (call.answer?.body as { ts?: string } | undefined)?.ts ?? '';
     return () => stack.slack.messages.get(ts)!;
   };
   const asClickable = (message: { channel: string; ts: string; blocks?: unknown }) => ({
