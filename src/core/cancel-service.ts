@@ -112,7 +112,10 @@ export function createCancelService(deps: CancelServiceDeps) {
     if (!decision.allowed) {
       return { kind: 'denied', decision, record: await refuse(`request refused: ${decision.reason}`) };
     }
-    const halt = haltOf(pause);
+    // Only a pause refuses the dialog: while the state is unknown (the store is not answering) the request's own
+    // record cannot be written either, and whatever happens nothing is sent until the state is read again.
+    const view = pause.current();
+    const halt = view.kind === 'paused' ? view : null;
     if (halt) {
       logger.info({ userId: input.userId, pause: halt.kind }, 'cancel request refused: cancels are paused');
       return { kind: 'paused', halt, record: await refuse(`request refused: ${describeHalt(halt)}`) };

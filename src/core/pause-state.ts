@@ -106,6 +106,8 @@ export function createPauseState(options: PauseStateOptions): PauseState {
       }
       return good.view;
     }
+    // Asked while unknown: read again now, in the background (the caller never waits for it).
+    if (!reading) void refresh();
     if (!reportedUnknown && lastFailure !== NOT_READ_YET) {
       reportedUnknown = true;
       logger.error(
@@ -116,7 +118,7 @@ export function createPauseState(options: PauseStateOptions): PauseState {
     return { kind: 'unknown', cause: lastFailure };
   };
 
-  const refresh = (): Promise<PauseView> => {
+  function refresh(): Promise<PauseView> {
     reading ??= options
       .read()
       .then((entry) => {
@@ -134,7 +136,7 @@ export function createPauseState(options: PauseStateOptions): PauseState {
         reading = null;
       });
     return reading;
-  };
+  }
 
   return {
     current,

@@ -46,17 +46,14 @@ describe('cancels while an operator has paused them', () => {
     );
   });
 
-  it('refuses while the pause state cannot be read, saying so', async () => {
+  it('sends nothing while the pause state cannot be read: the confirmation is refused, saying so', async () => {
     const core = harness();
+    const attemptIds = await core.requestAndPreview([ORDERS[0]!]);
     core.pause.view = { kind: 'unknown', cause: 'connection refused' };
-    const result = await core.cancel.request({
-      teamId: 'T0TEAM',
-      channelId: CHANNEL,
-      userId: REQUESTER,
-      orderNos: [ORDERS[0]!],
-    });
-    expect(result.kind === 'paused' && result.record.detail).toMatch(
-      /pause state is unknown \(connection refused\)/,
+    const result = await core.cancel.confirm({ attemptIds, userId: REQUESTER, reason: 'r' });
+    expect(core.wdt.callsOf('cancelStockin')).toEqual([]);
+    expect(result.kind === 'paused' && result.records[0]!.detail).toMatch(
+      /^confirmation refused: .*pause state is unknown \(connection refused\)/,
     );
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { eventually } from '../support/process-stack.js';
 import { createOperatorControl } from '../../src/core/operator-control.js';
 import { createPauseState } from '../../src/core/pause-state.js';
 import type { ControlEntry } from '../../src/core/ports/audit.js';
@@ -50,6 +51,8 @@ describe('the cached pause state', () => {
   it('refuses (unknown) until the first reading, then answers from the cache without reading', async () => {
     const { source, state } = setup();
     expect(state.current().kind).toBe('unknown');
+    // Asked while unknown, it starts a reading of its own in the background.
+    await eventually(() => state.current().kind === 'running');
     source.set(pausedEntry());
     await state.refresh();
     const reads = source.reads;
@@ -79,7 +82,7 @@ describe('the cached pause state', () => {
     const refusals = log.entries().filter((l) => /cancels are refused until it can/.test(String(l.msg)));
     expect(refusals).toHaveLength(1);
     source.set(null);
-    await state.refresh();
+    await eventually(async () => (await state.refresh()).kind === 'running');
     expect(state.current().kind).toBe('running');
   });
 
