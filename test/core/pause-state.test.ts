@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { eventually } from '../support/process-stack.js';
 import { createOperatorControl } from '../../src/core/operator-control.js';
 import { createPauseState } from '../../src/core/pause-state.js';
 import type { ControlEntry } from '../../src/core/ports/audit.js';
@@ -8,6 +7,7 @@ import { buildRecord } from '../support/audit-fixtures.js';
 import { manualClock } from '../support/core-harness.js';
 import { openMemoryAuditStore } from '../support/memory-audit-store.js';
 import { memoryLog } from '../support/memory-log.js';
+import { eventually } from '../support/process-stack.js';
 
 function fakeRead() {
   let answer: ControlEntry | null | Error = null;
