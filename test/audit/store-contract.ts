@@ -2,6 +2,7 @@ import { afterEach, expect, it } from 'vitest';
 import { entryHash, GENESIS_HASH } from '../../src/audit/hash-chain.js';
 import type { AttemptRecord, AuditEntry, AuditStore } from '../../src/core/ports/audit.js';
 import { buildRecord } from '../support/audit-fixtures.js';
+import { leaseContract } from './lease-contract.js';
 
 export interface StoreHarness {
   /** A store over a new, empty database. */
@@ -63,6 +64,8 @@ export function auditStoreContract(harness: () => StoreHarness): void {
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((store) => store.close()));
   });
+
+  leaseContract({ fresh, another });
 
   it('appends entries with consecutive seqs, each hash linking to the previous one', async () => {
     const store = await fresh();

@@ -77,6 +77,19 @@ const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> 
       );
     `,
   },
+  {
+    version: 2,
+    name: 'instance leases',
+    // Times from the server's clock (now()), so that replicas whose clocks differ agree on who is live.
+    sql: `
+      CREATE TABLE instance_leases (
+        instance_id TEXT PRIMARY KEY,
+        started_at TIMESTAMPTZ NOT NULL,
+        renewed_at TIMESTAMPTZ NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL
+      );
+    `,
+  },
 ];
 
 export async function migrate(pool: Pool, logger: Logger): Promise<void> {

@@ -53,6 +53,19 @@ const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> 
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'instance leases',
+    // Times are ISO-8601 UTC text from one host's clock (every process on a SQLite file shares it).
+    sql: `
+      CREATE TABLE instance_leases (
+        instance_id TEXT PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        renewed_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 function applyMigrations(db: Database.Database, logger: Logger): void {

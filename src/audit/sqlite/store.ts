@@ -10,6 +10,8 @@ import type {
   ChainVerdict,
   ConfirmCallResult,
   EntryRange,
+  HeldLock,
+  InstanceLease,
 } from '../../core/ports/audit.js';
 import { idFactory } from '../../ids.js';
 import { createLogger, type Logger } from '../../logger.js';
@@ -24,6 +26,7 @@ import {
   verifyRows,
 } from '../entry-row.js';
 import { GENESIS_HASH } from '../hash-chain.js';
+import { sqliteLeases } from './leases.js';
 import { openDatabase, prepareStatements } from './session.js';
 
 export interface SqliteAuditStoreOptions {
@@ -53,6 +56,7 @@ export class SqliteAuditStore implements AuditStore {
   readonly backend = 'sqlite' as const;
 
   private readonly stmts;
+  private readonly leaseStmts;
   private readonly appendTx;
   private readonly beginCallTx;
   private readonly confirmAndBeginCallTx;
@@ -64,6 +68,7 @@ export class SqliteAuditStore implements AuditStore {
     private readonly nextId: () => string,
   ) {
     this.stmts = prepareStatements(db);
+    this.leaseStmts = sqliteLeases(db);
     this.appendTx = db.transaction((event: AuditEvent, record: AttemptRecord, at: Date) =>
       this.appendInTransaction(event, record, at),
     );
@@ -182,6 +187,26 @@ export class SqliteAuditStore implements AuditStore {
 
   async verifyChain(): Promise<ChainVerdict> {
     return verifyRows(this.rows({}));
+  }
+
+  async heldLocks(): Promise<HeldLock[]> {
+    this.assertOpen();
+    return this.leaseStmts.heldLocks();
+  }
+
+  async renewLease(instanceId: string, ttlMs: number): Promise<void> {
+    this.assertOpen();
+    this.leaseStmts.renewLease(instanceId, ttlMs);
+  }
+
+  async dropLease(instanceId: string): Promise<void> {
+    this.assertOpen();
+    this.leaseStmts.dropLease(instanceId);
+  }
+
+  async leases(): Promise<InstanceLease[]> {
+    this.assertOpen();
+    return this.leaseStmts.leases();
   }
 
   async head(): Promise<ChainHead | null> {

@@ -71,6 +71,7 @@ export const en: Texts = {
     expired: 'Expired',
     reconciled_cancelled: 'Cancelled (confirmed after restart)',
     reconciled_not_cancelled: 'Not cancelled (confirmed after restart)',
+    released_unverified: 'Lock released by an operator (outcome not verified)',
   },
   labelRequester: 'Requested by',
   labelOutcome: 'Outcome',
@@ -90,6 +91,8 @@ export const en: Texts = {
       'WDT did not answer in time. The order may or may not be cancelled: do NOT retry blindly. Check the order in WDT; the bot will not retry on its own.',
     reconciled_cancelled: 'After a restart the bot asked WDT: the order is cancelled.',
     reconciled_not_cancelled: 'After a restart the bot asked WDT: the order is NOT cancelled.',
+    released_unverified:
+      'An operator released the order: WDT could not say whether the call went through. Check the order in WDT before cancelling it again.',
   },
   rateLimitedAdvice: 'WDT is rate limiting calls; try again in a minute.',
   operatorProblem:

@@ -16,6 +16,7 @@ export const STATE_EMOJI: Partial<Record<AttemptState, string>> = {
   failed: ':x:',
   unknown: ':warning:',
   reconciled_not_cancelled: ':information_source:',
+  released_unverified: ':unlock:',
   denied: ':lock:',
   rejected: ':x:',
   expired: ':alarm_clock:',

@@ -45,7 +45,7 @@ describe.skipIf(unavailable !== null && !process.env.CI)('PostgreSQL audit store
     await client.end();
     await Promise.all(stores.map((store) => store.close()));
 
-    expect(rows).toEqual([{ version: 1 }]);
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
   });
 
   it('confirmAndBeginCall is all or nothing: when the calling entry cannot be written, the claim is not kept', async () => {
