@@ -10,9 +10,7 @@ import { withDeadline } from './core/deadline.js';
 import { InFlight } from './core/in-flight.js';
 import { createCancelPolicy } from './core/policy.js';
 import { type Clock, systemClock } from './core/ports/clock.js';
-import { reconcileStuckCalls } from './core/reconcile.js';
 import { makeRefusedRequestRecorder } from './core/refused-request.js';
-import { settleStaleSteps } from './core/workflow-step.js';
 import { idFactory } from './ids.js';
 import { createBotMetrics } from './metrics/bot-metrics.js';
 import { instrumentAuditStore } from './metrics/instrumented-audit-store.js';
@@ -20,6 +18,7 @@ import { instrumentSlackPoster } from './metrics/instrumented-slack-poster.js';
 import { instrumentWdt } from './metrics/instrumented-wdt.js';
 import { auditStoreProbe } from './metrics/store-probe.js';
 import { readinessChecks } from './readiness.js';
+import { createReconcileLoop } from './reconcile-loop.js';
 import { createSlackApiPoster } from './slack/api-poster.js';
 import {
   createChainHeadWitness,
@@ -54,7 +53,6 @@ import { createWdtClient } from './wdt/client.js';
 import { resyncOnTimestampRefusal } from './wdt/resync-on-timestamp-refusal.js';
 import { SkewClock } from './wdt/skew-clock.js';
 
-const RECONCILE_EVERY_MS = 60_000;
 /** A command whose dialog has not started opening this close to the trigger id's 3 s is shed. */
 const TRIGGER_BUDGET_MS = 2_500;
 const CLOCK_SYNC_MS = 5 * 60_000;
@@ -93,6 +91,8 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
   const { logger } = overrides;
   const clock = overrides.clock ?? systemClock;
   const newId = idFactory();
+  // This process among its replicas: stamped on the calls it makes, kept live by its lease (reconcile-loop).
+  const instanceId = newId();
   const texts = textsFor(config.BOT_LOCALE);
   const metrics = createBotMetrics({ storeGauges: STORE_GAUGES });
 
@@ -145,7 +145,12 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     logger,
     clock: overrides.requestClock ?? systemClock,
     authorize: identity.authorize,
-    readinessChecks: readinessChecks({ accepting: () => inFlight.accepting, audit: openedAudit, identity }),
+    readinessChecks: readinessChecks({
+      accepting: () => inFlight.accepting,
+      audit: openedAudit,
+      identity,
+      lease: () => reconciler.lease.status(),
+    }),
   });
   const { app, client } = bolt;
 
@@ -182,7 +187,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     approvalTtlMs: config.APPROVAL_TTL_MINUTES * 60_000,
     concurrency: BATCH_CONCURRENCY,
   };
-  const execution = createCancelExecution({ wdt, audit, notifier, clock, logger, settings });
+  const execution = createCancelExecution({ wdt, audit, notifier, clock, logger, settings, instanceId });
   const cancel = createCancelService({
     wdt,
     audit,
@@ -311,25 +316,17 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
   // Longer than the longest batch (every order one longest call, BATCH_CONCURRENCY at a time).
   const staleStepMs = longestCallMs * (Math.ceil(config.MAX_BATCH / BATCH_CONCURRENCY) + 1);
   metrics.watchStore(auditStoreProbe(audit, clock, { stuckAfterMs: longestCallMs }));
-  let reconciling: Promise<unknown> | null = null;
-  const reconcile = () => {
-    reconciling ??= reconcileStuckCalls({
-      wdt,
-      audit,
-      clock,
-      logger,
-      announce: execution.announce,
-      minAgeMs: longestCallMs,
-    })
-      // Then the Workflow Builder steps a stopped process (or a reconciled call) left without an answer.
-      .then(() => settleStaleSteps({ audit, steps, clock, logger, staleAfterMs: staleStepMs }))
-      .catch((error: unknown) => logger.error({ err: error }, 'reconciliation pass failed; will try again'))
-      .finally(() => {
-        reconciling = null;
-      });
-    return reconciling;
-  };
-  let reconcileTimer: NodeJS.Timeout | undefined;
+  const reconciler = createReconcileLoop({
+    instanceId,
+    wdt,
+    audit,
+    clock,
+    logger,
+    announce: execution.announce,
+    steps,
+    longestCallMs,
+    staleStepMs,
+  });
   let clockTimer: NodeJS.Timeout | undefined;
   let expiryTimer: NodeJS.Timeout | undefined;
   const expireApprovals = () =>
@@ -347,6 +344,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
           'Nobody may cancel stock-in orders: set CANCEL_ALLOWED_USERS or CANCEL_ALLOWED_USERGROUPS. Every request will be refused.',
         );
       }
+      const leased = reconciler.takeLease();
       // Requests that come before auth.test has answered are refused: give it a moment, never more.
       await withDeadline(identity.start(), IDENTITY_WAIT_MS, () => undefined);
       await wdtClock.measure(wdt);
@@ -361,12 +359,12 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
           mode: config.SLACK_APP_TOKEN ? 'socket' : 'http',
           wdtHost: wdt.environment.host,
           audit: audit.backend,
+          instanceId,
         },
         'cancel-stockin is up',
       );
-      await reconcile();
-      reconcileTimer = setInterval(reconcile, Math.min(RECONCILE_EVERY_MS, longestCallMs / 2));
-      reconcileTimer.unref();
+      await leased;
+      await reconciler.start();
       expiryTimer = setInterval(expireApprovals, EXPIRY_SWEEP_MS);
       expiryTimer.unref();
       witnessTimer = startChainHeadWitness(witness, {
@@ -377,10 +375,9 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       return { port };
     },
     async stop() {
-      clearInterval(reconcileTimer);
       clearInterval(expiryTimer);
       witnessTimer?.stop();
-      await reconciling;
+      await reconciler.stop();
       clearInterval(clockTimer);
       identity.stop();
       const drained = await inFlight.drain(config.SHUTDOWN_GRACE_MS);
@@ -389,6 +386,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
         .catch((error: unknown) => logger.warn({ err: error }, 'Slack receiver did not stop cleanly'));
       await slackApi.close();
       await wdt.close();
+      await reconciler.dropLease();
       await audit.close();
       return { drained };
     },

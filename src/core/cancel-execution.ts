@@ -23,6 +23,8 @@ export interface CancelExecutionDeps {
   clock: Clock;
   logger: Logger;
   settings: ExecutionSettings;
+  /** This process's instance id, stamped on every `calling` record (its lease tells others it is live). */
+  instanceId?: string;
 }
 
 export type CancelExecution = ReturnType<typeof createCancelExecution>;
@@ -80,9 +82,14 @@ export function createCancelExecution(deps: CancelExecutionDeps) {
    */
   async function execute(ready: AttemptRecord): Promise<AttemptRecord> {
     const callingAt = clock.now();
-    const calling = advance(ready, 'calling', callingAt);
+    const calling = startCalling(ready, callingAt);
     const begun = await recordOrRefuse(() => audit.beginCall(calling, callingAt));
     return begun.ok ? callUnderLock(calling) : recordLocked(ready, begun.holder);
+  }
+
+  /** The record of a call about to begin in this process. */
+  function startCalling(record: AttemptRecord, at: Date): AttemptRecord {
+    return advance(record, 'calling', at, deps.instanceId ? { instanceId: deps.instanceId } : {});
   }
 
   /** Closes an attempt that lost the race for its order's lock; nothing was sent. */
@@ -200,5 +207,5 @@ export function createCancelExecution(deps: CancelExecutionDeps) {
     return noted;
   }
 
-  return { runBatch, callUnderLock, recordLocked, announce, doneStage, noteDelivery };
+  return { runBatch, startCalling, callUnderLock, recordLocked, announce, doneStage, noteDelivery };
 }
