@@ -17,8 +17,9 @@ import { instrumentAuditStore } from './metrics/instrumented-audit-store.js';
 import { instrumentSlackPoster } from './metrics/instrumented-slack-poster.js';
 import { instrumentWdt } from './metrics/instrumented-wdt.js';
 import { auditStoreProbe } from './metrics/store-probe.js';
+import { createOperatorControls } from './operator-controls.js';
 import { readinessChecks } from './readiness.js';
-import { createReconcileLoop } from './reconcile-loop.js';
+import { callTimings, createReconcileLoop } from './reconcile-loop.js';
 import { createSlackApiPoster } from './slack/api-poster.js';
 import {
   createChainHeadWitness,
@@ -224,6 +225,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
   let witnessTimer: { stop(): void } | undefined;
   const views = createSlackViewsClient(slackApi);
   const recordRefusal = makeRefusedRequestRecorder({ audit, clock, newId, wdtHost: wdt.environment.host });
+  const operatorDeps = { policy, recordRefusal, logger };
   const channels = createSlackChannelMembership({ client, clock });
   const readers = createReaderTexts({ client, fallback: config.BOT_LOCALE, clock, logger });
   const publishHome = makeHomePublisher({ audit, approvals, policy, channels, readers, seals, logger });
@@ -244,6 +246,17 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     },
     logger,
   );
+  const reconciler = createReconcileLoop({
+    ...callTimings(config, BATCH_CONCURRENCY),
+    instanceId,
+    wdt,
+    audit,
+    clock,
+    logger,
+    announce: execution.announce,
+    steps,
+  });
+  metrics.watchStore(auditStoreProbe(audit, clock, { stuckAfterMs: reconciler.longestCallMs }));
   routeSlackRequests(
     app,
     {
@@ -257,6 +270,14 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
         inFlight,
         admission,
         triggerBudgetMs: overrides.triggerBudgetMs ?? TRIGGER_BUDGET_MS,
+        operatorCommand: createOperatorControls({
+          ...operatorDeps,
+          execution,
+          reconciler,
+          wdt,
+          audit,
+          clock,
+        }),
         countCommand: metrics.countCommand,
         logger,
       }),
@@ -309,24 +330,6 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
 
-  // The longest one cancel can take: three rate-limit attempts and a clock resync, each up to twice the timeout.
-  // Under the lock the order's status is looked up first (one query per 30-day window), then cancelled.
-  const lookupCalls = Math.ceil(config.LOOKUP_DAYS / 30) + 1;
-  const longestCallMs = (8 + 2 * lookupCalls) * config.WDT_TIMEOUT_MS + 8_000;
-  // Longer than the longest batch (every order one longest call, BATCH_CONCURRENCY at a time).
-  const staleStepMs = longestCallMs * (Math.ceil(config.MAX_BATCH / BATCH_CONCURRENCY) + 1);
-  metrics.watchStore(auditStoreProbe(audit, clock, { stuckAfterMs: longestCallMs }));
-  const reconciler = createReconcileLoop({
-    instanceId,
-    wdt,
-    audit,
-    clock,
-    logger,
-    announce: execution.announce,
-    steps,
-    longestCallMs,
-    staleStepMs,
-  });
   let clockTimer: NodeJS.Timeout | undefined;
   let expiryTimer: NodeJS.Timeout | undefined;
   const expireApprovals = () =>

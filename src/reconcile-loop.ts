@@ -6,6 +6,23 @@ import type { WdtPort } from './core/ports/wdt.js';
 import { reconcileStuckCalls } from './core/reconcile.js';
 import { type SettleDeps, settleStaleSteps } from './core/workflow-step.js';
 
+/**
+ * The longest one cancel can take: three rate-limit attempts and a clock resync, each up to twice the timeout;
+ * under the lock the order's status is looked up first (one query per 30-day window), then cancelled. A
+ * Workflow Builder step is stale after longer than its longest batch (every order one longest call).
+ */
+export function callTimings(
+  config: { WDT_TIMEOUT_MS: number; LOOKUP_DAYS: number; MAX_BATCH: number },
+  batchConcurrency: number,
+): { longestCallMs: number; staleStepMs: number } {
+  const lookupCalls = Math.ceil(config.LOOKUP_DAYS / 30) + 1;
+  const longestCallMs = (8 + 2 * lookupCalls) * config.WDT_TIMEOUT_MS + 8_000;
+  return {
+    longestCallMs,
+    staleStepMs: longestCallMs * (Math.ceil(config.MAX_BATCH / batchConcurrency) + 1),
+  };
+}
+
 /** Workflow steps left without an answer are looked for at most this often. */
 const SETTLE_STEPS_EVERY_MS = 60_000;
 
@@ -62,6 +79,7 @@ export function createReconcileLoop(deps: {
 
   return {
     lease,
+    longestCallMs: deps.longestCallMs,
     /** Takes the lease early in start-up (its first renewal is bounded), so that it has settled sooner. */
     takeLease,
     /** Takes the lease unless taken, runs a first pass, then one every lease renewal. */

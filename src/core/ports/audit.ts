@@ -73,6 +73,8 @@ export interface AttemptRecord {
   instanceId?: string;
   /** The operator who released the order's lock (`unlock`), on the record it closed. */
   releasedBy?: string;
+  /** What that operator gave as the reason (required when WDT could not say what became of the call). */
+  releaseReason?: string;
 }
 
 /** The ways into the cancel use case besides `/cancel-stockin`. */

@@ -1,3 +1,4 @@
+import { unlockEn } from './operator-texts.js';
 import type { Texts } from './texts.js';
 
 export const en: Texts = {
@@ -218,4 +219,5 @@ export const en: Texts = {
   stepNoOrders: 'The step got no order number, so nothing was cancelled.',
   stepOutcome: (cancelled, total, lines) => `Cancelled ${cancelled} of ${total}.\n${lines}`,
   stepNothingCancelled: (lines) => `No order was cancelled.\n${lines}`,
+  unlock: unlockEn,
 };

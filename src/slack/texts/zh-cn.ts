@@ -1,3 +1,4 @@
+import { unlockZhCN } from './operator-texts.js';
 import type { Texts } from './texts.js';
 
 export const zhCN: Texts = {
@@ -193,4 +194,5 @@ export const zhCN: Texts = {
   stepNoOrders: '该步骤没有收到入库单号，没有取消任何单据。',
   stepOutcome: (cancelled, total, lines) => `${total} 张单据中已取消 ${cancelled} 张。\n${lines}`,
   stepNothingCancelled: (lines) => `没有取消任何单据。\n${lines}`,
+  unlock: unlockZhCN,
 };
