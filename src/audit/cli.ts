@@ -10,6 +10,7 @@ import { loadEnvFile } from '../env-file.js';
 import { createLogger } from '../logger.js';
 import { type DbTarget, describeDbTarget, openTargetStore, resolveDbTarget } from './cli/db-target.js';
 import { EXPORT_FORMATS, type ExportFormat, exportEntries, isExportFormat } from './cli/export-entries.js';
+import { formatHeldLocks } from './cli/held-locks.js';
 import { formatHistoryLine } from './cli/history-line.js';
 import { parseRangeBound } from './cli/time-range.js';
 import { checkWitnesses, parseWitness, type Witness } from './cli/witness.js';
@@ -41,6 +42,9 @@ Commands:
                               break inside it, get a leading ' so spreadsheets never run them as formulas
                               (read with , or ; as the separator).
   show ORDER_NO               Print the history of one stock-in order, oldest first.
+  locks                       List the order locks held now: order, attempt, holder (the bot process's
+                              instance id, live or not live by its lease), requester and age. A lock whose
+                              holder is not live is released by an admin with "/cancel-stockin unlock ORDER_NO".
 
 Options:
   --db PATH|URL               SQLite file or postgres:// URL. Default: $DATABASE_URL, else $AUDIT_DB_PATH,
@@ -91,6 +95,8 @@ export async function runAuditCli(
         return await exportCommand(args, io);
       case 'show':
         return await showCommand(args, io);
+      case 'locks':
+        return await locksCommand(args, io);
       default:
         throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     }
@@ -253,6 +259,23 @@ async function showCommand(args: string[], io: AuditCliIo): Promise<number> {
   }
   io.stdout.write(`order ${orderNo}: ${history.length} entries\n`);
   for (const entry of history) io.stdout.write(`${formatHistoryLine(entry)}\n`);
+  return EXIT_OK;
+}
+
+async function locksCommand(args: string[], io: AuditCliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: COMMON_OPTIONS,
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) return help(io);
+  expectPositionals(positionals, { min: 0, max: 0, name: 'no arguments' });
+  const target = resolveDbTarget(values.db, io.env, io.cwd);
+  const [locks, leases] = await withStore(target, io, (store) =>
+    Promise.all([store.heldLocks(), store.leases()]),
+  );
+  io.stdout.write(formatHeldLocks(locks, leases, io.clock.now()));
   return EXIT_OK;
 }
 
