@@ -40,7 +40,7 @@ describe('kill -9 between the WDT call and its recorded outcome', () => {
   ])(
     'finds the stuck attempt at the next start and records $expected from WDT',
     async ({ answerDelayMs, latencyMs, applied, expected, headline }) => {
-      // A WDT timeout of 20 s makes the longest call 5 minutes: only the dead process's lease can explain a
+      // A WDT timeout of 20 s makes the longest call 248 s: only the dead process's lease can explain a
       // follow-up within seconds (the age rule, kept for records from before leases, would wait that long).
       stack = await startProcessStack({ WDT_TIMEOUT_MS: '20000' });
       const s = stack;

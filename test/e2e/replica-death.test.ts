@@ -36,7 +36,7 @@ describe.skipIf(unavailable !== null)('two replicas on PostgreSQL: one dies mid-
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    // WDT_TIMEOUT_MS 20 s: the longest call is 5 minutes, so the age rule cannot explain anything seen here.
+    // WDT_TIMEOUT_MS 20 s: the longest call is 248 s, so the age rule cannot explain anything seen here.
     stack = await startProcessStack({ DATABASE_URL: database.url, WDT_TIMEOUT_MS: '20000' });
   }, 60_000);
   afterEach(() => stack.wdt.faults.reset());

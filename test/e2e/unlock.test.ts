@@ -23,7 +23,7 @@ afterEach(async () => {
 });
 
 async function start(): Promise<ProcessStack> {
-  // WDT_TIMEOUT_MS 20 s: the longest call is 5 minutes, so only leases tell a dead process's call apart.
+  // WDT_TIMEOUT_MS 20 s: the longest call is 248 s, so only leases tell a dead process's call apart.
   stack = await startProcessStack({
     CANCEL_ADMINS: OPS.id,
     AUDIT_CHANNEL_ID: AUDIT_CHANNEL,
