@@ -241,17 +241,32 @@ async function exportCommand(args: string[], io: AuditCliIo): Promise<number> {
   return EXIT_OK;
 }
 
-async function showCommand(args: string[], io: AuditCliIo): Promise<number> {
+/** The arguments of a command that takes only `--db` and `--help`; null when help was asked for. */
+function commonArgs(
+  args: string[],
+  io: AuditCliIo,
+  expected: { min: number; max: number; name: string },
+): { target: DbTarget; positionals: string[] } | null {
   const { values, positionals } = parseArgs({
     args,
     options: COMMON_OPTIONS,
     allowPositionals: true,
     strict: true,
   });
-  if (values.help) return help(io);
-  expectPositionals(positionals, { min: 1, max: 1, name: 'one order number, e.g. show RK2024050100001' });
-  const orderNo = positionals[0] ?? '';
-  const target = resolveDbTarget(values.db, io.env, io.cwd);
+  if (values.help) return null;
+  expectPositionals(positionals, expected);
+  return { target: resolveDbTarget(values.db, io.env, io.cwd), positionals };
+}
+
+async function showCommand(args: string[], io: AuditCliIo): Promise<number> {
+  const parsed = commonArgs(args, io, {
+    min: 1,
+    max: 1,
+    name: 'one order number, e.g. show RK2024050100001',
+  });
+  if (!parsed) return help(io);
+  const { target } = parsed;
+  const orderNo = parsed.positionals[0] ?? '';
   const history = await withStore(target, io, (store) => store.orderHistory(orderNo));
   if (history.length === 0) {
     io.stdout.write(`no audit entries for order ${orderNo}\n`);
@@ -263,15 +278,9 @@ async function showCommand(args: string[], io: AuditCliIo): Promise<number> {
 }
 
 async function locksCommand(args: string[], io: AuditCliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: COMMON_OPTIONS,
-    allowPositionals: true,
-    strict: true,
-  });
-  if (values.help) return help(io);
-  expectPositionals(positionals, { min: 0, max: 0, name: 'no arguments' });
-  const target = resolveDbTarget(values.db, io.env, io.cwd);
+  const parsed = commonArgs(args, io, { min: 0, max: 0, name: 'no arguments' });
+  if (!parsed) return help(io);
+  const { target } = parsed;
   const [locks, leases] = await withStore(target, io, (store) =>
     Promise.all([store.heldLocks(), store.leases()]),
   );

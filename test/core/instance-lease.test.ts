@@ -29,19 +29,16 @@ function lines() {
   return { seen, logger };
 }
 
+const leaseOn = (audit: ReturnType<typeof leaseStore>, logger = lines().logger) =>
+  createInstanceLease({ audit, instanceId: '01ME', logger, timing: TIMING, now: Date.now });
+
 describe('instance lease', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
   it('renews every second and judges others only after renewing for long enough', async () => {
     const audit = leaseStore();
-    const lease = createInstanceLease({
-      audit,
-      instanceId: '01ME',
-      logger: lines().logger,
-      timing: TIMING,
-      now: Date.now,
-    });
+    const lease = leaseOn(audit);
     await lease.start();
     expect(audit.state.renewals).toBe(1);
     expect(lease.status()).toBe('ok');
@@ -61,7 +58,7 @@ describe('instance lease', () => {
   it('a failed renewal is logged once, stops judging at once, and shows in the status once the lease has run out', async () => {
     const audit = leaseStore();
     const { seen, logger } = lines();
-    const lease = createInstanceLease({ audit, instanceId: '01ME', logger, timing: TIMING, now: Date.now });
+    const lease = leaseOn(audit, logger);
     await lease.start();
     await vi.advanceTimersByTimeAsync(4_000);
     expect(lease.knowsWhoIsLive()).toBe(true);
@@ -87,13 +84,7 @@ describe('instance lease', () => {
   it('a renewal that hangs counts as failed after its wait, and start is not held longer', async () => {
     const audit = leaseStore();
     audit.state.mode = 'hang';
-    const lease = createInstanceLease({
-      audit,
-      instanceId: '01ME',
-      logger: lines().logger,
-      timing: TIMING,
-      now: Date.now,
-    });
+    const lease = leaseOn(audit);
     const started = lease.start();
     await vi.advanceTimersByTimeAsync(2_000);
     await started;

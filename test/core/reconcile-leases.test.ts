@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { advance, newAttempt } from '../../src/core/attempt.js';
 import type { AttemptRecord, AuditStore } from '../../src/core/ports/audit.js';
 import { STOCKIN_STATUS } from '../../src/core/purchase-stockin.js';
 import { reconcileStuckCalls } from '../../src/core/reconcile.js';
 import { createLogger } from '../../src/logger.js';
-import { manualClock, START } from '../support/core-harness.js';
+import { manualClock } from '../support/core-harness.js';
+import { lockedCall } from '../support/locked-call.js';
 import { createMemoryAuditDatabase, openMemoryAuditStore } from '../support/memory-audit-store.js';
 import { buildOrder, scriptedWdt } from '../support/scripted-wdt.js';
 
@@ -18,20 +18,7 @@ let orderSeq = 0;
 async function callBy(store: AuditStore, instanceId: string | undefined): Promise<AttemptRecord> {
   orderSeq += 1;
   const orderNo = `RK20240501${String(orderSeq).padStart(5, '0')}`;
-  const requested = newAttempt({
-    attemptId: `01CALL${orderNo}`,
-    batchId: `01CALL${orderNo}`,
-    teamId: 'T0TEAM',
-    channelId: 'C0STOCKOPS',
-    requesterId: 'U0ALICE',
-    orderNo,
-    wdtHost: 'sandbox.wangdian.cn',
-    state: 'requested',
-    at: START,
-  });
-  const calling = advance(requested, 'calling', START, instanceId ? { instanceId } : {});
-  expect((await store.beginCall(calling, START)).ok).toBe(true);
-  return calling;
+  return lockedCall(store, { attemptId: `01CALL${orderNo}`, orderNo, ...(instanceId ? { instanceId } : {}) });
 }
 
 async function setUp(knowsWhoIsLive = true) {

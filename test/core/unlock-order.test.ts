@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { advance, newAttempt } from '../../src/core/attempt.js';
 import type { AttemptRecord, AuditStore } from '../../src/core/ports/audit.js';
 import { STOCKIN_STATUS } from '../../src/core/purchase-stockin.js';
 import type { RefusedRequest } from '../../src/core/refused-request.js';
 import { createUnlockOrder } from '../../src/core/unlock-order.js';
 import { createLogger } from '../../src/logger.js';
 import { manualClock, START } from '../support/core-harness.js';
+import { lockedCall } from '../support/locked-call.js';
 import { openMemoryAuditStore } from '../support/memory-audit-store.js';
 import { buildOrder, scriptedWdt } from '../support/scripted-wdt.js';
 
@@ -15,22 +15,8 @@ const OTHER = '01INSTANCEOTHER';
 const LONGEST_MS = 5 * 60_000;
 const ADMIN = 'U0OPS';
 
-async function lockedBy(store: AuditStore, instanceId: string | undefined): Promise<AttemptRecord> {
-  const requested = newAttempt({
-    attemptId: '01LOCKED',
-    batchId: '01LOCKED',
-    teamId: 'T0TEAM',
-    channelId: 'C0STOCKOPS',
-    requesterId: 'U0ALICE',
-    orderNo: ORDER,
-    wdtHost: 'sandbox.wangdian.cn',
-    state: 'requested',
-    at: START,
-  });
-  const calling = advance(requested, 'calling', START, instanceId ? { instanceId } : {});
-  expect((await store.beginCall(calling, START)).ok).toBe(true);
-  return calling;
-}
+const lockedBy = (store: AuditStore, instanceId: string | undefined) =>
+  lockedCall(store, { attemptId: '01LOCKED', orderNo: ORDER, ...(instanceId ? { instanceId } : {}) });
 
 function setUp(options: { status?: number | null; knowsWhoIsLive?: boolean } = {}) {
   const store = openMemoryAuditStore();
