@@ -10,9 +10,7 @@ import { withDeadline } from './core/deadline.js';
 import { InFlight } from './core/in-flight.js';
 import { createCancelPolicy } from './core/policy.js';
 import { type Clock, systemClock } from './core/ports/clock.js';
-import { reconcileStuckCalls } from './core/reconcile.js';
 import { makeRefusedRequestRecorder } from './core/refused-request.js';
-import { settleStaleSteps } from './core/workflow-step.js';
 import { idFactory } from './ids.js';
 import { createBotMetrics } from './metrics/bot-metrics.js';
 import { instrumentAuditStore } from './metrics/instrumented-audit-store.js';
@@ -21,6 +19,7 @@ import { instrumentWdt } from './metrics/instrumented-wdt.js';
 import { auditStoreProbe } from './metrics/store-probe.js';
 import { createOperatorControls } from './operator-controls.js';
 import { readinessChecks } from './readiness.js';
+import { callTimings, createReconcileLoop } from './reconcile-loop.js';
 import { createSlackApiPoster } from './slack/api-poster.js';
 import {
   createChainHeadWitness,
@@ -55,7 +54,6 @@ import { createWdtClient } from './wdt/client.js';
 import { resyncOnTimestampRefusal } from './wdt/resync-on-timestamp-refusal.js';
 import { SkewClock } from './wdt/skew-clock.js';
 
-const RECONCILE_EVERY_MS = 60_000;
 /** A command whose dialog has not started opening this close to the trigger id's 3 s is shed. */
 const TRIGGER_BUDGET_MS = 2_500;
 const CLOCK_SYNC_MS = 5 * 60_000;
@@ -94,6 +92,8 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
   const { logger } = overrides;
   const clock = overrides.clock ?? systemClock;
   const newId = idFactory();
+  // This process among its replicas: stamped on the calls it makes, kept live by its lease (reconcile-loop).
+  const instanceId = newId();
   const texts = textsFor(config.BOT_LOCALE);
   const metrics = createBotMetrics({ storeGauges: STORE_GAUGES });
 
@@ -146,7 +146,12 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     logger,
     clock: overrides.requestClock ?? systemClock,
     authorize: identity.authorize,
-    readinessChecks: readinessChecks({ accepting: () => inFlight.accepting, audit: openedAudit, identity }),
+    readinessChecks: readinessChecks({
+      accepting: () => inFlight.accepting,
+      audit: openedAudit,
+      identity,
+      lease: () => reconciler.lease.status(),
+    }),
   });
   const { app, client } = bolt;
 
@@ -189,7 +194,16 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     approvalTtlMs: config.APPROVAL_TTL_MINUTES * 60_000,
     concurrency: BATCH_CONCURRENCY,
   };
-  const execution = createCancelExecution({ wdt, audit, notifier, clock, logger, settings, pause });
+  const execution = createCancelExecution({
+    wdt,
+    audit,
+    notifier,
+    clock,
+    logger,
+    settings,
+    pause,
+    instanceId,
+  });
   const cancel = createCancelService({
     wdt,
     audit,
@@ -247,6 +261,17 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     },
     logger,
   );
+  const reconciler = createReconcileLoop({
+    ...callTimings(config, BATCH_CONCURRENCY),
+    instanceId,
+    wdt,
+    audit,
+    clock,
+    logger,
+    announce: execution.announce,
+    steps,
+  });
+  metrics.watchStore(auditStoreProbe(audit, clock, { stuckAfterMs: reconciler.longestCallMs }));
   routeSlackRequests(
     app,
     {
@@ -260,7 +285,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
         inFlight,
         admission,
         triggerBudgetMs: overrides.triggerBudgetMs ?? TRIGGER_BUDGET_MS,
-        operatorCommand: controls.command,
+        operatorCommand: controls.commands({ execution, reconciler }),
         countCommand: metrics.countCommand,
         logger,
       }),
@@ -303,32 +328,6 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
 
-  // The longest one cancel can take: three rate-limit attempts and a clock resync, each up to twice the timeout.
-  // Under the lock the order's status is looked up first (one query per 30-day window), then cancelled.
-  const lookupCalls = Math.ceil(config.LOOKUP_DAYS / 30) + 1;
-  const longestCallMs = (8 + 2 * lookupCalls) * config.WDT_TIMEOUT_MS + 8_000;
-  // Longer than the longest batch (every order one longest call, BATCH_CONCURRENCY at a time).
-  const staleStepMs = longestCallMs * (Math.ceil(config.MAX_BATCH / BATCH_CONCURRENCY) + 1);
-  metrics.watchStore(auditStoreProbe(audit, clock, { stuckAfterMs: longestCallMs }));
-  let reconciling: Promise<unknown> | null = null;
-  const reconcile = () => {
-    reconciling ??= reconcileStuckCalls({
-      wdt,
-      audit,
-      clock,
-      logger,
-      announce: execution.announce,
-      minAgeMs: longestCallMs,
-    })
-      // Then the Workflow Builder steps a stopped process (or a reconciled call) left without an answer.
-      .then(() => settleStaleSteps({ audit, steps, clock, logger, staleAfterMs: staleStepMs }))
-      .catch((error: unknown) => logger.error({ err: error }, 'reconciliation pass failed; will try again'))
-      .finally(() => {
-        reconciling = null;
-      });
-    return reconciling;
-  };
-  let reconcileTimer: NodeJS.Timeout | undefined;
   let clockTimer: NodeJS.Timeout | undefined;
   let expiryTimer: NodeJS.Timeout | undefined;
   const expireApprovals = () =>
@@ -346,6 +345,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
           'Nobody may cancel stock-in orders: set CANCEL_ALLOWED_USERS or CANCEL_ALLOWED_USERGROUPS. Every request will be refused.',
         );
       }
+      const leased = reconciler.takeLease();
       // Requests that come before auth.test has answered are refused: give it a moment, never more.
       await withDeadline(identity.start(), IDENTITY_WAIT_MS, () => undefined);
       await wdtClock.measure(wdt);
@@ -361,12 +361,12 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
           mode: config.SLACK_APP_TOKEN ? 'socket' : 'http',
           wdtHost: wdt.environment.host,
           audit: audit.backend,
+          instanceId,
         },
         'cancel-stockin is up',
       );
-      await reconcile();
-      reconcileTimer = setInterval(reconcile, Math.min(RECONCILE_EVERY_MS, longestCallMs / 2));
-      reconcileTimer.unref();
+      await leased;
+      await reconciler.start();
       expiryTimer = setInterval(expireApprovals, EXPIRY_SWEEP_MS);
       expiryTimer.unref();
       witnessTimer = startChainHeadWitness(witness, {
@@ -377,11 +377,10 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       return { port };
     },
     async stop() {
-      clearInterval(reconcileTimer);
       clearInterval(expiryTimer);
       pause.stop();
       witnessTimer?.stop();
-      await reconciling;
+      await reconciler.stop();
       clearInterval(clockTimer);
       identity.stop();
       const drained = await inFlight.drain(config.SHUTDOWN_GRACE_MS);
@@ -390,6 +389,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
         .catch((error: unknown) => logger.warn({ err: error }, 'Slack receiver did not stop cleanly'));
       await slackApi.close();
       await wdt.close();
+      await reconciler.dropLease();
       await audit.close();
       return { drained };
     },

@@ -1,15 +1,20 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
+import type { CancelExecution } from './core/cancel-execution.js';
+import type { InstanceLease } from './core/instance-lease.js';
 import { createOperatorControl } from './core/operator-control.js';
 import { createPauseState, type PauseState } from './core/pause-state.js';
 import type { CancelPolicy } from './core/policy.js';
 import type { AuditStore } from './core/ports/audit.js';
 import type { Clock } from './core/ports/clock.js';
+import type { WdtPort } from './core/ports/wdt.js';
 import type { RefusedRequest } from './core/refused-request.js';
+import { createUnlockOrder } from './core/unlock-order.js';
 import { idFactory } from './ids.js';
 import type { SlackChat } from './slack/chat-client.js';
 import { makeOperatorCommandHandler, type OperatorActions } from './slack/handlers/operator-command.js';
 import type { OperatorCommandArgs } from './slack/handlers/slash-command.js';
+import { makeUnlockCommandHandler } from './slack/handlers/unlock-command.js';
 import { makeOperatorActions } from './slack/operator-actions.js';
 import { textsFor } from './slack/texts/index.js';
 
@@ -42,10 +47,14 @@ function createPause(audit: AuditStore, logger: Logger): PauseState & { begin():
   };
 }
 
+interface UnlockDeps {
+  execution: Pick<CancelExecution, 'announce'>;
+  reconciler: { lease: InstanceLease; longestCallMs: number };
+}
+
 /**
  * The operators' controls (issue 18): the pause every cancel path consults, and `/cancel-stockin
- * pause|resume|status|unlock` behind the admin gate. `unlock` is another piece of work (issue 18, part 3);
- * until it lands it answers that it is not available.
+ * pause|resume|status|unlock` behind the admin gate.
  */
 export function createOperatorControls(
   config: Pick<Config, 'AUDIT_CHANNEL_ID' | 'BOT_LOCALE'>,
@@ -55,10 +64,14 @@ export function createOperatorControls(
     recordRefusal: (request: RefusedRequest) => Promise<void>;
     chat: SlackChat;
     clock: Clock;
-    wdt: { environment: { host: string } };
+    wdt: WdtPort;
     logger: Logger;
   },
-): { pause: PauseState & { begin(): Promise<void> }; command: (args: OperatorCommandArgs) => Promise<void> } {
+): {
+  pause: PauseState & { begin(): Promise<void> };
+  /** The commands' handler, once the execution and the reconciler (which come after the pause) exist. */
+  commands(later: UnlockDeps): (args: OperatorCommandArgs) => Promise<void>;
+} {
   const { audit, logger } = deps;
   const pause = createPause(audit, logger);
   const control = createOperatorControl({
@@ -69,7 +82,7 @@ export function createOperatorControls(
     wdtHost: deps.wdt.environment.host,
   });
   const channelTexts = textsFor(config.BOT_LOCALE);
-  const actions: OperatorActions = {
+  const actions = (later: UnlockDeps): OperatorActions => ({
     ...makeOperatorActions({
       control,
       chat: deps.chat,
@@ -77,9 +90,22 @@ export function createOperatorControls(
       channelTexts,
       logger,
     }),
-    unlock: async ({ respond, texts }) => {
-      await respond({ response_type: 'ephemeral', text: texts.operator.unlockUnavailable });
-    },
+    unlock: makeUnlockCommandHandler({
+      unlockOrder: createUnlockOrder({
+        wdt: deps.wdt,
+        audit,
+        clock: deps.clock,
+        logger,
+        lease: later.reconciler.lease,
+        longestCallMs: later.reconciler.longestCallMs,
+        announce: later.execution.announce,
+        recordRefusal: deps.recordRefusal,
+      }),
+      logger,
+    }),
+  });
+  return {
+    pause,
+    commands: (later) => makeOperatorCommandHandler({ ...deps, actions: actions(later) }),
   };
-  return { pause, command: makeOperatorCommandHandler({ ...deps, actions }) };
 }

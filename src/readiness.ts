@@ -14,6 +14,8 @@ export function readinessChecks(deps: {
   accepting: () => boolean;
   audit: AuditStoreWhenReady;
   identity: SlackIdentity;
+  /** This process's instance lease: `ok`, or why other processes may take it for dead. */
+  lease?: () => string;
   waitMs?: number;
 }): Record<string, ReadinessCheck> {
   return {
@@ -28,5 +30,6 @@ export function readinessChecks(deps: {
       return withDeadline(answer, deps.waitMs ?? READINESS_WAIT_MS, () => 'not answering');
     },
     slack_auth: () => deps.identity.status(),
+    ...(deps.lease ? { instance_lease: deps.lease } : {}),
   };
 }

@@ -10,6 +10,7 @@ import { loadEnvFile } from '../env-file.js';
 import { createLogger } from '../logger.js';
 import { type DbTarget, describeDbTarget, openTargetStore, resolveDbTarget } from './cli/db-target.js';
 import { EXPORT_FORMATS, type ExportFormat, exportEntries, isExportFormat } from './cli/export-entries.js';
+import { formatHeldLocks } from './cli/held-locks.js';
 import { formatHistoryLine } from './cli/history-line.js';
 import { parseRangeBound } from './cli/time-range.js';
 import { checkWitnesses, parseWitness, type Witness } from './cli/witness.js';
@@ -42,6 +43,9 @@ Commands:
                               (read with , or ; as the separator).
   show ORDER_NO               Print the history of one stock-in order, oldest first.
   show pauses                 Print every operator pause and resume (who, when, where, why), oldest first.
+  locks                       List the order locks held now: order, attempt, holder (the bot process's
+                              instance id, live or not live by its lease), requester and age. A lock whose
+                              holder is not live is released by an admin with "/cancel-stockin unlock ORDER_NO".
 
 Options:
   --db PATH|URL               SQLite file or postgres:// URL. Default: $DATABASE_URL, else $AUDIT_DB_PATH,
@@ -92,6 +96,8 @@ export async function runAuditCli(
         return await exportCommand(args, io);
       case 'show':
         return await showCommand(args, io);
+      case 'locks':
+        return await locksCommand(args, io);
       default:
         throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     }
@@ -236,17 +242,32 @@ async function exportCommand(args: string[], io: AuditCliIo): Promise<number> {
   return EXIT_OK;
 }
 
-async function showCommand(args: string[], io: AuditCliIo): Promise<number> {
+/** The arguments of a command that takes only `--db` and `--help`; null when help was asked for. */
+function commonArgs(
+  args: string[],
+  io: AuditCliIo,
+  expected: { min: number; max: number; name: string },
+): { target: DbTarget; positionals: string[] } | null {
   const { values, positionals } = parseArgs({
     args,
     options: COMMON_OPTIONS,
     allowPositionals: true,
     strict: true,
   });
-  if (values.help) return help(io);
-  expectPositionals(positionals, { min: 1, max: 1, name: 'one order number, e.g. show RK2024050100001' });
-  const orderNo = positionals[0] ?? '';
-  const target = resolveDbTarget(values.db, io.env, io.cwd);
+  if (values.help) return null;
+  expectPositionals(positionals, expected);
+  return { target: resolveDbTarget(values.db, io.env, io.cwd), positionals };
+}
+
+async function showCommand(args: string[], io: AuditCliIo): Promise<number> {
+  const parsed = commonArgs(args, io, {
+    min: 1,
+    max: 1,
+    name: 'one order number, e.g. show RK2024050100001',
+  });
+  if (!parsed) return help(io);
+  const { target } = parsed;
+  const orderNo = parsed.positionals[0] ?? '';
   if (orderNo === 'pauses') return showPauses(target, io);
   const history = await withStore(target, io, (store) => store.orderHistory(orderNo));
   if (history.length === 0) {
@@ -267,6 +288,17 @@ async function showPauses(target: DbTarget, io: AuditCliIo): Promise<number> {
     return found;
   });
   io.stdout.write(lines.length === 0 ? 'no pause or resume recorded\n' : `${lines.join('\n')}\n`);
+  return EXIT_OK;
+}
+
+async function locksCommand(args: string[], io: AuditCliIo): Promise<number> {
+  const parsed = commonArgs(args, io, { min: 0, max: 0, name: 'no arguments' });
+  if (!parsed) return help(io);
+  const { target } = parsed;
+  const [locks, leases] = await withStore(target, io, (store) =>
+    Promise.all([store.heldLocks(), store.leases()]),
+  );
+  io.stdout.write(formatHeldLocks(locks, leases, io.clock.now()));
   return EXIT_OK;
 }
 

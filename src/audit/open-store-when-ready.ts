@@ -170,6 +170,10 @@ export async function openAuditStoreWhenReady(options: {
       yield* (await open()).entries(range);
     },
     verifyChain: () => use((s) => s.verifyChain()),
+    heldLocks: () => use((s) => s.heldLocks()),
+    renewLease: (instanceId, ttlMs) => use((s) => s.renewLease(instanceId, ttlMs)),
+    dropLease: (instanceId) => use((s) => s.dropLease(instanceId)),
+    leases: () => use((s) => s.leases()),
     head: () => use((s) => s.head()),
     ping: () => use((s) => s.ping()),
     async close() {

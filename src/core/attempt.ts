@@ -72,4 +72,5 @@ export const FINAL_STATES: readonly AttemptState[] = [
   'expired',
   'reconciled_cancelled',
   'reconciled_not_cancelled',
+  'released_unverified',
 ];

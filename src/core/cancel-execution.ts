@@ -26,6 +26,8 @@ export interface CancelExecutionDeps {
   settings: ExecutionSettings;
   /** Consulted before each order of a batch: a pause stops the orders not yet begun. */
   pause: PauseGate;
+  /** This process's instance id, stamped on every `calling` record (its lease tells others it is live). */
+  instanceId?: string;
 }
 
 export type CancelExecution = ReturnType<typeof createCancelExecution>;
@@ -85,7 +87,7 @@ export function createCancelExecution(deps: CancelExecutionDeps) {
     const halt = haltOf(pause);
     if (halt) return recordHalted(ready, halt);
     const callingAt = clock.now();
-    const calling = advance(ready, 'calling', callingAt);
+    const calling = startCalling(ready, callingAt);
     const begun = await recordOrRefuse(() => audit.beginCall(calling, callingAt));
     return begun.ok ? callUnderLock(calling) : recordLocked(ready, begun.holder);
   }
@@ -100,6 +102,11 @@ export function createCancelExecution(deps: CancelExecutionDeps) {
     const failed = advance(ready, 'failed', at, { wdtOutcome: 'not_sent', detail: notSentDetail(halt) });
     await recordOrRefuse(() => audit.append('failed', failed, at));
     return failed;
+  }
+
+  /** The record of a call about to begin in this process. */
+  function startCalling(record: AttemptRecord, at: Date): AttemptRecord {
+    return advance(record, 'calling', at, deps.instanceId ? { instanceId: deps.instanceId } : {});
   }
 
   /** Closes an attempt that lost the race for its order's lock; nothing was sent. */
@@ -217,5 +224,5 @@ export function createCancelExecution(deps: CancelExecutionDeps) {
     return noted;
   }
 
-  return { runBatch, callUnderLock, recordLocked, announce, doneStage, noteDelivery };
+  return { runBatch, startCalling, callUnderLock, recordLocked, announce, doneStage, noteDelivery };
 }

@@ -255,7 +255,7 @@ export function createCancelService(deps: CancelServiceDeps) {
   async function confirmSingle(requested: AttemptRecord, reason: string): Promise<ConfirmResult> {
     const at = clock.now();
     const confirmed = advance(requested, 'confirmed', at, { reason });
-    const calling = advance(confirmed, 'calling', at);
+    const calling = execution.startCalling(confirmed, at);
     const begun = await recordOrRefuse(() =>
       audit.confirmAndBeginCall(`confirm:${requested.batchId}`, confirmed, calling, at),
     );

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { advance } from './attempt.js';
+import type { InstanceLease } from './instance-lease.js';
 import { lookupOrder } from './order-lookup.js';
 import type { AttemptRecord, AuditStore } from './ports/audit.js';
 import type { Clock } from './ports/clock.js';
@@ -13,10 +14,15 @@ export interface ReconcileDeps {
   logger: Logger;
   announce: (record: AttemptRecord) => Promise<unknown>;
   /**
-   * Only attempts that have been `calling` for longer than the longest a WDT call can take (with its retries)
-   * are stuck; younger ones may still be running in this or another replica.
+   * An attempt whose process is not known to be dead is stuck only once it has been `calling` for longer
+   * than the longest a WDT call can take (with its retries): younger ones may still be running.
    */
   minAgeMs: number;
+  /**
+   * This process's lease (issue 18): an attempt stamped with another instance whose lease is not live is
+   * orphaned, and reconciled at once, without waiting `minAgeMs`.
+   */
+  lease?: Pick<InstanceLease, 'instanceId' | 'knowsWhoIsLive'>;
 }
 
 export interface ReconcileReport {
@@ -33,11 +39,13 @@ export interface ReconcileReport {
 export async function reconcileStuckCalls(deps: ReconcileDeps): Promise<ReconcileReport> {
   const { wdt, audit, clock, logger } = deps;
   const report: ReconcileReport = { reconciled: [], pending: [] };
-  for (const stuck of await audit.findStuckCalling()) {
+  const stuckCalls = await audit.findStuckCalling();
+  const orphaned = await orphanedBy(deps, stuckCalls);
+  for (const stuck of stuckCalls) {
     const calledAt = new Date(
       stuck.stateTimes.calling ?? stuck.stateTimes.requested ?? clock.now().toISOString(),
     );
-    if (clock.now().getTime() - calledAt.getTime() < deps.minAgeMs) {
+    if (!orphaned(stuck) && clock.now().getTime() - calledAt.getTime() < deps.minAgeMs) {
       report.pending.push(stuck.attemptId);
       continue;
     }
@@ -63,10 +71,37 @@ export async function reconcileStuckCalls(deps: ReconcileDeps): Promise<Reconcil
       statusAfter: status,
       detail: `process stopped during the WDT call; WDT reports status ${status}`,
     });
+
     await audit.finishCall(state, record, at);
-    logger.info({ attemptId: record.attemptId, orderNo: record.orderNo, state }, 'reconciled a stuck cancel');
+    logger.info(
+      {
+        attemptId: record.attemptId,
+        orderNo: record.orderNo,
+        state,
+        owner: stuck.instanceId ?? null,
+        ownerDead: orphaned(stuck),
+      },
+      'reconciled a stuck cancel',
+    );
     await deps.announce(record);
     report.reconciled.push(record);
   }
   return report;
+}
+
+/**
+ * Which stuck attempts' processes are known to be dead: those stamped with an instance whose lease is not
+ * live. Never this process's own, never on stale knowledge of who is live (then every attempt waits for the
+ * age rule), and never an attempt from before leases (no instance id).
+ */
+async function orphanedBy(
+  deps: ReconcileDeps,
+  stuckCalls: readonly AttemptRecord[],
+): Promise<(record: AttemptRecord) => boolean> {
+  const { lease } = deps;
+  const others = (record: AttemptRecord) =>
+    record.instanceId !== undefined && record.instanceId !== lease?.instanceId;
+  if (!lease || !stuckCalls.some(others) || !lease.knowsWhoIsLive()) return () => false;
+  const live = new Set((await deps.audit.leases()).filter((l) => l.live).map((l) => l.instanceId));
+  return (record) => others(record) && !live.has(record.instanceId!);
 }

@@ -3,6 +3,7 @@ import { entryHash, GENESIS_HASH } from '../../src/audit/hash-chain.js';
 import type { AttemptRecord, AuditEntry, AuditStore } from '../../src/core/ports/audit.js';
 import { buildRecord } from '../support/audit-fixtures.js';
 import { controlStateContract } from './control-contract.js';
+import { leaseContract } from './lease-contract.js';
 
 export interface StoreHarness {
   /** A store over a new, empty database. */
@@ -65,6 +66,8 @@ export function auditStoreContract(harness: () => StoreHarness): void {
     await Promise.all(opened.splice(0).map((store) => store.close()));
   });
   controlStateContract(fresh, another);
+
+  leaseContract({ fresh, another });
 
   it('appends entries with consecutive seqs, each hash linking to the previous one', async () => {
     const store = await fresh();

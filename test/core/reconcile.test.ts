@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { advance, newAttempt } from '../../src/core/attempt.js';
 import type { AttemptRecord, AuditStore } from '../../src/core/ports/audit.js';
 import { STOCKIN_STATUS } from '../../src/core/purchase-stockin.js';
 import { type ReconcileDeps, reconcileStuckCalls } from '../../src/core/reconcile.js';
 import { createLogger } from '../../src/logger.js';
 import { manualClock, START } from '../support/core-harness.js';
+import { lockedCall } from '../support/locked-call.js';
 import { openMemoryAuditStore } from '../support/memory-audit-store.js';
 import { buildOrder, scriptedWdt } from '../support/scripted-wdt.js';
 
@@ -12,23 +12,8 @@ const ORDER = 'RK2024050100001';
 const MIN_AGE_MS = 5 * 60_000;
 
 /** An attempt whose process stopped during its WDT call: `calling`, holding its order's lock. */
-async function stuckCall(store: AuditStore, orderNo = ORDER): Promise<AttemptRecord> {
-  const requested = newAttempt({
-    attemptId: `01STUCK${orderNo}`,
-    batchId: `01STUCK${orderNo}`,
-    teamId: 'T0TEAM',
-    channelId: 'C0STOCKOPS',
-    requesterId: 'U0ALICE',
-    orderNo,
-    wdtHost: 'sandbox.wangdian.cn',
-    state: 'requested',
-    at: START,
-  });
-  const calling = advance(advance(requested, 'confirmed', START, { reason: 'x' }), 'calling', START);
-  const begun = await store.beginCall(calling, START);
-  expect(begun.ok).toBe(true);
-  return calling;
-}
+const stuckCall = (store: AuditStore, orderNo = ORDER) =>
+  lockedCall(store, { attemptId: `01STUCK${orderNo}`, orderNo });
 
 function reconciler(status: number | null) {
   const clock = manualClock();

@@ -85,6 +85,7 @@ describe('/metrics after real flows', () => {
       'rate_limited',
       'reconciled_cancelled',
       'reconciled_not_cancelled',
+      'released_unverified',
     ]) {
       expect(moved(`${P}cancels_total{outcome="${outcome}"}`)).toBe(0);
     }

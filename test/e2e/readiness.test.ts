@@ -41,6 +41,7 @@ describe('/readyz tells the truth (the real process)', () => {
       accepting: 'ok',
       audit: 'ok',
       slack_auth: 'failing: invalid_auth',
+      instance_lease: 'ok',
     });
     expect('socket' in failing.body.checks).toBe(false);
     await bot.driver.command(ORDER);
@@ -53,7 +54,10 @@ describe('/readyz tells the truth (the real process)', () => {
       const answer = await readyz(bot.port);
       return answer.status === 200 && answer;
     }, 20_000);
-    expect(ready.body).toEqual({ ok: true, checks: { accepting: 'ok', audit: 'ok', slack_auth: 'ok' } });
+    expect(ready.body).toEqual({
+      ok: true,
+      checks: { accepting: 'ok', audit: 'ok', slack_auth: 'ok', instance_lease: 'ok' },
+    });
     await bot.driver.command(ORDER);
     expect(await bot.driver.openedView()).toBeDefined();
   }, 60_000);

@@ -25,6 +25,7 @@ import {
   type ControlEntry,
   controlChanges,
   type EntryRange,
+  type InstanceLease,
   isControlEvent,
   type LockHolder,
 } from '../../src/core/ports/audit.js';
@@ -39,11 +40,22 @@ export interface MemoryAuditDatabase {
   readonly attempts: Map<string, { lastSeq: number; recordJson: string }>;
   readonly claims: Set<string>;
   readonly locks: Map<string, LockHolder>;
+  /** Instance leases by id; times from `now` (the system clock unless a test gives its own). */
+  readonly leases: Map<string, Omit<InstanceLease, 'live'>>;
+  readonly now: () => Date;
   readonly nextId: () => string;
 }
 
-export function createMemoryAuditDatabase(): MemoryAuditDatabase {
-  return { rows: [], attempts: new Map(), claims: new Set(), locks: new Map(), nextId: idFactory() };
+export function createMemoryAuditDatabase(now: () => Date = () => new Date()): MemoryAuditDatabase {
+  return {
+    rows: [],
+    attempts: new Map(),
+    claims: new Set(),
+    locks: new Map(),
+    leases: new Map(),
+    now,
+    nextId: idFactory(),
+  };
 }
 
 /**
@@ -192,6 +204,37 @@ export function openMemoryAuditStore(db: MemoryAuditDatabase = createMemoryAudit
 
     verifyChain(): Promise<ChainVerdict> {
       return verifyRows(rows({}));
+    },
+
+    async heldLocks() {
+      assertOpen();
+      return [...db.locks.entries()]
+        .sort(([a, x], [b, y]) => x.since.localeCompare(y.since) || a.localeCompare(b))
+        .map(([orderNo, holder]) => {
+          const found = db.attempts.get(holder.attemptId);
+          return { orderNo, ...holder, record: found ? JSON.parse(found.recordJson) : null };
+        });
+    },
+
+    async renewLease(instanceId, ttlMs) {
+      assertOpen();
+      const at = db.now();
+      const startedAt = db.leases.get(instanceId)?.startedAt ?? at.toISOString();
+      const expiresAt = new Date(at.getTime() + ttlMs).toISOString();
+      db.leases.set(instanceId, { instanceId, startedAt, renewedAt: at.toISOString(), expiresAt });
+    },
+
+    async dropLease(instanceId) {
+      assertOpen();
+      db.leases.delete(instanceId);
+    },
+
+    async leases() {
+      assertOpen();
+      const at = db.now().toISOString();
+      return [...db.leases.values()]
+        .sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.instanceId.localeCompare(b.instanceId))
+        .map((lease) => ({ ...lease, live: lease.expiresAt > at }));
     },
 
     async head() {

@@ -78,7 +78,19 @@ const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> 
     `,
   },
   {
-    // Version 2 is the instance leases' (issue 18, part 4); each applies on its own.
+    version: 2,
+    name: 'instance leases',
+    // Times from the server's clock (now()), so that replicas whose clocks differ agree on who is live.
+    sql: `
+      CREATE TABLE instance_leases (
+        instance_id TEXT PRIMARY KEY,
+        started_at TIMESTAMPTZ NOT NULL,
+        renewed_at TIMESTAMPTZ NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL
+      );
+    `,
+  },
+  {
     version: 3,
     name: 'operator controls: index of paused / resumed entries',
     sql: `CREATE INDEX audit_entries_control ON audit_entries (seq) WHERE event IN ('paused', 'resumed');`,

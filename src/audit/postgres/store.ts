@@ -13,6 +13,8 @@ import type {
   ControlEntry,
   ControlRecord,
   EntryRange,
+  HeldLock,
+  InstanceLease,
 } from '../../core/ports/audit.js';
 import { controlChanges, isControlEvent } from '../../core/ports/audit.js';
 import { idFactory } from '../../ids.js';
@@ -32,6 +34,7 @@ import {
 } from '../entry-row.js';
 import { GENESIS_HASH } from '../hash-chain.js';
 import { readControlState } from './control.js';
+import { postgresLeases } from './leases.js';
 import { migrate } from './schema.js';
 import {
   beginWrite,
@@ -102,13 +105,16 @@ function toEntryRow(row: PgEntryRow): EntryRow {
 class PostgresAuditStore implements AuditStore {
   readonly backend = 'postgres' as const;
   private closed = false;
+  private readonly leaseQueries;
 
   constructor(
     private readonly pool: Pool,
     private readonly logger: Logger,
     private readonly nextId: () => string,
     private readonly begin: string,
-  ) {}
+  ) {
+    this.leaseQueries = postgresLeases(pool);
+  }
 
   async append(event: AuditEvent, record: AttemptRecord, at: Date): Promise<AuditEntry> {
     assertAppendable(event, record, at);
@@ -235,6 +241,26 @@ class PostgresAuditStore implements AuditStore {
 
   async verifyChain(): Promise<ChainVerdict> {
     return verifyRows(this.rows({}));
+  }
+
+  async heldLocks(): Promise<HeldLock[]> {
+    this.assertOpen();
+    return this.leaseQueries.heldLocks();
+  }
+
+  async renewLease(instanceId: string, ttlMs: number): Promise<void> {
+    this.assertOpen();
+    return this.leaseQueries.renewLease(instanceId, ttlMs);
+  }
+
+  async dropLease(instanceId: string): Promise<void> {
+    this.assertOpen();
+    return this.leaseQueries.dropLease(instanceId);
+  }
+
+  async leases(): Promise<InstanceLease[]> {
+    this.assertOpen();
+    return this.leaseQueries.leases();
   }
 
   async head(): Promise<ChainHead | null> {

@@ -54,7 +54,19 @@ const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> 
     `,
   },
   {
-    // Version 2 is the instance leases' (issue 18, part 4); each applies on its own.
+    version: 2,
+    name: 'instance leases',
+    // Times are ISO-8601 UTC text from one host's clock (every process on a SQLite file shares it).
+    sql: `
+      CREATE TABLE instance_leases (
+        instance_id TEXT PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        renewed_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
+  {
     version: 3,
     name: 'operator controls: index of paused / resumed entries',
     sql: `

@@ -13,6 +13,8 @@ import type {
   ControlEntry,
   ControlRecord,
   EntryRange,
+  HeldLock,
+  InstanceLease,
 } from '../../core/ports/audit.js';
 import { controlChanges, isControlEvent } from '../../core/ports/audit.js';
 import { idFactory } from '../../ids.js';
@@ -31,6 +33,7 @@ import {
   verifyRows,
 } from '../entry-row.js';
 import { GENESIS_HASH } from '../hash-chain.js';
+import { sqliteLeases } from './leases.js';
 import { openDatabase, prepareStatements } from './session.js';
 
 export interface SqliteAuditStoreOptions {
@@ -60,6 +63,7 @@ export class SqliteAuditStore implements AuditStore {
   readonly backend = 'sqlite' as const;
 
   private readonly stmts;
+  private readonly leaseStmts;
   private readonly appendTx;
   private readonly beginCallTx;
   private readonly confirmAndBeginCallTx;
@@ -72,6 +76,7 @@ export class SqliteAuditStore implements AuditStore {
     private readonly nextId: () => string,
   ) {
     this.stmts = prepareStatements(db);
+    this.leaseStmts = sqliteLeases(db);
     this.appendTx = db.transaction((event: AuditEvent, record: AttemptRecord, at: Date) =>
       this.appendInTransaction(event, record, at),
     );
@@ -212,6 +217,26 @@ export class SqliteAuditStore implements AuditStore {
 
   async verifyChain(): Promise<ChainVerdict> {
     return verifyRows(this.rows({}));
+  }
+
+  async heldLocks(): Promise<HeldLock[]> {
+    this.assertOpen();
+    return this.leaseStmts.heldLocks();
+  }
+
+  async renewLease(instanceId: string, ttlMs: number): Promise<void> {
+    this.assertOpen();
+    this.leaseStmts.renewLease(instanceId, ttlMs);
+  }
+
+  async dropLease(instanceId: string): Promise<void> {
+    this.assertOpen();
+    this.leaseStmts.dropLease(instanceId);
+  }
+
+  async leases(): Promise<InstanceLease[]> {
+    this.assertOpen();
+    return this.leaseStmts.leases();
   }
 
   async head(): Promise<ChainHead | null> {

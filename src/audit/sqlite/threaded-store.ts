@@ -99,6 +99,10 @@ export async function openThreadedSqliteAuditStore(options: {
       }
     },
     verifyChain: () => call('verifyChain'),
+    heldLocks: () => call('heldLocks'),
+    renewLease: (instanceId, ttlMs) => call('renewLease', instanceId, ttlMs),
+    dropLease: (instanceId) => call('dropLease', instanceId),
+    leases: () => call('leases'),
     head: () => call('head'),
     ping: () => call('ping'),
     async close() {

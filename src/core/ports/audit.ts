@@ -17,6 +17,7 @@ export const ATTEMPT_STATES = [
   'expired',
   'reconciled_cancelled',
   'reconciled_not_cancelled',
+  'released_unverified',
 ] as const;
 export type AttemptState = (typeof ATTEMPT_STATES)[number];
 
@@ -72,6 +73,15 @@ export interface AttemptRecord {
   functionExecutionId?: string;
   /** When that step execution was completed (functions.completeSuccess / completeError). */
   stepCompletedAt?: string;
+  /**
+   * The bot process that made the WDT call (its instance id, on `calling` records and those after them):
+   * while its lease is live the call may still be running. Absent on records from before leases existed.
+   */
+  instanceId?: string;
+  /** The operator who released the order's lock (`unlock`), on the record it closed. */
+  releasedBy?: string;
+  /** What that operator gave as the reason (required when WDT could not say what became of the call). */
+  releaseReason?: string;
 }
 
 /** The ways into the cancel use case besides `/cancel-stockin`. */
@@ -137,6 +147,21 @@ export interface LockHolder {
   attemptId: string;
   requesterId: string;
   since: string;
+}
+
+/** An order lock as `audit -- locks` and `unlock` see it: the holder and the attempt's latest snapshot. */
+export interface HeldLock extends LockHolder {
+  orderNo: string;
+  record: AttemptRecord | null;
+}
+
+/** A bot process's liveness lease: live until `expiresAt`, by the store's clock. */
+export interface InstanceLease {
+  instanceId: string;
+  startedAt: string;
+  renewedAt: string;
+  expiresAt: string;
+  live: boolean;
 }
 
 export type BeginCallResult = { ok: true; entry: AuditEntry } | { ok: false; holder: LockHolder };
@@ -217,6 +242,17 @@ export interface AuditStore {
   verifyChain(): Promise<ChainVerdict>;
   /** The newest entry's position and hash; null while the chain is empty. */
   head(): Promise<ChainHead | null>;
+  /** Order locks held now, oldest first. */
+  heldLocks(): Promise<HeldLock[]>;
+  /**
+   * Creates or extends this process's lease: live for `ttlMs` from now, by the store's own clock (the
+   * database server's on PostgreSQL), so that replicas whose clocks differ still agree on who is live.
+   */
+  renewLease(instanceId: string, ttlMs: number): Promise<void>;
+  /** Ends a lease at once (a clean stop, after its calls have drained). */
+  dropLease(instanceId: string): Promise<void>;
+  /** Every lease on record (live or expired), by the store's clock. */
+  leases(): Promise<InstanceLease[]>;
   /** Resolves when the store can write; rejects otherwise (drives /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,5 +1,6 @@
 import { operatorEn } from './operator.js';
 import type { Texts } from './texts.js';
+import { unlockEn } from './unlock.js';
 
 export const en: Texts = {
   operator: operatorEn,
@@ -73,6 +74,7 @@ export const en: Texts = {
     expired: 'Expired',
     reconciled_cancelled: 'Cancelled (confirmed after restart)',
     reconciled_not_cancelled: 'Not cancelled (confirmed after restart)',
+    released_unverified: 'Lock released by an operator (outcome not verified)',
   },
   labelRequester: 'Requested by',
   labelOutcome: 'Outcome',
@@ -92,6 +94,8 @@ export const en: Texts = {
       'WDT did not answer in time. The order may or may not be cancelled: do NOT retry blindly. Check the order in WDT; the bot will not retry on its own.',
     reconciled_cancelled: 'After a restart the bot asked WDT: the order is cancelled.',
     reconciled_not_cancelled: 'After a restart the bot asked WDT: the order is NOT cancelled.',
+    released_unverified:
+      'An operator released the order: WDT could not say whether the call went through. Check the order in WDT before cancelling it again.',
   },
   rateLimitedAdvice: 'WDT is rate limiting calls; try again in a minute.',
   operatorProblem:
@@ -217,4 +221,5 @@ export const en: Texts = {
   stepNoOrders: 'The step got no order number, so nothing was cancelled.',
   stepOutcome: (cancelled, total, lines) => `Cancelled ${cancelled} of ${total}.\n${lines}`,
   stepNothingCancelled: (lines) => `No order was cancelled.\n${lines}`,
+  unlock: unlockEn,
 };

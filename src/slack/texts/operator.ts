@@ -24,7 +24,6 @@ export interface OperatorTexts {
   statusCallingLine: (orderNo: string, who: string, since: string) => string;
   statusLocked: (orders: string) => string;
   statusPendingApprovals: (count: number) => string;
-  unlockUnavailable: string;
   helpAdmin: (command: string) => string;
   homeAdminTitle: string;
 }
@@ -54,10 +53,8 @@ export const operatorEn: OperatorTexts = {
   statusCallingLine: (orderNo, who, since) => `• *${orderNo}* by ${who}, since ${since}`,
   statusLocked: (orders) => `*Orders locked:* ${orders}`,
   statusPendingApprovals: (count) => `*Pending approvals:* ${count}`,
-  unlockUnavailable:
-    '`unlock` is not available in this build of the bot. Nothing was changed; an order whose call was interrupted is released by the reconciler.',
   helpAdmin: (command) =>
-    `:shield: You are an *operator*:\n\`${command} pause <reason>\` stops every cancel on every replica · \`${command} resume\` starts them again · \`${command} status\` shows the pause, calls in flight, locked orders and pending approvals. Pause and resume are posted to the audit channel.`,
+    `:shield: You are an *operator*:\n\`${command} pause <reason>\` stops every cancel on every replica · \`${command} resume\` starts them again · \`${command} status\` shows the pause, calls in flight, locked orders and pending approvals · \`${command} unlock RK… [reason]\` releases an order whose call no running bot holds (WDT is asked first). Pause and resume are posted to the audit channel.`,
   homeAdminTitle: 'Operator commands',
 };
 
@@ -84,8 +81,7 @@ export const operatorZhCN: OperatorTexts = {
   statusCallingLine: (orderNo, who, since) => `• *${orderNo}*，申请人 ${who}，自 ${since}`,
   statusLocked: (orders) => `*已锁定的单号：* ${orders}`,
   statusPendingApprovals: (count) => `*待批准的申请：* ${count}`,
-  unlockUnavailable: '此版本的机器人不支持 `unlock`。未做任何更改；调用中断的单号由对账程序释放。',
   helpAdmin: (command) =>
-    `:shield: 你是*管理员*：\n\`${command} pause <原因>\` 在所有实例上停止取消 · \`${command} resume\` 恢复 · \`${command} status\` 查看暂停状态、进行中的调用、锁定的单号和待批准的申请。暂停和恢复会发布到审计频道。`,
+    `:shield: 你是*管理员*：\n\`${command} pause <原因>\` 在所有实例上停止取消 · \`${command} resume\` 恢复 · \`${command} status\` 查看暂停状态、进行中的调用、锁定的单号和待批准的申请 · \`${command} unlock RK… [原因]\` 释放没有运行中实例持有的单号锁（先向旺店通查询）。暂停和恢复会发布到审计频道。`,
   homeAdminTitle: '管理员命令',
 };

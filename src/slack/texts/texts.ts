@@ -2,6 +2,7 @@ import type { InvalidInputProblem } from '../../core/order-number.js';
 import type { AccessDecision } from '../../core/policy.js';
 import type { AttemptState } from '../../core/ports/audit.js';
 import type { OperatorTexts } from './operator.js';
+import type { UnlockTexts } from './unlock.js';
 
 type DenialReason = Extract<AccessDecision, { allowed: false }>['reason'];
 
@@ -144,4 +145,6 @@ export interface Texts {
   stepOutcome: (cancelled: number, total: number, lines: string) => string;
   /** The step's error when none was cancelled. */
   stepNothingCancelled: (lines: string) => string;
+  /** `unlock` (issue 18). */
+  unlock: UnlockTexts;
 }

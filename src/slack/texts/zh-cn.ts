@@ -1,5 +1,6 @@
 import { operatorZhCN } from './operator.js';
 import type { Texts } from './texts.js';
+import { unlockZhCN } from './unlock.js';
 
 export const zhCN: Texts = {
   operator: operatorZhCN,
@@ -66,6 +67,7 @@ export const zhCN: Texts = {
     expired: '已过期',
     reconciled_cancelled: '已取消（重启后核实）',
     reconciled_not_cancelled: '未取消（重启后核实）',
+    released_unverified: '已由管理员解锁（结果未核实）',
   },
   labelRequester: '申请人',
   labelOutcome: '结果',
@@ -85,6 +87,8 @@ export const zhCN: Texts = {
       '旺店通未及时响应，单据可能已取消也可能没有：请勿盲目重试，请在旺店通中核对。机器人不会自动重试。',
     reconciled_cancelled: '重启后向旺店通核实：该单据已取消。',
     reconciled_not_cancelled: '重启后向旺店通核实：该单据未取消。',
+    released_unverified:
+      '管理员已解锁该单据：旺店通无法确认之前的调用是否生效。再次取消前请先在旺店通中核对。',
   },
   rateLimitedAdvice: '旺店通正在限流，请一分钟后再试。',
   operatorProblem: '这像是配置问题（凭据、环境或 IP 白名单），请联系机器人管理员。',
@@ -192,4 +196,5 @@ export const zhCN: Texts = {
   stepNoOrders: '该步骤没有收到入库单号，没有取消任何单据。',
   stepOutcome: (cancelled, total, lines) => `${total} 张单据中已取消 ${cancelled} 张。\n${lines}`,
   stepNothingCancelled: (lines) => `没有取消任何单据。\n${lines}`,
+  unlock: unlockZhCN,
 };

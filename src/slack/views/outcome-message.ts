@@ -16,6 +16,7 @@ export const STATE_EMOJI: Partial<Record<AttemptState, string>> = {
   failed: ':x:',
   unknown: ':warning:',
   reconciled_not_cancelled: ':information_source:',
+  released_unverified: ':unlock:',
   denied: ':lock:',
   rejected: ':x:',
   expired: ':alarm_clock:',
@@ -51,6 +52,10 @@ export function buildOutcomeMessage(args: {
     explanation.push(`*${t.labelWdtAnswer}:* ${parts.join(' · ')}`);
   }
   if (record.wdtOutcome === 'rate_limited') explanation.push(t.rateLimitedAdvice);
+  if (record.releasedBy) {
+    const reason = record.releaseReason ? quoteUserText(record.releaseReason) : null;
+    explanation.push(t.unlock.releasedBy(mentionUser(record.releasedBy), reason));
+  }
   if (record.state === 'failed' && record.statusBefore !== null && record.statusBefore !== 20) {
     explanation.push(t.leftEditingBeforeCall(escapeMrkdwn(statusLabelIn(t.locale, record.statusBefore))));
   }

@@ -38,6 +38,7 @@ describe('SQLite audit store', () => {
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(raw.prepare('SELECT version FROM schema_migrations').all()).toEqual([
       { version: 1 },
+      { version: 2 },
       { version: 3 },
     ]);
     // The pause state is read every second: through its partial index, never a scan of the chain.

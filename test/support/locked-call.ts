@@ -1,0 +1,34 @@
+import { expect } from 'vitest';
+import { advance, newAttempt } from '../../src/core/attempt.js';
+import type { AttemptRecord, AuditStore } from '../../src/core/ports/audit.js';
+import { START } from './core-harness.js';
+
+/**
+ * An attempt whose WDT call has begun (`calling`, holding its order's lock) and never finished, as a process
+ * that stopped mid-call leaves it; made by `instanceId`, or, without one, from before instance leases.
+ */
+export async function lockedCall(
+  store: AuditStore,
+  fields: { attemptId: string; orderNo: string; instanceId?: string },
+): Promise<AttemptRecord> {
+  const requested = newAttempt({
+    attemptId: fields.attemptId,
+    batchId: fields.attemptId,
+    teamId: 'T0TEAM',
+    channelId: 'C0STOCKOPS',
+    requesterId: 'U0ALICE',
+    orderNo: fields.orderNo,
+    wdtHost: 'sandbox.wangdian.cn',
+    state: 'requested',
+    at: START,
+  });
+  const confirmed = advance(requested, 'confirmed', START, { reason: 'x' });
+  const calling = advance(
+    confirmed,
+    'calling',
+    START,
+    fields.instanceId ? { instanceId: fields.instanceId } : {},
+  );
+  expect((await store.beginCall(calling, START)).ok).toBe(true);
+  return calling;
+}
