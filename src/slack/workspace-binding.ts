@@ -7,6 +7,8 @@ export interface RequestOrigin {
   userTeamId: string | null;
   enterpriseId: string | null;
   appId: string | null;
+  /** Shortcut payloads, for which Slack does not document `api_app_id` (see foreignOrigin). */
+  isShortcut: boolean;
   channelId: string;
   userId: string;
 }
@@ -25,6 +27,7 @@ export function requestOrigin(body: Body): RequestOrigin {
     userTeamId: text(user?.team_id),
     enterpriseId: text(body.enterprise_id) ?? idOf(body.enterprise),
     appId: text(body.api_app_id),
+    isShortcut: body.type === 'shortcut' || body.type === 'message_action',
     channelId: text(body.channel_id) ?? idOf(body.channel) ?? '',
     userId: text(body.user_id) ?? text(user?.id) ?? text((body.event as Body | undefined)?.user) ?? '',
   };
@@ -44,7 +47,11 @@ export function foreignOrigin(origin: RequestOrigin, identity: WorkspaceIdentity
   if (origin.enterpriseId !== identity.enterpriseId) {
     problems.push(`enterprise_id ${origin.enterpriseId ?? '(none)'}`);
   }
-  if (identity.appId !== null && origin.appId !== identity.appId) {
+  // Slack documents api_app_id on commands, block actions, views and events, not on shortcut payloads: a
+  // shortcut without one is judged by its signature (the signing secret is this app's own), one naming
+  // another app is still refused.
+  const appIdMissingFromShortcut = origin.isShortcut && origin.appId === null;
+  if (identity.appId !== null && origin.appId !== identity.appId && !appIdMissingFromShortcut) {
     problems.push(`api_app_id ${origin.appId ?? '(none)'}`);
   }
   if (problems.length === 0) return null;

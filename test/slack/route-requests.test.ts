@@ -135,6 +135,23 @@ describe('workspace binding', () => {
     expect(await route(command({ enterprise_id: 'E0OURS' }))).toBe('cancelStockin');
   });
 
+  it('accepts a shortcut without api_app_id (Slack does not document it there) but not one naming another app', async () => {
+    const route = routed();
+    for (const type of ['shortcut', 'message_action']) {
+      const shortcut = { shortcut: { callback_id: 'x' } };
+      expect(await route({ ...shortcut, body: { type, api_app_id: undefined } })).toBe('next');
+      expect(await route({ ...shortcut, body: { type, api_app_id: 'A0OTHER' } })).toBe('refused');
+      expect(route.refusals.at(-1)).toContain('api_app_id A0OTHER');
+    }
+    expect(await route(command({ api_app_id: undefined }))).toBe('refused');
+    expect(
+      await route({
+        ...view(ConfirmModal.callbackId),
+        body: { type: 'view_submission', api_app_id: undefined },
+      }),
+    ).toBe('refused');
+  });
+
   it('does not check the app when neither SLACK_APP_ID nor auth.test gave one', async () => {
     expect(await routed({ ...BOUND, appId: null })(command({ api_app_id: 'A0ANY' }))).toBe('cancelStockin');
   });
