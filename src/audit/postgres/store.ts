@@ -33,7 +33,7 @@ import {
   verifyRows,
 } from '../entry-row.js';
 import { GENESIS_HASH } from '../hash-chain.js';
-import { readControlState } from './control.js';
+import { readControlState, readHead, toEntryRow } from './chain-reads.js';
 import { postgresLeases } from './leases.js';
 import { migrate } from './schema.js';
 import {
@@ -96,10 +96,6 @@ export async function openPostgresAuditStore(options: PostgresAuditStoreOptions)
   pool.on('error', (error) => logger.error({ err: error }, 'idle PostgreSQL client failed'));
   logger.info({ backend: 'postgres' }, 'audit store opened');
   return new PostgresAuditStore(pool, logger, options.ids ?? idFactory(), beginWrite(options));
-}
-
-function toEntryRow(row: PgEntryRow): EntryRow {
-  return { ...row, seq: Number(row.seq) };
 }
 
 class PostgresAuditStore implements AuditStore {
@@ -398,11 +394,4 @@ class PostgresAuditStore implements AuditStore {
   private assertOpen(): void {
     if (this.closed) throw new Error('audit store is closed');
   }
-}
-
-async function readHead(db: Pool | PoolClient): Promise<ChainHead | null> {
-  const { rows } = await db.query<{ seq: string; hash: string }>(
-    'SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1',
-  );
-  return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : null;
 }
