@@ -6,13 +6,16 @@ export interface RefusedRequest {
   teamId: string | null;
   channelId: string;
   userId: string;
+  /** The order the refused request named, if any: `audit show RK…` then lists the refusal with its history. */
+  orderNo?: string | null;
   /** Why, with the ids that did not match (never a secret). */
   detail: string;
 }
 
 /**
- * Records a request refused before any work (it came from a workspace, organisation or app the bot is not
- * bound to) as a `denied` attempt with no order: the audit trail shows who tried from where.
+ * Records a request refused before any work (from a workspace, organisation or app the bot is not bound to,
+ * an operator command from someone who is not an admin, an unlock that changed nothing) as a `denied`
+ * attempt: the audit trail shows who tried what from where.
  */
 export function makeRefusedRequestRecorder(deps: {
   audit: Pick<AuditStore, 'append'>;
@@ -29,7 +32,7 @@ export function makeRefusedRequestRecorder(deps: {
       teamId: request.teamId,
       channelId: request.channelId,
       requesterId: request.userId,
-      orderNo: null,
+      orderNo: request.orderNo ?? null,
       wdtHost: deps.wdtHost,
       state: 'denied',
       at,

@@ -72,6 +72,7 @@ export function createUnlockOrder(deps: {
         teamId: request.teamId,
         channelId: request.channelId,
         userId: request.adminId,
+        orderNo: request.orderNo,
         detail: `unlock ${request.orderNo}: ${refusalDetail(result)}; nothing changed`,
       });
     }

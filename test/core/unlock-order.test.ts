@@ -51,6 +51,7 @@ describe('unlock', () => {
         teamId: 'T0TEAM',
         channelId: 'C0OPSROOM',
         userId: ADMIN,
+        orderNo: ORDER,
         detail: `unlock ${ORDER}: the order is not locked; nothing changed`,
       },
     ]);

@@ -100,12 +100,17 @@ describe('/cancel-stockin unlock (two processes on one SQLite file)', () => {
     expect(await say(s, one, `unlock ${order}`)).toBe(
       `${order} is not locked: no cancel of it is in flight. Nothing was changed.`,
     );
-    expect((await historyOf(s, order)).map((e) => e.event)).toEqual([
-      'requested',
-      'confirmed',
-      'calling',
-      'cancelled',
-      'notified',
+    // `audit show RK…` lists the refused unlocks with the order's own history: who tried, and when.
+    const history = await historyOf(s, order);
+    expect(history.map((e) => [e.event, e.record.requesterId])).toEqual([
+      ['requested', DEFAULT_ACTOR.id],
+      ['confirmed', DEFAULT_ACTOR.id],
+      ['calling', DEFAULT_ACTOR.id],
+      ['denied', OPS.id],
+      ['denied', MALLORY.id],
+      ['cancelled', DEFAULT_ACTOR.id],
+      ['notified', DEFAULT_ACTOR.id],
+      ['denied', OPS.id],
     ]);
     expect(await deniedDetails(s)).toEqual([
       expect.stringMatching(
@@ -131,7 +136,13 @@ describe('/cancel-stockin unlock (two processes on one SQLite file)', () => {
     expect(await say(s, two, `unlock ${order}`)).toBe(
       `WDT could not confirm what became of the call on ${order}. To release it anyway, say why: \`/cancel-stockin unlock ${order} <reason>\`. Nothing was changed.`,
     );
-    expect((await historyOf(s, order)).at(-1)!.event).toBe('calling');
+    // The refusal is recorded under the order; the attempt itself is still `calling`.
+    expect((await historyOf(s, order)).map((e) => e.event)).toEqual([
+      'requested',
+      'confirmed',
+      'calling',
+      'denied',
+    ]);
 
     expect(await say(s, two, `unlock ${order} checked in WDT by hand: <!channel> cancelled`)).toBe(
       `Released ${order}: Lock released by an operator (outcome not verified). The follow-up is posted in <#${DEFAULT_CHANNEL.id}> and recorded in the audit trail.`,
@@ -153,10 +164,11 @@ describe('/cancel-stockin unlock (two processes on one SQLite file)', () => {
       'requested',
       'confirmed',
       'calling',
+      'denied',
       'released_unverified',
       'notified',
     ]);
-    expect(history[3]!.record).toMatchObject({
+    expect(history[4]!.record).toMatchObject({
       releasedBy: OPS.id,
       releaseReason: 'checked in WDT by hand: <!channel> cancelled',
     });

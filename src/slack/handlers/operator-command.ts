@@ -31,6 +31,7 @@ export function makeOperatorCommandHandler(deps: {
           teamId: command.team_id ?? null,
           channelId: command.channel_id,
           userId: command.user_id,
+          orderNo: parsed.kind === 'unlock' ? parsed.orderNo : null,
           detail: `operator command \`${parsed.kind}\` refused: not an admin (${reason})`,
         })
         .catch((error: unknown) =>
