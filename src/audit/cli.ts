@@ -7,11 +7,12 @@ import { parseArgs } from 'node:util';
 import { type AuditStore, type EntryRange, isControlEvent } from '../core/ports/audit.js';
 import { type Clock, systemClock } from '../core/ports/clock.js';
 import { loadEnvFile } from '../env-file.js';
-import { createLogger } from '../logger.js';
+import { createLogger, type Logger } from '../logger.js';
 import { type DbTarget, describeDbTarget, openTargetStore, resolveDbTarget } from './cli/db-target.js';
 import { EXPORT_FORMATS, type ExportFormat, exportEntries, isExportFormat } from './cli/export-entries.js';
 import { formatHeldLocks } from './cli/held-locks.js';
-import { formatHistoryLine } from './cli/history-line.js';
+import { formatHistory, formatHistoryLine } from './cli/history-line.js';
+import { formatOutboxRows } from './cli/outbox-rows.js';
 import { parseRangeBound } from './cli/time-range.js';
 import { checkWitnesses, parseWitness, type Witness } from './cli/witness.js';
 import { loadWitnessFiles, WitnessFileError } from './cli/witness-files.js';
@@ -46,6 +47,12 @@ Commands:
   locks                       List the order locks held now: order, attempt, holder (the bot process's
                               instance id, live or not live by its lease), requester and age. A lock whose
                               holder is not live is released by an admin with "/cancel-stockin unlock ORDER_NO".
+  outbox [--pending] [--given-up] [--limit N]
+                              List the messages owed to Slack that are not delivered: pending (Slack is down,
+                              rate-limiting or refusing them; the bot keeps trying) or given up (a channel the
+                              bot cannot post to, a token Slack refuses). Each with what it is, its channel,
+                              when it was owed, its tries and Slack's last error. Default: both kinds, oldest
+                              first, at most 100 (--limit).
 
 Options:
   --db PATH|URL               SQLite file or postgres:// URL. Default: $DATABASE_URL, else $AUDIT_DB_PATH,
@@ -64,6 +71,8 @@ export interface AuditCliIo {
   stderr: Writable;
   cwd: string;
   clock: Clock;
+  /** Opens the store `--db` (or the environment) names; tests give their own. */
+  openStore: (target: DbTarget, logger: Logger) => Promise<AuditStore>;
 }
 
 class UsageError extends Error {}
@@ -81,6 +90,7 @@ export async function runAuditCli(
     stderr: partialIo.stderr ?? process.stderr,
     cwd: partialIo.cwd ?? process.cwd(),
     clock: partialIo.clock ?? systemClock,
+    openStore: partialIo.openStore ?? openTargetStore,
   };
   const [command, ...args] = argv;
   if (command === undefined) {
@@ -98,6 +108,8 @@ export async function runAuditCli(
         return await showCommand(args, io);
       case 'locks':
         return await locksCommand(args, io);
+      case 'outbox':
+        return await outboxCommand(args, io);
       default:
         throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     }
@@ -134,7 +146,7 @@ async function withStore<T>(
   work: (store: AuditStore) => Promise<T>,
 ): Promise<T> {
   const logger = createLogger({ level: 'warn', destination: io.stderr });
-  const store = await openTargetStore(target, logger);
+  const store = await io.openStore(target, logger);
   try {
     return await work(store);
   } finally {
@@ -275,7 +287,7 @@ async function showCommand(args: string[], io: AuditCliIo): Promise<number> {
     return EXIT_OK;
   }
   io.stdout.write(`order ${orderNo}: ${history.length} entries\n`);
-  for (const entry of history) io.stdout.write(`${formatHistoryLine(entry)}\n`);
+  for (const line of formatHistory(history)) io.stdout.write(`${line}\n`);
   return EXIT_OK;
 }
 
@@ -299,6 +311,41 @@ async function locksCommand(args: string[], io: AuditCliIo): Promise<number> {
     Promise.all([store.heldLocks(), store.leases()]),
   );
   io.stdout.write(formatHeldLocks(locks, leases, io.clock.now()));
+  return EXIT_OK;
+}
+
+/** Messages listed at most, unless `--limit` says otherwise. */
+const OUTBOX_LIMIT = 100;
+
+async function outboxCommand(args: string[], io: AuditCliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      ...COMMON_OPTIONS,
+      pending: { type: 'boolean' },
+      'given-up': { type: 'boolean' },
+      limit: { type: 'string' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) return help(io);
+  expectPositionals(positionals, { min: 0, max: 0, name: 'no arguments' });
+  const limit = values.limit === undefined ? OUTBOX_LIMIT : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100_000)
+    throw new UsageError(
+      `--limit must be a whole number from 1 to 100000, got ${JSON.stringify(values.limit)}`,
+    );
+  const both = !values.pending && !values['given-up'];
+  const states = [
+    ...(both || values.pending ? (['pending'] as const) : []),
+    ...(both || values['given-up'] ? (['given_up'] as const) : []),
+  ];
+  const target = resolveDbTarget(values.db, io.env, io.cwd);
+  const [rows, summary] = await withStore(target, io, (store) =>
+    Promise.all([store.outboxRows({ states, limit }), store.outboxSummary()]),
+  );
+  io.stdout.write(formatOutboxRows(rows, summary, io.clock.now()));
   return EXIT_OK;
 }
 

@@ -1,7 +1,6 @@
 import {
   ATTEMPT_STATES,
   type AttemptRecord,
-  type AttemptState,
   type AuditEntry,
   type AuditEvent,
   type ChainHead,
@@ -26,7 +25,12 @@ export interface EntryRow {
   hash: string;
 }
 
-const AUDIT_EVENTS: ReadonlySet<string> = new Set<string>([...ATTEMPT_STATES, 'notified', ...CONTROL_EVENTS]);
+const AUDIT_EVENTS: ReadonlySet<string> = new Set<string>([
+  ...ATTEMPT_STATES,
+  'notified',
+  'corrected',
+  ...CONTROL_EVENTS,
+]);
 
 /** Rejects input that would write a misleading entry; a bug here must fail loudly, not be recorded. */
 export function assertAppendable(event: AuditEvent, record: AttemptRecord, at: Date): void {
@@ -36,7 +40,8 @@ export function assertAppendable(event: AuditEvent, record: AttemptRecord, at: D
   if (typeof record?.attemptId !== 'string' || record.attemptId === '') {
     throw new TypeError('audit: record.attemptId is required');
   }
-  if (event !== 'notified' && (record.state as string) !== event) {
+  const expected = event === 'corrected' ? 'cancelled' : event;
+  if (event !== 'notified' && (record.state as string) !== expected) {
     throw new TypeError(
       `audit: event ${event} but record.state is ${record.state}; the record must be the attempt as it is after the event`,
     );
@@ -66,34 +71,6 @@ export function asControlEntry(entry: AuditEntry): ControlEntry {
 
 export function controlAsEntry(entry: ControlEntry): AuditEntry {
   return entry as unknown as AuditEntry;
-}
-
-/** `calling` must be the same attempt as `confirmed`, one step on, with an order to lock. */
-/** Checks a `beginCall` and gives the order number it locks. */
-export function assertBeginCall(record: AttemptRecord, at: Date): string {
-  assertAppendable('calling', record, at);
-  if (!record.orderNo) throw new TypeError('audit: beginCall needs record.orderNo to lock');
-  return record.orderNo;
-}
-
-export function assertConfirmAndCall(
-  claimKey: string,
-  confirmed: AttemptRecord,
-  calling: AttemptRecord,
-  at: Date,
-): string {
-  if (typeof claimKey !== 'string' || claimKey === '') throw new TypeError('audit: a claim key is required');
-  assertAppendable('confirmed', confirmed, at);
-  assertAppendable('calling', calling, at);
-  if (calling.attemptId !== confirmed.attemptId) {
-    throw new TypeError('audit: confirmed and calling must be the same attempt');
-  }
-  if (!calling.orderNo) throw new TypeError('audit: confirmAndBeginCall needs calling.orderNo to lock');
-  return calling.orderNo;
-}
-
-export function assertFinishEvent(event: AttemptState): void {
-  if (event === 'calling') throw new TypeError('audit: finishCall needs an outcome state, not calling');
 }
 
 /** Builds the next entry on top of `head`, with the row that stores it. */

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AuditEntry, AuditStore } from '../core/ports/audit.js';
 import { controlAsEntry } from './entry-row.js';
 import { isPostgresUrl, openAuditStore } from './open-store.js';
+import type { SharedClock } from './sqlite/shared-clock.js';
 import {
   AuditStoreUnusableError,
   describeStoreError,
@@ -39,6 +40,8 @@ export async function openAuditStoreWhenReady(options: {
   reopenEveryMs?: number;
   firstOpenWaitMs?: number;
   onCommitted?: (entry: AuditEntry) => void;
+  /** SQLite's clock, when a test sets it. */
+  sqliteClock?: SharedClock;
 }): Promise<AuditStoreWhenReady> {
   const { logger, onCommitted = () => {} } = options;
   const target = storeTarget(options.databaseUrl, options.sqlitePath);
@@ -142,28 +145,27 @@ export async function openAuditStoreWhenReady(options: {
     unavailableReason: () =>
       inner ? null : lastFailure === null ? 'opening' : `unavailable: ${lastFailure}`,
     backend: isPostgresUrl(options.databaseUrl) ? 'postgres' : 'sqlite',
-    append: (event, record, at) => use((s) => s.append(event, record, at)).then(committed),
-    claimOnce: (key, at) => use((s) => s.claimOnce(key, at)),
-    async beginCall(record, at) {
-      const result = await use((s) => s.beginCall(record, at));
-      if (result.ok) committed(result.entry);
+    async write(transitions, at, owed) {
+      const result = await use((s) => s.write(transitions, at, owed));
+      if (result.ok) for (const entry of result.entries) committed(entry);
       return result;
     },
-    async confirmAndBeginCall(claimKey, confirmed, calling, at) {
-      const result = await use((s) => s.confirmAndBeginCall(claimKey, confirmed, calling, at));
-      if (result.kind !== 'already_claimed') committed(result.confirmed);
-      if (result.kind === 'begun') committed(result.calling);
-      return result;
+    async annotate(attemptId, note, at) {
+      const entry = await use((s) => s.annotate(attemptId, note, at));
+      if (entry) committed(entry);
+      return entry;
     },
-    finishCall: (event, record, at) => use((s) => s.finishCall(event, record, at)).then(committed),
-    async recordControl(record, at) {
-      const change = await use((s) => s.recordControl(record, at));
+    fence: (request) => use((s) => s.fence(request)),
+    async recordControl(record, at, owed) {
+      const change = await use((s) => s.recordControl(record, at, owed));
       if (change.changed) committed(controlAsEntry(change.entry));
       return change;
     },
     controlState: () => use((s) => s.controlState()),
     findAttempt: (attemptId) => use((s) => s.findAttempt(attemptId)),
-    findStuckCalling: () => use((s) => s.findStuckCalling()),
+    batchAttempts: (batchId) => use((s) => s.batchAttempts(batchId)),
+    heldCalls: () => use((s) => s.heldCalls()),
+    idleAttempts: (filter) => use((s) => s.idleAttempts(filter)),
     orderHistory: (orderNo) => use((s) => s.orderHistory(orderNo)),
     recentAttempts: (filter) => use((s) => s.recentAttempts(filter)),
     async *entries(range) {
@@ -174,6 +176,15 @@ export async function openAuditStoreWhenReady(options: {
     renewLease: (instanceId, ttlMs) => use((s) => s.renewLease(instanceId, ttlMs)),
     dropLease: (instanceId) => use((s) => s.dropLease(instanceId)),
     leases: () => use((s) => s.leases()),
+    claimDeliveries: (claim) => use((s) => s.claimDeliveries(claim)),
+    confirmClaim: (id, by, leaseMs) => use((s) => s.confirmClaim(id, by, leaseMs)),
+    settleDelivery: async (id, by, outcome) => {
+      const entries = await use((s) => s.settleDelivery(id, by, outcome));
+      for (const entry of entries ?? []) committed(entry);
+      return entries;
+    },
+    outboxSummary: () => use((s) => s.outboxSummary()),
+    outboxRows: (filter) => use((s) => s.outboxRows(filter)),
     head: () => use((s) => s.head()),
     ping: () => use((s) => s.ping()),
     async close() {

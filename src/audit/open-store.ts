@@ -1,5 +1,6 @@
 import type { AuditStore } from '../core/ports/audit.js';
 import type { Logger } from '../logger.js';
+import type { SharedClock } from './sqlite/shared-clock.js';
 
 /** True when `target` names a PostgreSQL database rather than a SQLite file. */
 export function isPostgresUrl(target: string | undefined): target is string {
@@ -18,6 +19,8 @@ export async function openAuditStore(options: {
   sqliteOnThread?: boolean;
   /** With `sqliteOnThread`: told when the thread stops on its own, so the caller can open a new one. */
   onThreadLost?: (error: Error) => void;
+  /** SQLite's clock, when a test sets it (PostgreSQL keeps the server's). */
+  sqliteClock?: SharedClock | undefined;
 }): Promise<AuditStore> {
   // Imported on demand: a bot on SQLite never loads `pg`, and on its thread never loads SQLite in the main
   // isolate (each costs resident memory; BENCHMARKS.md has the figure).
@@ -31,8 +34,13 @@ export async function openAuditStore(options: {
       path: options.sqlitePath,
       logger: options.logger,
       onLost: options.onThreadLost,
+      ...(options.sqliteClock ? { clock: options.sqliteClock } : {}),
     });
   }
   const { openSqliteAuditStore } = await import('./sqlite/store.js');
-  return openSqliteAuditStore({ path: options.sqlitePath, logger: options.logger });
+  return openSqliteAuditStore({
+    path: options.sqlitePath,
+    logger: options.logger,
+    ...(options.sqliteClock ? { now: options.sqliteClock.now } : {}),
+  });
 }

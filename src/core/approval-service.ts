@@ -3,12 +3,11 @@ import { advance } from './attempt.js';
 import type { CancelExecution } from './cancel-execution.js';
 import type { InFlight } from './in-flight.js';
 import { loadBatch } from './load-batch.js';
+import { owedForAll } from './owed-messages.js';
 import { describeHalt, type Halt, haltOf, type PauseGate } from './pause-state.js';
 import type { AccessDecision, CancelPolicy } from './policy.js';
-import type { AttemptRecord, AttemptState, AuditStore } from './ports/audit.js';
+import type { AttemptRecord, AttemptState, AuditStore, Transition } from './ports/audit.js';
 import type { Clock } from './ports/clock.js';
-import type { Delivery, OutcomeNotifier } from './ports/notifier.js';
-import type { StepCompleter } from './ports/step-completer.js';
 import { recordOrRefuse } from './record-or-refuse.js';
 import { refusedActionRecord } from './refused-action.js';
 
@@ -16,7 +15,6 @@ export interface ApprovalServiceDeps {
   execution: CancelExecution;
   audit: AuditStore;
   policy: CancelPolicy;
-  notifier: OutcomeNotifier;
   clock: Clock;
   newId: () => string;
   inFlight: InFlight;
@@ -24,8 +22,6 @@ export interface ApprovalServiceDeps {
   pause: PauseGate;
   logger: Logger;
   approvalTtlMs: number;
-  /** Completes the Workflow Builder step a decided batch came from (peer mode makes a step wait for it). */
-  steps?: StepCompleter;
 }
 
 export interface DecisionInput {
@@ -49,11 +45,17 @@ export type Refusal =
 
 export type DecisionResult = Refusal | { kind: 'decided'; records: AttemptRecord[] };
 
+/** A batch's waiting attempts moved, or why not: decided by someone else first, or past its time to live. */
+type Moved = { ok: true; records: AttemptRecord[] } | { ok: false; conflict: 'decided' | 'too_late' };
+
 export type ApprovalService = ReturnType<typeof createApprovalService>;
 
-/** An attempt confirmed in peer mode whose approval request has been posted: it waits for a decision. */
+/**
+ * An attempt confirmed in peer mode: it waits for a decision. Said by the confirmation itself; on records from
+ * before that, by its posted approval request.
+ */
 export function isAwaitingApproval(record: AttemptRecord): boolean {
-  return record.state === 'confirmed' && record.notifiedVia !== null;
+  return record.state === 'confirmed' && (record.approvalRequested ?? record.notifiedVia !== null);
 }
 
 /**
@@ -62,7 +64,7 @@ export function isAwaitingApproval(record: AttemptRecord): boolean {
  * approver, or the expiry sweep racing a click change nothing after the first.
  */
 export function createApprovalService(deps: ApprovalServiceDeps) {
-  const { execution, audit, policy, notifier, clock, newId, inFlight, logger } = deps;
+  const { execution, audit, policy, clock, newId, inFlight, logger } = deps;
   const ttlMs = deps.approvalTtlMs;
 
   const expiresAt = (records: readonly AttemptRecord[]) => {
@@ -71,13 +73,6 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
     return new Date(Date.parse(confirmedAt) + ttlMs);
   };
 
-  const deliveryOf = (record: AttemptRecord): Delivery => ({
-    via: record.slackTs ? 'channel' : 'none',
-    channelId: record.slackChannelId,
-    ts: record.slackTs,
-    channelError: null,
-  });
-
   /** Who may decide, without deciding: used before the Reject dialog opens and by every decision. */
   async function screen(
     input: DecisionInput,
@@ -85,8 +80,8 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
     const records = await loadBatch(audit, input.attemptIds);
     if (!records) return { kind: 'unknown_request' };
     if (!records.some(isAwaitingApproval)) return { kind: 'already_decided', records };
-    if (clock.now().getTime() >= expiresAt(records).getTime()) {
-      await expire(records);
+    // By this process's clock first, to answer at once; the database's clock decides (see `expire`).
+    if (clock.now().getTime() >= expiresAt(records).getTime() && (await expire(records)) !== 'too_early') {
       return { kind: 'expired', records };
     }
     const requesterId = records[0]!.requesterId;
@@ -116,17 +111,16 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
   ): Promise<Refusal> {
     const detail = `approval refused: the requester may no longer cancel (${decision.reason})`;
     const batchId = records[0]!.batchId;
-    if (
-      decision.reason === 'directory_unavailable' ||
-      !(await recordOrRefuse(() => audit.claimOnce(`decide:${batchId}`, clock.now())))
-    ) {
+    const denied =
+      decision.reason === 'directory_unavailable'
+        ? null
+        : await transition(records, 'denied', { approverIds: [actorId], detail });
+    if (!denied?.ok) {
       await recordRefusedClick(records, actorId, detail);
       return { kind: 'requester_not_allowed', records, decision };
     }
-    const denied = await transition(records, 'denied', { approverIds: [actorId], detail });
-    await notifier.updateBatch(deliveryOf(denied[0]!), denied, await execution.doneStage());
     logger.info({ batchId, reason: decision.reason }, 'approval refused: the requester may no longer cancel');
-    return { kind: 'requester_not_allowed', records: denied, decision };
+    return { kind: 'requester_not_allowed', records: denied.records, decision };
   }
 
   /** A click that changes nothing is still audited, as its own denied record in the same batch. */
@@ -137,7 +131,7 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
   ): Promise<void> {
     const at = clock.now();
     const record = refusedActionRecord({ records, actorId, detail, attemptId: newId(), at });
-    await recordOrRefuse(() => audit.append('denied', record, at));
+    await recordOrRefuse(() => audit.write([{ from: null, record }], at));
   }
 
   async function approve(input: DecisionInput): Promise<DecisionResult> {
@@ -145,9 +139,15 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
       decide(
         input,
         async (records) => {
-          const approved = await transition(records, 'approved', { approverIds: [input.actorId] });
-          const { records: finished } = await execution.runBatch(approved, deliveryOf(approved[0]!));
-          return finished;
+          // Only while the request is younger than its time to live, by the database's clock.
+          const approved = await transition(
+            records,
+            'approved',
+            { approverIds: [input.actorId] },
+            { inStateUnderMs: ttlMs },
+          );
+          if (!approved.ok) return approved;
+          return { ok: true, records: await execution.runBatch(approved.records, 'approved') };
         },
         (records) => refuseWhilePaused(records, input.actorId),
       ),
@@ -170,60 +170,87 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
         // The rejecter is in approverIds; the detail is their reason, as they wrote it.
         detail: input.reason,
       });
-      await notifier.updateBatch(deliveryOf(rejected[0]!), rejected, await execution.doneStage());
       return rejected;
     });
   }
 
+  /**
+   * A decision, taken at most once: its write moves every waiting attempt of the batch in one transaction,
+   * each only if it is still waiting (a compare-and-set), so a second click, a second approver or the expiry
+   * sweep racing a click change nothing after the first.
+   */
   async function decide(
     input: DecisionInput,
-    act: (records: AttemptRecord[]) => Promise<AttemptRecord[]>,
+    act: (records: AttemptRecord[]) => Promise<Moved>,
     refuse?: (records: AttemptRecord[]) => Promise<Refusal | null>,
   ): Promise<DecisionResult> {
     const screened = await screen(input);
     if (screened.kind !== 'may_decide') return screened;
     const refused = await refuse?.(screened.records);
     if (refused) return refused;
-    const batchId = screened.records[0]!.batchId;
-    if (!(await recordOrRefuse(() => audit.claimOnce(`decide:${batchId}`, clock.now())))) {
-      return { kind: 'already_decided', records: screened.records };
-    }
     const decided = await act(screened.records);
-    await deps.steps?.settle(decided);
-    return { kind: 'decided', records: decided };
+    if (!decided.ok && decided.conflict === 'too_late') {
+      await expire(screened.records);
+      return { kind: 'expired', records: screened.records };
+    }
+    if (!decided.ok) return { kind: 'already_decided', records: screened.records };
+    return { kind: 'decided', records: decided.records };
   }
 
-  /** Moves the batch's waiting attempts to `state`; the others (closed by a check) are kept as they are. */
+  /**
+   * Moves the batch's waiting attempts to `state` in one write, with the new version of the batch's message
+   * (and a Workflow step's completion) they owe; the others (closed by a check) are kept as they are. Not
+   * written when any has been decided meanwhile, or when `guard` fails.
+   */
   async function transition(
     records: readonly AttemptRecord[],
     state: AttemptState,
     patch: Partial<AttemptRecord>,
-  ): Promise<AttemptRecord[]> {
-    const next: AttemptRecord[] = [];
-    for (const record of records) {
-      if (!isAwaitingApproval(record)) {
-        next.push(record);
-        continue;
-      }
-      const at = clock.now();
-      const moved = advance(record, state, at, patch);
-      await recordOrRefuse(() => audit.append(state, moved, at));
-      next.push(moved);
-    }
-    return next;
+    guard?: Transition['guard'],
+  ): Promise<Moved> {
+    const at = clock.now();
+    const moved = records.map((record) =>
+      isAwaitingApproval(record) ? advance(record, state, at, patch) : record,
+    );
+    const transitions = moved.flatMap((record, index) =>
+      isAwaitingApproval(records[index]!)
+        ? [{ from: 'confirmed' as const, record, ...(guard ? { guard } : {}) }]
+        : [],
+    );
+    const owed = owedForAll(
+      transitions.map((t) => t.record),
+      { outcome: false },
+    );
+    const written = await recordOrRefuse(() => audit.write(transitions, at, owed));
+    if (written.ok) return { ok: true, records: moved };
+    return { ok: false, conflict: written.conflict.kind === 'too_late' ? 'too_late' : 'decided' };
   }
 
-  /** Marks a batch expired, once, and says so on its message. */
-  async function expire(records: AttemptRecord[]): Promise<boolean> {
+  /**
+   * Marks a batch expired, once, and says so on its message; only once its time to live has passed by the
+   * database's clock (`too_early` otherwise).
+   */
+  async function expire(records: AttemptRecord[]): Promise<'expired' | 'decided' | 'too_early'> {
     const batchId = records[0]!.batchId;
-    if (!(await recordOrRefuse(() => audit.claimOnce(`decide:${batchId}`, clock.now())))) return false;
-    const expired = await transition(records, 'expired', {
-      detail: `nobody approved within ${Math.round(ttlMs / 60_000)} minutes`,
-    });
-    await notifier.updateBatch(deliveryOf(expired[0]!), expired, await execution.doneStage());
-    await deps.steps?.settle(expired);
-    logger.info({ batchId, orders: expired.length }, 'approval request expired');
-    return true;
+    const detail = `nobody approved within ${Math.round(ttlMs / 60_000)} minutes`;
+    const at = clock.now();
+    const moved = records.map((record) =>
+      isAwaitingApproval(record) ? advance(record, 'expired', at, { detail }) : record,
+    );
+    const transitions = moved.flatMap((record, index) =>
+      isAwaitingApproval(records[index]!)
+        ? [{ from: 'confirmed' as const, record, guard: { inStateAtLeastMs: ttlMs } }]
+        : [],
+    );
+    if (transitions.length === 0) return 'decided';
+    const owed = owedForAll(
+      transitions.map((t) => t.record),
+      { outcome: false },
+    );
+    const written = await recordOrRefuse(() => audit.write(transitions, at, owed));
+    if (!written.ok) return written.conflict.kind === 'too_early' ? 'too_early' : 'decided';
+    logger.info({ batchId, orders: transitions.length }, 'approval request expired');
+    return 'expired';
   }
 
   /** Approval requests still waiting, grouped by batch, oldest first. */
@@ -245,7 +272,7 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
     let count = 0;
     const now = clock.now().getTime();
     for (const batch of await pending()) {
-      if (batch.expiresAt.getTime() <= now && (await expire(batch.records))) count += 1;
+      if (batch.expiresAt.getTime() <= now && (await expire(batch.records)) === 'expired') count += 1;
     }
     return count;
   }

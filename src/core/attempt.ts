@@ -18,11 +18,14 @@ export function newAttempt(fields: {
   at: Date;
   detail?: string | null;
   origin?: RequestOrigin;
+  /** The batch's size, when it has several orders. */
+  batchSize?: number;
 }): AttemptRecord {
   const origin = fields.origin;
   return {
     attemptId: fields.attemptId,
     batchId: fields.batchId,
+    ...(fields.batchSize && fields.batchSize > 1 ? { batchSize: fields.batchSize } : {}),
     state: fields.state,
     stateTimes: { [fields.state]: fields.at.toISOString() },
     teamId: fields.teamId,

@@ -6,11 +6,11 @@ import { mapConcurrent } from './concurrency.js';
 import type { InFlight } from './in-flight.js';
 import { loadBatch } from './load-batch.js';
 import { checkDetail, checkOrder, type OrderCheck } from './order-check.js';
+import { type Owing, owedFor, owedForAll } from './owed-messages.js';
 import { describeHalt, type Halt, haltOf, type PauseGate } from './pause-state.js';
 import type { AccessDecision, CancelPolicy } from './policy.js';
 import type { AttemptRecord, AuditStore, RequestOrigin } from './ports/audit.js';
 import type { Clock } from './ports/clock.js';
-import type { Delivery, OutcomeNotifier } from './ports/notifier.js';
 import type { WdtPort } from './ports/wdt.js';
 import { recordOrRefuse } from './record-or-refuse.js';
 import { refusedActionRecord } from './refused-action.js';
@@ -24,7 +24,6 @@ export interface CancelServiceDeps {
   wdt: WdtPort;
   audit: AuditStore;
   policy: CancelPolicy;
-  notifier: OutcomeNotifier;
   execution: CancelExecution;
   clock: Clock;
   newId: () => string;
@@ -69,12 +68,15 @@ export type ConfirmResult =
   | { kind: 'denied'; record: AttemptRecord; decision: Extract<AccessDecision, { allowed: false }> }
   | { kind: 'busy'; record: AttemptRecord; holderRequesterId: string }
   | { kind: 'paused'; halt: Halt; records: AttemptRecord[] }
-  | { kind: 'finished'; record: AttemptRecord; delivery: Delivery }
-  | { kind: 'batch_finished'; records: AttemptRecord[]; delivery: Delivery }
-  | { kind: 'awaiting_approval'; records: AttemptRecord[]; delivery: Delivery }
+  | { kind: 'finished'; record: AttemptRecord }
+  | { kind: 'batch_finished'; records: AttemptRecord[] }
+  | { kind: 'awaiting_approval'; records: AttemptRecord[] }
   | { kind: 'nothing_to_cancel'; records: AttemptRecord[] };
 
 export type CancelService = ReturnType<typeof createCancelService>;
+
+/** A refusal is told in the dialog, not in the channel; only a Workflow step hears of it (its completion). */
+const STEP_ONLY: Owing = { outcome: false, batch: false };
 
 /**
  * The cancel use case up to the confirmation. It knows nothing of Slack: it decides who may cancel, records
@@ -82,7 +84,7 @@ export type CancelService = ReturnType<typeof createCancelService>;
  * in peer mode, asks for approval). A failure to write stops the cancel.
  */
 export function createCancelService(deps: CancelServiceDeps) {
-  const { wdt, audit, policy, notifier, execution, clock, newId, inFlight, logger, settings, pause } = deps;
+  const { wdt, audit, policy, execution, clock, newId, inFlight, logger, settings, pause } = deps;
 
   /**
    * Decides whether this person may ask, and records the request (or the refusal) durably. `onAllowed` runs
@@ -106,7 +108,7 @@ export function createCancelService(deps: CancelServiceDeps) {
       const at = clock.now();
       const orderNo = input.orderNos.join(' ').slice(0, 600) || null;
       const record = newAttempt({ ...base, attemptId: batchId, orderNo, state: 'denied', at, detail });
-      await recordOrRefuse(() => audit.append('denied', record, at));
+      await writeNew(record, at);
       return record;
     };
     if (!decision.allowed) {
@@ -121,15 +123,35 @@ export function createCancelService(deps: CancelServiceDeps) {
       return { kind: 'paused', halt, record: await refuse(`request refused: ${describeHalt(halt)}`) };
     }
     hooks.onAllowed?.();
-    const attempts: AttemptRecord[] = [];
-    for (const [index, orderNo] of input.orderNos.entries()) {
-      const at = clock.now();
-      const attemptId = index === 0 ? batchId : newId();
-      const record = newAttempt({ ...base, attemptId, orderNo, state: 'requested', at });
-      await recordOrRefuse(() => audit.append('requested', record, at));
-      attempts.push(record);
-    }
+    const at = clock.now();
+    const batchSize = input.orderNos.length;
+    const attempts = input.orderNos.map((orderNo, index) =>
+      newAttempt({
+        ...base,
+        attemptId: index === 0 ? batchId : newId(),
+        orderNo,
+        state: 'requested',
+        at,
+        batchSize,
+      }),
+    );
+    // One write for the whole batch: its orders are recorded together or not at all.
+    await recordOrRefuse(async () => {
+      const written = await audit.write(
+        attempts.map((record) => ({ from: null, record })),
+        at,
+      );
+      if (!written.ok) throw new Error(`new attempts already recorded (${written.conflict.kind})`);
+    });
     return { kind: 'ready', attempts };
+  }
+
+  /** Records a new attempt (a refusal): its id is new, so only a bug can make it conflict. */
+  async function writeNew(record: AttemptRecord, at: Date): Promise<void> {
+    await recordOrRefuse(async () => {
+      const written = await audit.write([{ from: null, record }], at, owedFor(record, STEP_ONLY));
+      if (!written.ok) throw new Error(`attempt ${record.attemptId} already recorded`);
+    });
   }
 
   /**
@@ -138,22 +160,45 @@ export function createCancelService(deps: CancelServiceDeps) {
    */
   async function preview(attempts: readonly AttemptRecord[]): Promise<PreviewItem[]> {
     const checks = await checkAll(attempts);
-    const items: PreviewItem[] = [];
-    for (const [index, attempt] of attempts.entries()) {
+    const at = clock.now();
+    const items: PreviewItem[] = attempts.map((attempt, index) => {
       const check = checks[index]!;
-      if (check.confirmable) {
-        items.push({ attempt, check });
-        continue;
-      }
-      const at = clock.now();
+      if (check.confirmable) return { attempt, check };
       const closed = advance(attempt, 'failed', at, {
         statusBefore: check.status,
         detail: checkDetail(check),
       });
-      await recordOrRefuse(() => audit.append('failed', closed, at));
-      items.push({ attempt: closed, check });
+      return { attempt: closed, check };
+    });
+    const closing = items.filter((item) => item.attempt.state === 'failed');
+    if (closing.length === 0) return items;
+    const written = await recordOrRefuse(() =>
+      audit.write(
+        closing.map((item) => ({ from: 'requested', record: item.attempt })),
+        at,
+        owedForAll(
+          closing.map((item) => item.attempt),
+          STEP_ONLY,
+        ),
+      ),
+    );
+    if (written.ok) return items;
+    // One was closed meanwhile by someone else (a sweep of a stopped step): close the others one by one, and
+    // show what is recorded.
+    for (const item of closing) {
+      await recordOrRefuse(() =>
+        audit.write([{ from: 'requested', record: item.attempt }], at, owedFor(item.attempt, STEP_ONLY)),
+      );
     }
-    return items;
+    return reloadItems(items);
+  }
+
+  async function reloadItems(items: PreviewItem[]): Promise<PreviewItem[]> {
+    const current = await loadBatch(
+      audit,
+      items.map((item) => item.attempt.attemptId),
+    );
+    return items.map((item, index) => ({ ...item, attempt: current?.[index] ?? item.attempt }));
   }
 
   function checkAll(records: readonly AttemptRecord[]): Promise<OrderCheck[]> {
@@ -175,8 +220,10 @@ export function createCancelService(deps: CancelServiceDeps) {
     if (stranger) {
       const at = clock.now();
       const detail = 'confirmation refused: only the requester can confirm';
-      const refused = refusedActionRecord({ records, actorId: input.userId, detail, attemptId: newId(), at });
-      await recordOrRefuse(() => audit.append('denied', refused, at));
+      await writeNew(
+        refusedActionRecord({ records, actorId: input.userId, detail, attemptId: newId(), at }),
+        at,
+      );
       return { kind: 'not_requester', record: stranger };
     }
     if (!records.some((r) => r.state === 'requested')) return { kind: 'duplicate', record: first };
@@ -184,50 +231,55 @@ export function createCancelService(deps: CancelServiceDeps) {
     if (halt) return refuseWhileHalted(records, halt, input.reason);
 
     const decision = await policy.canRequest(input.userId, first.channelId);
-    if (decision.allowed && settings.approvalMode === 'self' && records.length === 1) {
-      return confirmSingle(first, input.reason);
-    }
-    if (!(await recordOrRefuse(() => audit.claimOnce(`confirm:${first.batchId}`, clock.now())))) {
-      return { kind: 'duplicate', record: first };
-    }
     if (!decision.allowed) {
-      let denied = first;
-      for (const record of records.filter((r) => r.state === 'requested')) {
-        const at = clock.now();
-        denied = advance(record, 'denied', at, {
-          reason: input.reason,
-          detail: `confirmation refused: ${decision.reason}`,
-        });
-        await recordOrRefuse(() => audit.append('denied', denied, at));
-      }
-      return { kind: 'denied', record: denied, decision };
+      const at = clock.now();
+      const denied = await moveRequested(
+        records,
+        (record) =>
+          advance(record, 'denied', at, {
+            reason: input.reason,
+            detail: `confirmation refused: ${decision.reason}`,
+          }),
+        STEP_ONLY,
+      );
+      if (!denied) return { kind: 'duplicate', record: first };
+      return { kind: 'denied', record: denied.findLast((r) => r.state === 'denied') ?? first, decision };
     }
-
     if (settings.approvalMode === 'peer') return requestApproval(records, input.reason);
+    if (records.length === 1) return confirmSingle(first, input.reason);
 
-    const confirmed = await advanceRequested(records, 'confirmed', { reason: input.reason });
-    const { records: finished, delivery } = await execution.runBatch(confirmed, null);
-    return { kind: 'batch_finished', records: finished, delivery };
+    const at = clock.now();
+    const confirmed = await moveRequested(
+      records,
+      (record) => advance(record, 'confirmed', at, { reason: input.reason, approvalRequested: false }),
+      { outcome: false },
+    );
+    if (!confirmed) return { kind: 'duplicate', record: first };
+    return { kind: 'batch_finished', records: await execution.runBatch(confirmed, 'confirmed') };
   }
 
-  /** Moves the batch's `requested` attempts to `state`, each recorded; the others are kept as they are. */
-  async function advanceRequested(
+  /**
+   * Moves the batch's `requested` attempts (as `move` says) in one write, each only if it is still
+   * `requested`; the others are kept as they are. Null when another confirmation of the dialog won.
+   */
+  async function moveRequested(
     records: readonly AttemptRecord[],
-    state: 'confirmed' | 'denied',
-    patch: Partial<AttemptRecord>,
-  ): Promise<AttemptRecord[]> {
-    const next: AttemptRecord[] = [];
-    for (const record of records) {
-      if (record.state !== 'requested') {
-        next.push(record);
-        continue;
-      }
-      const at = clock.now();
-      const moved = advance(record, state, at, patch);
-      await recordOrRefuse(() => audit.append(state, moved, at));
-      next.push(moved);
-    }
-    return next;
+    move: (record: AttemptRecord) => AttemptRecord,
+    owing: Owing,
+  ): Promise<AttemptRecord[] | null> {
+    const moved = records.map((record) => (record.state === 'requested' ? move(record) : record));
+    const transitions = moved.flatMap((record, index) =>
+      records[index]!.state === 'requested' ? [{ from: 'requested' as const, record }] : [],
+    );
+    const at = new Date(
+      Math.max(...transitions.map((t) => Date.parse(t.record.stateTimes[t.record.state]!))),
+    );
+    const owed = owedForAll(
+      transitions.map((t) => t.record),
+      owing,
+    );
+    const written = await recordOrRefuse(() => audit.write(transitions, at, owed));
+    return written.ok ? moved : null;
   }
 
   /** A dialog confirmed while cancels are paused: its orders are closed as denied, naming the pause; nothing is sent. */
@@ -237,70 +289,90 @@ export function createCancelService(deps: CancelServiceDeps) {
     reason: string,
   ): Promise<ConfirmResult> {
     const first = records[0]!;
-    if (!(await recordOrRefuse(() => audit.claimOnce(`confirm:${first.batchId}`, clock.now())))) {
-      return { kind: 'duplicate', record: first };
-    }
-    const closed = await advanceRequested(records, 'denied', {
-      reason,
-      detail: `confirmation refused: ${describeHalt(halt)}`,
-    });
+    const at = clock.now();
+    const closed = await moveRequested(
+      records,
+      (record) =>
+        advance(record, 'denied', at, { reason, detail: `confirmation refused: ${describeHalt(halt)}` }),
+      STEP_ONLY,
+    );
+    if (!closed) return { kind: 'duplicate', record: first };
     logger.info({ batchId: first.batchId, pause: halt.kind }, 'confirmation refused: cancels are paused');
     return { kind: 'paused', halt, records: closed };
   }
 
   /**
-   * The common case, one order confirmed by its requester: the claim, the confirmation and the order's lock
-   * are one durable write, then the call runs under the lock as in a batch.
+   * The common case, one order confirmed by its requester: the confirmation and the order's lock are one
+   * durable write (a compare-and-set on `requested`), then the call runs under the lock as in a batch.
    */
   async function confirmSingle(requested: AttemptRecord, reason: string): Promise<ConfirmResult> {
     const at = clock.now();
-    const confirmed = advance(requested, 'confirmed', at, { reason });
+    const confirmed = advance(requested, 'confirmed', at, { reason, approvalRequested: false });
     const calling = execution.startCalling(confirmed, at);
     const begun = await recordOrRefuse(() =>
-      audit.confirmAndBeginCall(`confirm:${requested.batchId}`, confirmed, calling, at),
+      audit.write(
+        [
+          { from: 'requested', record: confirmed },
+          { from: 'confirmed', record: calling },
+        ],
+        at,
+      ),
     );
-    if (begun.kind === 'already_claimed') return { kind: 'duplicate', record: requested };
-    if (begun.kind === 'locked') {
-      const failed = await execution.recordLocked(confirmed, begun.holder);
-      return { kind: 'busy', record: failed, holderRequesterId: begun.holder.requesterId };
+    if (!begun.ok && begun.conflict.kind === 'locked') {
+      const { holder } = begun.conflict;
+      const failed = execution.lockedOut(confirmed, holder, at);
+      const closed = await recordOrRefuse(() =>
+        audit.write(
+          [
+            { from: 'requested', record: confirmed },
+            { from: 'confirmed', record: failed },
+          ],
+          at,
+          owedFor(failed, STEP_ONLY),
+        ),
+      );
+      if (!closed.ok) return { kind: 'duplicate', record: requested };
+      logger.info({ orderNo: requested.orderNo, attemptId: requested.attemptId, holder }, 'order locked');
+      return { kind: 'busy', record: failed, holderRequesterId: holder.requesterId };
     }
-    const record = await execution.callUnderLock(calling);
-    const delivery = await execution.announce(record);
-    return { kind: 'finished', record, delivery };
+    if (!begun.ok) return { kind: 'duplicate', record: requested };
+    // Its outcome post is owed by the write that records it (or, taken over, by the process that took it).
+    const { record } = await execution.callUnderLock(calling);
+    return { kind: 'finished', record };
   }
 
   /**
    * Peer mode: checks each order now (the status seen at confirmation becomes `statusBefore`), records the
-   * confirmations, and posts one approval request for the orders that may still be cancelled.
+   * confirmations, marked as waiting for approval, in one write with the approval request they owe (one
+   * message for the orders that may still be cancelled).
    */
   async function requestApproval(records: AttemptRecord[], reason: string): Promise<ConfirmResult> {
     const pending = records.filter((r) => r.state === 'requested');
     const checks = await checkAll(pending);
-    const byId = new Map<string, AttemptRecord>();
-    for (const [index, record] of pending.entries()) {
-      const check = checks[index]!;
-      const at = clock.now();
-      const next = check.confirmable
-        ? advance(record, 'confirmed', at, { reason, statusBefore: check.status })
-        : advance(record, 'failed', at, { reason, statusBefore: check.status, detail: checkDetail(check) });
-      await recordOrRefuse(() => audit.append(next.state, next, at));
-      byId.set(next.attemptId, next);
-    }
-    const current = records.map((r) => byId.get(r.attemptId) ?? r);
+    const at = clock.now();
+    const checked = new Map(pending.map((record, index) => [record.attemptId, checks[index]!]));
+    const current = await moveRequested(
+      records,
+      (record) => {
+        const check = checked.get(record.attemptId)!;
+        return check.confirmable
+          ? advance(record, 'confirmed', at, { reason, statusBefore: check.status, approvalRequested: true })
+          : advance(record, 'failed', at, { reason, statusBefore: check.status, detail: checkDetail(check) });
+      },
+      { outcome: false },
+    );
+    if (!current) return { kind: 'duplicate', record: records[0]! };
     const awaiting = current.filter((r) => r.state === 'confirmed');
     if (awaiting.length === 0) return { kind: 'nothing_to_cancel', records: current };
-
-    const expiresAt = new Date(clock.now().getTime() + settings.approvalTtlMs);
-    const delivery = await notifier.publishBatch(current, { kind: 'awaiting_approval', expiresAt });
-    const noted = await execution.noteDelivery(current, delivery);
-    return { kind: 'awaiting_approval', records: noted, delivery };
+    return { kind: 'awaiting_approval', records: current };
   }
 
   /** Closes an attempt that can never be confirmed (its dialog never opened); best effort. */
   async function abandon(record: AttemptRecord, detail: string): Promise<void> {
     const at = clock.now();
     try {
-      await audit.append('failed', advance(record, 'failed', at, { detail }), at);
+      const failed = advance(record, 'failed', at, { detail });
+      await audit.write([{ from: 'requested', record: failed }], at, owedFor(failed, STEP_ONLY));
     } catch (error) {
       logger.error({ err: error, attemptId: record.attemptId }, 'could not record the abandoned request');
     }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { withDeadline } from './deadline.js';
 import type { AuditStore } from './ports/audit.js';
+import { systemTimers, type Timers } from './ports/timers.js';
 
 /**
  * The lease's timing. Renewed every second and live for five: four renewals in a row may be lost (a slow
@@ -41,30 +42,39 @@ export function createInstanceLease(deps: {
   instanceId: string;
   logger: Logger;
   timing?: LeaseTiming;
-  /** Monotonic milliseconds; tests move it. */
-  now?: () => number;
+  /** Monotonic time and the renewal timer; tests and the simulation move them. */
+  timers?: Timers;
 }): InstanceLease {
   const { audit, instanceId, logger } = deps;
   const timing = deps.timing ?? LEASE_TIMING;
-  const now = deps.now ?? (() => performance.now());
+  const timers = deps.timers ?? systemTimers;
+  const now = () => timers.now();
   // A live process renews at least once per `everyMs + renewWaitMs`, however its last renewal went.
   const settleMs = timing.everyMs + timing.renewWaitMs;
   let lastOkAt: number | null = null;
   let healthySince: number | null = null;
   let failing: string | null = null;
-  let timer: NodeJS.Timeout | undefined;
+  let stopTimer: (() => void) | undefined;
   let renewing: Promise<void> | null = null;
   let stopped = false;
 
   async function renewOnce(): Promise<void> {
     const startedAt = now();
     try {
-      await withDeadline(audit.renewLease(instanceId, timing.ttlMs), timing.renewWaitMs, () => {
-        throw new Error(`no answer within ${timing.renewWaitMs} ms`);
-      });
+      await withDeadline(
+        audit.renewLease(instanceId, timing.ttlMs),
+        timing.renewWaitMs,
+        () => {
+          throw new Error(`no answer within ${timing.renewWaitMs} ms`);
+        },
+        timers,
+      );
       if (stopped) return;
+      // A gap longer than a live process leaves between renewals (it was frozen, or its timer starved) counts
+      // as an outage: others may have taken it for dead, so it is not healthy again before it has settled.
+      if (healthySince === null || lastOkAt === null || startedAt - lastOkAt > settleMs)
+        healthySince = startedAt;
       lastOkAt = startedAt;
-      healthySince ??= startedAt;
       if (failing !== null) logger.info({ instanceId }, 'instance lease renewed again');
       failing = null;
     } catch (error) {
@@ -91,12 +101,11 @@ export function createInstanceLease(deps: {
     instanceId,
     async start() {
       await renew();
-      timer = setInterval(() => void renew(), timing.everyMs);
-      timer.unref();
+      stopTimer = timers.every(timing.everyMs, () => void renew());
     },
     async stop() {
       stopped = true;
-      clearInterval(timer);
+      stopTimer?.();
       await renewing;
       await audit
         .dropLease(instanceId)

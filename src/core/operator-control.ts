@@ -1,5 +1,6 @@
 import { isAwaitingApproval } from './approval-service.js';
 import { newAttempt } from './attempt.js';
+import { owedForControl } from './owed-messages.js';
 import type { PauseState, PauseView } from './pause-state.js';
 import type { AttemptRecord, AuditStore, ControlEntry, ControlEvent, ControlRecord } from './ports/audit.js';
 import type { Clock } from './ports/clock.js';
@@ -22,7 +23,10 @@ export type ResumeResult =
 /** What `status` reports: the pause, and what is happening now across every replica. */
 export interface OperatorStatus {
   pause: PauseView;
-  /** Attempts in `calling`: their call to WDT has begun and no outcome is recorded. Each holds its order's lock. */
+  /**
+   * Attempts holding their order's lock: `calling` (their call to WDT has begun and no outcome is recorded) or
+   * `awaiting_verdict` (its outcome is not known yet; the verdict comes once WDT can no longer accept it).
+   */
   calling: AttemptRecord[];
   /** Approval requests (batches) waiting for a second person. */
   pendingApprovals: number;
@@ -46,7 +50,10 @@ export function createOperatorControl(deps: {
   async function record(kind: ControlEvent, input: OperatorInput, reason: string | null) {
     const at = clock.now();
     const control = controlRecord({ ...input, kind, reason, at, id: deps.newId(), wdtHost: deps.wdtHost });
-    const change = await recordOrRefuse(() => audit.recordControl(control, at));
+    // The audit channel hears of it through the outbox, owed in the same write.
+    const change = await recordOrRefuse(() =>
+      audit.recordControl(control, at, [owedForControl(control, at)]),
+    );
     // This replica sees its own change at once; the others within their next read.
     await deps.pauseState.refresh();
     return change;
@@ -70,11 +77,12 @@ export function createOperatorControl(deps: {
   }
 
   async function status(): Promise<OperatorStatus> {
-    const [pause, calling, confirmed] = await Promise.all([
+    const [pause, held, confirmed] = await Promise.all([
       deps.pauseState.refresh(),
-      audit.findStuckCalling(),
+      audit.heldCalls(),
       audit.recentAttempts({ states: ['confirmed'], limit: 1_000 }),
     ]);
+    const calling = held.map((call) => call.record);
     const pendingApprovals = new Set(confirmed.filter(isAwaitingApproval).map((r) => r.batchId)).size;
     return { pause, calling, pendingApprovals };
   }

@@ -3,9 +3,11 @@ import type { WdtOutcome } from './ports/wdt.js';
 import { STOCKIN_STATUS } from './purchase-stockin.js';
 
 /**
- * How a WDT answer to a cancel becomes an audit state. A protocol error (HTML 5xx page, garbage body) is
- * treated as unknown, not failed: a gateway can fail after the backend acted, and reporting "not cancelled"
- * for an order that was cancelled is the one lie this bot must never tell.
+ * How a WDT answer to a cancel becomes an audit state. No answer (a timeout, a lost connection) and a
+ * protocol error (HTML 5xx page, garbage body) leave the outcome unknown: a gateway can fail after the
+ * backend acted, and reporting "not cancelled" for an order that was cancelled is the one lie this bot must
+ * never tell. Such an attempt keeps its order locked (`awaiting_verdict`) until WDT can no longer accept the
+ * request, and then WDT's status decides.
  */
 export function stateForCancelOutcome(outcome: WdtOutcome<null>): {
   state: AttemptState;
@@ -33,10 +35,10 @@ export function stateForCancelOutcome(outcome: WdtOutcome<null>): {
     case 'not_sent':
       return { state: 'failed', patch: { ...base, detail: outcome.reason } };
     case 'unknown':
-      return { state: 'unknown', patch: { ...base, detail: outcome.reason } };
+      return { state: 'awaiting_verdict', patch: { ...base, detail: outcome.reason } };
     case 'protocol_error':
       return {
-        state: 'unknown',
+        state: 'awaiting_verdict',
         patch: { ...base, detail: `HTTP ${outcome.httpStatus}: ${outcome.reason}` },
       };
   }

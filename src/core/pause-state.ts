@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ControlEntry } from './ports/audit.js';
+import { systemTimers, type Timers } from './ports/timers.js';
 
 /** Who paused, when and why: what every refusal while paused tells the person. */
 export interface PauseDetails {
@@ -69,7 +70,8 @@ export interface PauseStateOptions {
   everyMs?: number;
   /** A last good reading older than this is no longer trusted: the state becomes `unknown` (default 3 s). */
   staleAfterMs?: number;
-  now?: () => number;
+  /** Monotonic time and the reading timer (default: the process's own). */
+  timers?: Pick<Timers, 'now' | 'every'>;
 }
 
 export interface PauseState extends PauseGate {
@@ -90,12 +92,13 @@ const NOT_READ_YET = 'the pause state has not been read yet';
 export function createPauseState(options: PauseStateOptions): PauseState {
   const everyMs = options.everyMs ?? 1_000;
   const staleAfterMs = options.staleAfterMs ?? 3_000;
-  const now = options.now ?? (() => performance.now());
+  const timers = options.timers ?? systemTimers;
+  const now = () => timers.now();
   const { logger } = options;
   let good: { view: PauseView; at: number } | null = null;
   let lastFailure: string = NOT_READ_YET;
   let reading: Promise<PauseView> | null = null;
-  let timer: NodeJS.Timeout | undefined;
+  let stopTimer: (() => void) | undefined;
   let reportedUnknown = false;
 
   const current = (): PauseView => {
@@ -142,12 +145,11 @@ export function createPauseState(options: PauseStateOptions): PauseState {
     current,
     refresh,
     start() {
-      timer ??= setInterval(() => void refresh(), everyMs);
-      timer.unref();
+      stopTimer ??= timers.every(everyMs, () => void refresh());
     },
     stop() {
-      clearInterval(timer);
-      timer = undefined;
+      stopTimer?.();
+      stopTimer = undefined;
     },
   };
 }

@@ -1,107 +1,138 @@
 import type { Logger } from 'pino';
-import { advance } from './attempt.js';
 import type { InstanceLease } from './instance-lease.js';
-import { lookupOrder } from './order-lookup.js';
-import type { AttemptRecord, AuditStore } from './ports/audit.js';
+import type { AttemptRecord, AuditStore, HeldCall } from './ports/audit.js';
 import type { Clock } from './ports/clock.js';
 import type { WdtPort } from './ports/wdt.js';
-import { STOCKIN_STATUS } from './purchase-stockin.js';
+import { isCancelledAtWdt, lookupHeld, recordCancelled, settleVerdict, takeOver } from './verdict.js';
 
 export interface ReconcileDeps {
   wdt: WdtPort;
   audit: AuditStore;
   clock: Clock;
   logger: Logger;
-  announce: (record: AttemptRecord) => Promise<unknown>;
   /**
-   * An attempt whose process is not known to be dead is stuck only once it has been `calling` for longer
-   * than the longest a WDT call can take (with its retries): younger ones may still be running.
+   * The longest one call can take, with every retry: a call held longer than this (by the database's clock)
+   * runs nowhere, whoever made it, and is taken over.
    */
-  minAgeMs: number;
-  /**
-   * This process's lease (issue 18): an attempt stamped with another instance whose lease is not live is
-   * orphaned, and reconciled at once, without waiting `minAgeMs`.
-   */
-  lease?: Pick<InstanceLease, 'instanceId' | 'knowsWhoIsLive'>;
+  longestCallMs: number;
+  /** This process's lease: another instance's call is taken over once its lease has lapsed. */
+  lease: Pick<InstanceLease, 'instanceId' | 'knowsWhoIsLive'>;
+  /** Whether this process is making the attempt's call right now: never taken over here. */
+  isRunningHere: (attemptId: string) => boolean;
 }
 
 export interface ReconcileReport {
+  /** Given their final verdict in this pass. */
   reconciled: AttemptRecord[];
-  /** Still stuck: WDT could not be asked, or did not show the order. Tried again on the next pass. */
+  /** Taken over, or left by their process without an answer: the verdict waits until WDT can no longer accept. */
+  awaiting: AttemptRecord[];
+  /** Still running somewhere, not due yet, or WDT could not say: looked at again next pass. */
   pending: string[];
 }
 
-/**
- * After a crash between the WDT call and its recorded outcome, the attempt stays in `calling` and holds its
- * order's lock. This asks WDT for the order's real status (never re-sends the cancel), records what it saw,
- * releases the lock and posts a follow-up to the original channel.
- */
-export async function reconcileStuckCalls(deps: ReconcileDeps): Promise<ReconcileReport> {
-  const { wdt, audit, clock, logger } = deps;
-  const report: ReconcileReport = { reconciled: [], pending: [] };
-  const stuckCalls = await audit.findStuckCalling();
-  const orphaned = await orphanedBy(deps, stuckCalls);
-  for (const stuck of stuckCalls) {
-    const calledAt = new Date(
-      stuck.stateTimes.calling ?? stuck.stateTimes.requested ?? clock.now().toISOString(),
-    );
-    if (!orphaned(stuck) && clock.now().getTime() - calledAt.getTime() < deps.minAgeMs) {
-      report.pending.push(stuck.attemptId);
-      continue;
-    }
-    const lookup = await lookupOrder(wdt, stuck.orderNo ?? '', {
-      now: clock.now(),
-      days: 90,
-      notBefore: new Date(calledAt.getTime() - 90 * 86_400_000),
-    });
-    if (lookup.kind !== 'found') {
-      logger.warn(
-        { attemptId: stuck.attemptId, orderNo: stuck.orderNo, lookup: lookup.kind },
-        'stuck cancel not reconciled yet',
-      );
-      report.pending.push(stuck.attemptId);
-      continue;
-    }
-    // Several replicas may find the same stuck attempt; one records and announces it.
-    if (!(await audit.claimOnce(`reconcile:${stuck.attemptId}`, clock.now()))) continue;
-    const status = lookup.order.status;
-    const state = status === STOCKIN_STATUS.cancelled ? 'reconciled_cancelled' : 'reconciled_not_cancelled';
-    const at = clock.now();
-    const record = advance(stuck, state, at, {
-      statusAfter: status,
-      detail: `process stopped during the WDT call; WDT reports status ${status}`,
-    });
+/** Why a call is taken over, as the audit record says it. */
+const TAKEOVER_DETAIL = {
+  owner_lapsed:
+    'the process making the call stopped renewing its lease (it stopped, froze or lost the database); this process took the call over',
+  too_old: 'the call was held longer than the longest a call can take; this process took it over',
+} as const;
 
-    await audit.finishCall(state, record, at);
-    logger.info(
-      {
-        attemptId: record.attemptId,
-        orderNo: record.orderNo,
-        state,
-        owner: stuck.instanceId ?? null,
-        ownerDead: orphaned(stuck),
-      },
-      'reconciled a stuck cancel',
-    );
-    await deps.announce(record);
-    report.reconciled.push(record);
+/**
+ * Every order lock belongs to an attempt whose call is running or whose outcome is not known. This finds the
+ * calls nobody is running any more (their process's lease lapsed, or they are older than any call can be)
+ * and the attempts waiting for a verdict, asks WDT (a query, never a cancel) and records what it says: at
+ * once when WDT shows the order cancelled, otherwise only once no request the attempt signed can still be
+ * accepted by WDT. Every move is a compare-and-set, so replicas doing the same pass never both write.
+ */
+export async function reconcileHeldCalls(deps: ReconcileDeps): Promise<ReconcileReport> {
+  const { logger } = deps;
+  const report: ReconcileReport = { reconciled: [], awaiting: [], pending: [] };
+  const held = await deps.audit.heldCalls();
+  const lapsed = ownersLapsed(deps, held);
+  for (const call of held) {
+    const { record } = call;
+    if (deps.isRunningHere(record.attemptId)) continue;
+    const cause = record.state === 'calling' ? takeoverCause(deps, call, lapsed) : null;
+    if (record.state === 'calling' && !cause) {
+      report.pending.push(record.attemptId);
+      continue;
+    }
+    const lookup = await lookupHeld(deps, call);
+    if (isCancelledAtWdt(lookup)) {
+      const detail = `${cause ? TAKEOVER_DETAIL[cause] : 'verdict asked of WDT'}; WDT reports the order cancelled`;
+      const done = await recordCancelled(deps, record, { detail });
+      if (done) await finished(deps, report, done, cause);
+      continue;
+    }
+    if (cause) {
+      const statusNow = lookup.kind === 'found' ? lookup.order.status : null;
+      const parked = await takeOver(deps, call, { statusAfter: statusNow, detail: TAKEOVER_DETAIL[cause] });
+      if (!parked) continue;
+      logger.warn(
+        { attemptId: record.attemptId, orderNo: record.orderNo, owner: record.instanceId ?? null, cause },
+        'took over a call: its verdict waits until WDT can no longer accept what it signed',
+      );
+    }
+    const verdict = await settleVerdict(deps, record.attemptId, {});
+    switch (verdict.kind) {
+      case 'final':
+        await finished(deps, report, verdict.record, cause);
+        break;
+      case 'not_due': {
+        const awaiting = cause ? await deps.audit.findAttempt(record.attemptId) : null;
+        // Taken over just now: its write owed the message that tells people when the verdict comes.
+        if (awaiting?.state === 'awaiting_verdict') {
+          report.awaiting.push(awaiting);
+        } else {
+          report.pending.push(record.attemptId);
+        }
+        break;
+      }
+      case 'wdt_cannot_say':
+        logger.warn(
+          { attemptId: record.attemptId, orderNo: record.orderNo, lookup: verdict.lookup.kind },
+          'no verdict yet: WDT did not show the order',
+        );
+        report.pending.push(record.attemptId);
+        break;
+      case 'stale':
+        break;
+    }
   }
   return report;
 }
 
-/**
- * Which stuck attempts' processes are known to be dead: those stamped with an instance whose lease is not
- * live. Never this process's own, never on stale knowledge of who is live (then every attempt waits for the
- * age rule), and never an attempt from before leases (no instance id).
- */
-async function orphanedBy(
+async function finished(
   deps: ReconcileDeps,
-  stuckCalls: readonly AttemptRecord[],
-): Promise<(record: AttemptRecord) => boolean> {
-  const { lease } = deps;
-  const others = (record: AttemptRecord) =>
-    record.instanceId !== undefined && record.instanceId !== lease?.instanceId;
-  if (!lease || !stuckCalls.some(others) || !lease.knowsWhoIsLive()) return () => false;
-  const live = new Set((await deps.audit.leases()).filter((l) => l.live).map((l) => l.instanceId));
-  return (record) => others(record) && !live.has(record.instanceId!);
+  report: ReconcileReport,
+  record: AttemptRecord,
+  cause: keyof typeof TAKEOVER_DETAIL | null,
+): Promise<void> {
+  deps.logger.info(
+    { attemptId: record.attemptId, orderNo: record.orderNo, state: record.state, cause },
+    'reconciled a call from WDT',
+  );
+  report.reconciled.push(record);
+}
+
+/** Why this `calling` attempt runs nowhere any more, or null while it may still be running. */
+function takeoverCause(
+  deps: ReconcileDeps,
+  call: HeldCall,
+  lapsed: (call: HeldCall) => boolean,
+): keyof typeof TAKEOVER_DETAIL | null {
+  if (call.heldForMs >= deps.longestCallMs) return 'too_old';
+  return lapsed(call) ? 'owner_lapsed' : null;
+}
+
+/**
+ * Which calls' processes have let their lease lapse. Never this process's own, and never on stale knowledge
+ * of who is live: after an outage of the database, the first process back must not take every other
+ * process's calls for abandoned before they could renew.
+ */
+function ownersLapsed(deps: ReconcileDeps, held: readonly HeldCall[]): (call: HeldCall) => boolean {
+  const others = (call: HeldCall) =>
+    call.record.instanceId !== undefined && call.record.instanceId !== deps.lease.instanceId;
+  if (!held.some(others) || !deps.lease.knowsWhoIsLive()) return () => false;
+  return (call) => others(call) && call.ownerLive === false;
 }

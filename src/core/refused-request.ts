@@ -18,7 +18,7 @@ export interface RefusedRequest {
  * attempt: the audit trail shows who tried what from where.
  */
 export function makeRefusedRequestRecorder(deps: {
-  audit: Pick<AuditStore, 'append'>;
+  audit: Pick<AuditStore, 'write'>;
   clock: Clock;
   newId: () => string;
   wdtHost: string;
@@ -38,6 +38,7 @@ export function makeRefusedRequestRecorder(deps: {
       at,
       detail: request.detail,
     });
-    await deps.audit.append('denied', record, at);
+    const written = await deps.audit.write([{ from: null, record }], at);
+    if (!written.ok) throw new Error(`refused request ${attemptId} already recorded`);
   };
 }

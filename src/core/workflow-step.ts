@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { isAwaitingApproval } from './approval-service.js';
 import { advance, FINAL_STATES } from './attempt.js';
 import type { CancelService, ConfirmResult } from './cancel-service.js';
+import { owedFor } from './owed-messages.js';
 import type { Halt } from './pause-state.js';
 import type { AccessDecision } from './policy.js';
 import type { AttemptRecord, AuditStore } from './ports/audit.js';
@@ -87,22 +88,54 @@ export async function settleStaleSteps(deps: SettleDeps): Promise<number> {
   return settled;
 }
 
-async function closeIfStale(deps: SettleDeps, record: AttemptRecord): Promise<AttemptRecord> {
-  if (record.state !== 'requested' && (record.state !== 'confirmed' || isAwaitingApproval(record))) {
-    return record;
-  }
-  const changedAt = Date.parse(record.stateTimes[record.state] ?? '');
+/**
+ * Closes an order a stopped process left before sending it: still `requested`, or `confirmed` (not waiting
+ * for approval) or `approved` but not running, for longer than `staleAfterMs` by the database's clock. The
+ * move is a compare-and-set with that age as its guard, so a batch that picks the order up at the same
+ * moment either runs it or finds it closed, never both.
+ */
+export async function closeIfStale(
+  deps: Pick<SettleDeps, 'audit' | 'clock' | 'logger' | 'staleAfterMs'>,
+  record: AttemptRecord,
+): Promise<AttemptRecord> {
+  const stale =
+    record.state === 'requested' ||
+    record.state === 'approved' ||
+    (record.state === 'confirmed' && !isAwaitingApproval(record));
+  if (!stale) return record;
   const now = deps.clock.now();
-  if (!(now.getTime() - changedAt >= deps.staleAfterMs)) return record;
-  // Two replicas may find it at once; one closes it.
-  if (!(await deps.audit.claimOnce(`step-stale:${record.attemptId}`, now))) return record;
   const failed = advance(record, 'failed', now, {
-    detail: 'the bot stopped during the workflow step before this order was sent; nothing was sent',
+    wdtOutcome: 'not_sent',
+    detail: 'the bot stopped before this order was sent; nothing was sent',
   });
-  await deps.audit.append('failed', failed, now);
+  const written = await deps.audit.write(
+    [{ from: record.state, record: failed, guard: { inStateAtLeastMs: deps.staleAfterMs } }],
+    now,
+    owedFor(failed, { outcome: false }),
+  );
+  if (!written.ok) return written.conflict.kind === 'stale' ? (written.conflict.current ?? record) : record;
   deps.logger.warn(
     { attemptId: record.attemptId, orderNo: record.orderNo },
-    'closed an order a stopped step left',
+    'closed an order a stopped process left',
   );
   return failed;
+}
+
+/**
+ * The orders every stopped process left before sending them, whatever way they came in: closed once they
+ * have been idle longer than the longest batch, so that no attempt stays unfinished for ever.
+ */
+export async function closeStaleOrders(
+  deps: Pick<SettleDeps, 'audit' | 'clock' | 'logger' | 'staleAfterMs'>,
+): Promise<number> {
+  const idle = await deps.audit.idleAttempts({
+    states: ['confirmed', 'approved'],
+    idleForMs: deps.staleAfterMs,
+    limit: 100,
+  });
+  let closed = 0;
+  for (const { record } of idle) {
+    if ((await closeIfStale(deps, record)).state === 'failed' && record.state !== 'failed') closed += 1;
+  }
+  return closed;
 }

@@ -2,7 +2,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { Agent, type Dispatcher } from 'undici';
 import type { Clock } from '../core/ports/clock.js';
-import type { WdtOutcome, WdtPort } from '../core/ports/wdt.js';
+import type { Timers } from '../core/ports/timers.js';
+import type { SendFence, WdtOutcome, WdtPort } from '../core/ports/wdt.js';
 import { describeEnvironment } from './environment.js';
 import { WDT_API_VERSION, WDT_METHOD } from './methods.js';
 import { cancelPurchaseStockin, type Pager, queryPurchaseStockin } from './purchase-stockin.js';
@@ -11,6 +12,8 @@ import { parseServerTime } from './server-time.js';
 import { signRequest, splitAppSecret, wdtTimestamp } from './sign.js';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+/** One HTTP attempt may take this many timeouts in all (connect and headers, then a body that trickles). */
+export const ATTEMPT_DEADLINE_TIMEOUTS = 2;
 const KEEP_ALIVE_MS = 30_000;
 
 export interface RateLimitRetry {
@@ -22,7 +25,7 @@ export interface RateLimitRetry {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const DEFAULT_RATE_LIMIT_RETRY: Readonly<Required<Omit<RateLimitRetry, 'sleep'>>> = {
+export const DEFAULT_RATE_LIMIT_RETRY: Readonly<Required<Omit<RateLimitRetry, 'sleep'>>> = {
   maxAttempts: 3,
   baseDelayMs: 1_000,
   maxDelayMs: 20_000,
@@ -41,6 +44,8 @@ export interface WdtClientOptions {
   logger: Logger;
   /** An undici dispatcher to share; the client then leaves closing it to the caller. */
   dispatcher?: Dispatcher;
+  /** Times each attempt's deadline (default: the process's own timers). */
+  timers?: Pick<Timers, 'after'>;
   rateLimitRetry?: Partial<RateLimitRetry>;
 }
 
@@ -70,23 +75,42 @@ export function createWdtClient(options: WdtClientOptions): WdtClient {
   const dispatcher = options.dispatcher ?? ownDispatcher!;
   let closed = false;
 
-  /** One signed HTTP attempt. Vendor messages are scrubbed of the secret and the sign, just in case. */
-  async function attempt(method: string, args: unknown[], pager?: Pager) {
+  /**
+   * One signed HTTP attempt. Behind a fence, the request is signed only once the fence lets it, with the
+   * timestamp the fence was shown, and sent only while the fence still holds. Vendor messages are scrubbed
+   * of the secret and the sign, just in case.
+   */
+  async function attempt(method: string, args: unknown[], pager?: Pager, fence?: SendFence) {
     const body = JSON.stringify(args);
+    const signingAt = clock.now();
+    const grant = fence ? await fence(signingAt) : null;
+    if (grant && !grant.ok) return { kind: 'not_sent' as const, reason: `not signed: ${grant.reason}` };
     const params: Record<string, string> = {
       sid: options.sid,
       key: options.appKey,
       salt,
       method,
       v: WDT_API_VERSION,
-      timestamp: String(wdtTimestamp(clock.now())),
+      timestamp: String(wdtTimestamp(signingAt)),
       ...pager,
     };
     const sign = signRequest(secret, params, body);
+    if (grant && !grant.stillValid()) {
+      return {
+        kind: 'not_sent' as const,
+        reason: 'not sent: the fence expired before the request was signed',
+      };
+    }
     const query = new URLSearchParams({ ...params, sign }).toString();
     const answer = await sendRequest(
       { origin: base.origin, pathAndQuery: `${base.pathname}?${query}`, body },
-      { dispatcher, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs, deadlineMs: 2 * timeoutMs },
+      {
+        dispatcher,
+        headersTimeoutMs: timeoutMs,
+        bodyTimeoutMs: timeoutMs,
+        deadlineMs: ATTEMPT_DEADLINE_TIMEOUTS * timeoutMs,
+        ...(options.timers ? { timers: options.timers } : {}),
+      },
     );
     if (answer.kind === 'refused' || answer.kind === 'rate_limited') {
       answer.message = scrub(answer.message, [secret, sign]);
@@ -94,12 +118,17 @@ export function createWdtClient(options: WdtClientOptions): WdtClient {
     return answer;
   }
 
-  async function call(method: string, args: unknown[], pager?: Pager): Promise<WdtOutcome<unknown>> {
+  async function call(
+    method: string,
+    args: unknown[],
+    pager?: Pager,
+    fence?: SendFence,
+  ): Promise<WdtOutcome<unknown>> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     for (let attempts = 1; ; attempts++) {
       const attemptStarted = performance.now();
-      const answer = await attempt(method, args, pager);
+      const answer = await attempt(method, args, pager, fence);
       logger.debug(
         { method, durationMs: Math.round(performance.now() - attemptStarted), outcome: answer.kind },
         'wdt call',
@@ -113,7 +142,8 @@ export function createWdtClient(options: WdtClientOptions): WdtClient {
   return {
     environment: describeEnvironment(options.baseUrl),
 
-    cancelStockin: (stockinNo) => cancelPurchaseStockin(call, stockinNo),
+    cancelStockin: (stockinNo, fence) =>
+      cancelPurchaseStockin((method, args) => call(method, args, undefined, fence), stockinNo),
     queryStockin: (query) => queryPurchaseStockin(call, query),
 
     async serverTime() {

@@ -6,8 +6,8 @@ const TIMESTAMP_REFUSED = 7;
 
 /**
  * Status 7 means WDT refused the request before running it, so after reading WDT's clock again one retry
- * is safe — even for a cancel. A clock that drifts between the periodic syncs then costs one round trip,
- * not a failed cancel.
+ * is safe — even for a cancel, whose retry is signed anew behind its own fence. A clock that drifts between
+ * the periodic syncs then costs one round trip, not a failed cancel.
  */
 export function resyncOnTimestampRefusal<T extends WdtPort>(wdt: T, clock: SkewClock): T {
   async function once<R>(call: () => Promise<WdtOutcome<R>>): Promise<WdtOutcome<R>> {
@@ -20,7 +20,7 @@ export function resyncOnTimestampRefusal<T extends WdtPort>(wdt: T, clock: SkewC
   return {
     ...wdt,
     environment: wdt.environment,
-    cancelStockin: (stockinNo) => once(() => wdt.cancelStockin(stockinNo)),
+    cancelStockin: (stockinNo, fence) => once(() => wdt.cancelStockin(stockinNo, fence)),
     queryStockin: (query) => once(() => wdt.queryStockin(query)),
   };
 }

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { systemTimers, type Timers } from '../core/ports/timers.js';
 import { USER_AGENT } from '../version.js';
 import { classifyNetworkError, type NetworkFailure } from './classify-error.js';
 import { classifyResponse, type VendorAnswer } from './classify-response.js';
@@ -19,6 +20,7 @@ export interface SendOptions {
   bodyTimeoutMs: number;
   /** Bounds the whole exchange, including a body that trickles in under the per-chunk body timeout. */
   deadlineMs: number;
+  timers?: Pick<Timers, 'after'>;
 }
 
 /** One HTTP exchange, classified. Never throws. */
@@ -27,7 +29,7 @@ export async function sendRequest(
   options: SendOptions,
 ): Promise<VendorAnswer | NetworkFailure> {
   const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(), options.deadlineMs);
+  const cancelDeadline = (options.timers ?? systemTimers).after(options.deadlineMs, () => deadline.abort());
   try {
     const response = await options.dispatcher.request({
       origin: request.origin,
@@ -63,7 +65,7 @@ export async function sendRequest(
     }
     return classifyNetworkError(error);
   } finally {
-    clearTimeout(timer);
+    cancelDeadline();
   }
 }
 

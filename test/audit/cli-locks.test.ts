@@ -5,8 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runAuditCli } from '../../src/audit/cli.js';
 import { openPostgresAuditStore } from '../../src/audit/postgres/store.js';
 import { openSqliteAuditStore } from '../../src/audit/sqlite/store.js';
-import type { AuditStore } from '../../src/core/ports/audit.js';
-import { buildRecord } from '../support/audit-fixtures.js';
+import type { AttemptRecord, AuditStore } from '../../src/core/ports/audit.js';
+import { buildRecord, writeHistory } from '../support/audit-fixtures.js';
 import { captureStream } from './cli-io.js';
 import { createTestDatabase, postgresUnavailableReason } from './postgres-test-db.js';
 
@@ -29,21 +29,40 @@ async function cli(argv: string[]) {
   return { code, out: stdout.text(), err: stderr.text() };
 }
 
+/** When each lock was taken, by the store's clock: set before the write (SQLite), or after it (PostgreSQL). */
+interface LockTimes {
+  before(time: Date): void;
+  after(orderNo: string, time: Date): Promise<void>;
+}
+
 /** Two held locks (one by a live process, one by a dead one), one from before leases, one released. */
-async function seed(store: AuditStore): Promise<void> {
-  await store.renewLease('01LIVEINSTANCE', 60_000);
-  const live = buildRecord({ orderNo: 'RK2024050100101', requesterId: 'U0ALICE', state: 'calling' });
-  await store.beginCall({ ...live, instanceId: '01LIVEINSTANCE' }, minutesAgo(1));
-  const dead = buildRecord({ orderNo: 'RK2024050100102', requesterId: 'U0BOB', state: 'calling' });
-  await store.beginCall(
-    { ...dead, attemptId: '01DEADATTEMPT', instanceId: '01DEADINSTANCE' },
-    minutesAgo(62),
+async function seed(store: AuditStore, times: LockTimes): Promise<void> {
+  await store.renewLease('01LIVEINSTANCE', 60 * 60_000);
+  const lock = async (record: AttemptRecord, minutes: number) => {
+    times.before(minutesAgo(minutes));
+    await writeHistory(store, [
+      record,
+      ...(['confirmed', 'calling'] as const).map((state) => ({ ...record, state })),
+    ]);
+    await times.after(record.orderNo!, minutesAgo(minutes));
+  };
+  await lock(
+    buildRecord({ orderNo: 'RK2024050100101', requesterId: 'U0ALICE', instanceId: '01LIVEINSTANCE' }),
+    1,
   );
-  const legacy = buildRecord({ orderNo: 'RK2024050100103', requesterId: 'U0CAROL', state: 'calling' });
-  await store.beginCall(legacy, minutesAgo(3));
-  const done = buildRecord({ orderNo: 'RK2024050100104', state: 'calling' });
-  await store.beginCall(done, minutesAgo(2));
-  await store.finishCall('cancelled', { ...done, state: 'cancelled' }, minutesAgo(2));
+  await lock(
+    buildRecord({
+      orderNo: 'RK2024050100102',
+      requesterId: 'U0BOB',
+      attemptId: '01DEADATTEMPT',
+      instanceId: '01DEADINSTANCE',
+    }),
+    62,
+  );
+  await lock(buildRecord({ orderNo: 'RK2024050100103', requesterId: 'U0CAROL' }), 3);
+  const done = buildRecord({ orderNo: 'RK2024050100104' });
+  await lock(done, 2);
+  await store.write([{ from: 'calling', record: { ...done, state: 'cancelled' } }], minutesAgo(2));
 }
 
 function expectTable(out: string): void {
@@ -84,10 +103,16 @@ function expectTable(out: string): void {
 describe('npm run audit -- locks', () => {
   it('lists the held locks of a SQLite file with holder, liveness, requester and age', async () => {
     const path = join(dir, 'audit.db');
-    const store = openSqliteAuditStore({ path });
+    let now = NOW;
+    const store = openSqliteAuditStore({ path, now: () => now });
     const empty = await cli(['locks', '--db', path]);
     expect(empty).toEqual({ code: 0, out: 'no order locks are held\n', err: '' });
-    await seed(store);
+    await seed(store, {
+      before: (time) => {
+        now = time;
+      },
+      after: async () => {},
+    });
     await store.close();
 
     const { code, out, err } = await cli(['locks', '--db', path]);
@@ -112,7 +137,21 @@ describe('npm run audit -- locks', () => {
     const database = await createTestDatabase();
     try {
       const store = await openPostgresAuditStore({ connectionString: database.url });
-      await seed(store);
+      const client = await database.connect();
+      try {
+        // The server's clock cannot be set: the locks are dated back by hand, as if taken that long ago.
+        await seed(store, {
+          before: () => {},
+          after: async (orderNo, time) => {
+            await client.query('UPDATE order_locks SET acquired_at = $2 WHERE order_no = $1', [
+              orderNo,
+              time,
+            ]);
+          },
+        });
+      } finally {
+        await client.end();
+      }
       await store.close();
       const { code, out, err } = await cli(['locks', '--db', database.url]);
       expect(err).toBe('');

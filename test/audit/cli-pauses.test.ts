@@ -26,9 +26,8 @@ const control = (kind: 'paused' | 'resumed', at: string, id: string) =>
 
 beforeAll(async () => {
   const store = openSqliteAuditStore({ path: dbPath });
-  await store.append(
-    'requested',
-    buildRecord({ orderNo: 'RK2024050100001' }),
+  await store.write(
+    [{ from: null, record: buildRecord({ orderNo: 'RK2024050100001' }) }],
     new Date('2024-05-01T01:00:00Z'),
   );
   await store.recordControl(

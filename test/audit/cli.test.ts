@@ -16,7 +16,7 @@ import { runAuditCli, USAGE } from '../../src/audit/cli.js';
 import { entryHash } from '../../src/audit/hash-chain.js';
 import { openSqliteAuditStore } from '../../src/audit/sqlite/store.js';
 import type { AuditEntry } from '../../src/core/ports/audit.js';
-import { buildRecord } from '../support/audit-fixtures.js';
+import { buildRecord, writeHistory } from '../support/audit-fixtures.js';
 import { captureStream } from './cli-io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'audit-cli-'));
@@ -32,15 +32,10 @@ beforeAll(async () => {
     requesterId: 'U0ALICE',
     reason: '供应商重复入库，需撤销',
   });
-  await store.append('requested', a, utc('2024-04-30T23:59:59.000Z'));
-  await store.append(
-    'confirmed',
-    { ...a, state: 'confirmed', approverIds: ['U0BOSS', 'U0AUDIT'] },
-    utc('2024-05-01T00:00:00.000Z'),
-  );
-  await store.beginCall({ ...a, state: 'calling' }, utc('2024-05-01T04:00:05.000Z'));
+  const confirmed = { ...a, state: 'confirmed' as const, approverIds: ['U0BOSS', 'U0AUDIT'] };
+  const calling = { ...confirmed, state: 'calling' as const };
   const refused = {
-    ...a,
+    ...calling,
     state: 'refused' as const,
     wdtStatus: 200,
     wdtCode: '-1',
@@ -51,10 +46,18 @@ beforeAll(async () => {
     statusAfter: 30,
     detail: '@SUM(1+1)\nsecond line',
   };
-  await store.finishCall('refused', refused, utc('2024-05-01T23:59:59.999Z'));
-  await store.append(
-    'requested',
-    buildRecord({ orderNo: 'RK2024050200002', reason: '+cmd|calc' }),
+  await writeHistory(store, [a, confirmed, calling, refused], (index) =>
+    utc(
+      [
+        '2024-04-30T23:59:59.000Z',
+        '2024-05-01T00:00:00.000Z',
+        '2024-05-01T04:00:05.000Z',
+        '2024-05-01T23:59:59.999Z',
+      ][index]!,
+    ),
+  );
+  await store.write(
+    [{ from: null, record: buildRecord({ orderNo: 'RK2024050200002', reason: '+cmd|calc' }) }],
     utc('2024-05-02T00:00:00.000Z'),
   );
   await store.close();
@@ -262,6 +265,44 @@ describe('audit show', () => {
     expect(lines[4]).toContain('@SUM(1+1)\\nsecond line');
   });
 
+  it('shows a call awaiting its verdict with when it may get one, and a correction as one, naming what it overturns', async () => {
+    const path = join(dir, 'corrections.db');
+    let now = utc('2024-05-01T04:01:00.000Z');
+    const store = openSqliteAuditStore({ path, now: () => now });
+    const requested = buildRecord({ orderNo: 'RK2024050100003', requesterId: 'U0ALICE' });
+    const confirmed = { ...requested, state: 'confirmed' as const };
+    const calling = { ...confirmed, state: 'calling' as const };
+    const waiting = {
+      ...calling,
+      state: 'awaiting_verdict' as const,
+      verdictAfter: '2024-05-01T04:03:00.000Z',
+    };
+    await writeHistory(store, [requested, confirmed, calling, waiting]);
+    now = utc('2024-05-01T04:04:00.000Z');
+    const notCancelled = { ...waiting, state: 'reconciled_not_cancelled' as const, statusAfter: 30 };
+    expect((await store.write([{ from: 'awaiting_verdict', record: notCancelled }], now)).ok).toBe(true);
+    const cancelled = { ...notCancelled, state: 'cancelled' as const, wdtOutcome: 'ok', statusAfter: 5 };
+    const corrected = await store.write(
+      [{ from: 'reconciled_not_cancelled', record: cancelled, event: 'corrected' }],
+      now,
+    );
+    expect(corrected.ok).toBe(true);
+    await store.close();
+
+    const result = await cli(['show', 'RK2024050100003', '--db', path]);
+
+    expect(result.code).toBe(0);
+    const lines = result.out.trimEnd().split('\n');
+    expect(lines[0]).toBe('order RK2024050100003: 6 entries');
+    expect(lines[4]).toMatch(
+      / {2}awaiting_verdict {2}by U0ALICE {2}verdict after 2024-05-01T04:03:00\.000Z {2}attempt /,
+    );
+    expect(lines[5]).toMatch(/ {2}reconciled_not_cancelled {2}.*status \? -> 30/);
+    expect(lines[6]).toMatch(
+      / {2}corrected {5}by U0ALICE {2}correction: WDT confirmed the cancel; the attempt was recorded as reconciled_not_cancelled, WDT ok, status \? -> 5 {2}attempt /,
+    );
+  });
+
   it('says so when an order has no entries', async () => {
     const result = await cli(['show', 'RK1999', '--db', dbPath]);
     expect(result).toMatchObject({ code: 0, out: 'no audit entries for order RK1999\n' });
@@ -302,8 +343,15 @@ describe('audit CLI arguments', () => {
     const missing = join(dir, 'nowhere', 'audit.db');
     const result = await cli(['verify', '--db', missing]);
     expect(result.code).toBe(3);
-    expect(result.err).toContain(`no audit database at ${missing}`);
+    expect(result.err).toContain(`no audit database at ${missing} (from --db)`);
     expect(existsSync(join(dir, 'nowhere'))).toBe(false);
+  });
+
+  it('says why it looked at ./data/audit.db when no setting names the database', async () => {
+    const result = await cli(['verify'], { env: {}, cwd: join(dir, 'empty-cwd') });
+    expect(result.code).toBe(3);
+    expect(result.err).toContain('neither --db, DATABASE_URL nor AUDIT_DB_PATH is set');
+    expect(result.err).toContain('docs/deploy.md');
   });
 
   it('reads the database from --db, else DATABASE_URL, else AUDIT_DB_PATH, else ./data/audit.db', async () => {
@@ -311,13 +359,22 @@ describe('audit CLI arguments', () => {
       DATABASE_URL: 'postgres://u:secret@db.internal:5432/audit',
       AUDIT_DB_PATH: '/var/audit.db',
     };
-    expect(resolveDbTarget('x.db', env, '/srv')).toEqual({ kind: 'sqlite', path: '/srv/x.db' });
+    expect(resolveDbTarget('x.db', env, '/srv')).toEqual({
+      kind: 'sqlite',
+      path: '/srv/x.db',
+      chosenBy: '--db',
+    });
     expect(resolveDbTarget(undefined, env, '/srv')).toEqual({ kind: 'postgres', url: env.DATABASE_URL });
     expect(resolveDbTarget(undefined, { ...env, DATABASE_URL: '' }, '/srv')).toEqual({
       kind: 'sqlite',
       path: '/var/audit.db',
+      chosenBy: 'AUDIT_DB_PATH',
     });
-    expect(resolveDbTarget(undefined, {}, '/srv')).toEqual({ kind: 'sqlite', path: '/srv/data/audit.db' });
+    expect(resolveDbTarget(undefined, {}, '/srv')).toEqual({
+      kind: 'sqlite',
+      path: '/srv/data/audit.db',
+      chosenBy: 'default',
+    });
 
     const viaEnv = await cli(['verify'], { env: { AUDIT_DB_PATH: dbPath } });
     expect(viaEnv.code).toBe(0);

@@ -29,14 +29,14 @@ async function collect(entries: AsyncIterable<AuditEntry>): Promise<AuditEntry[]
 export function controlStateContract(fresh: () => Promise<AuditStore>, another: () => Promise<AuditStore>) {
   it('has no control state until someone pauses', async () => {
     const store = await fresh();
-    await store.append('requested', buildRecord(), at(0));
+    await store.write([{ from: null, record: buildRecord() }], at(0));
     expect(await store.controlState()).toBeNull();
   });
 
   it('records paused and resumed in the chain, newest first for controlState, never as an attempt', async () => {
     const store = await fresh();
     const attempt = buildRecord();
-    await store.append('requested', attempt, at(0));
+    await store.write([{ from: null, record: attempt }], at(0));
     const paused = await store.recordControl(control('paused'), at(1));
     expect(paused).toMatchObject({ changed: true, entry: { seq: 2, event: 'paused' } });
     expect(await store.controlState()).toMatchObject({
@@ -45,7 +45,7 @@ export function controlStateContract(fresh: () => Promise<AuditStore>, another: 
       at: at(1).toISOString(),
       record: { requesterId: 'U0ADMIN', reason: '盘点 stocktake', channelId: 'C0OPS', orderNo: null },
     });
-    await store.append('denied', { ...attempt, state: 'denied' }, at(2));
+    await store.write([{ from: 'requested', record: { ...attempt, state: 'denied' } }], at(2));
     const resumed = await store.recordControl(control('resumed', 'U0OTHER'), at(3));
     expect(resumed).toMatchObject({ changed: true, entry: { seq: 4, event: 'resumed' } });
     expect(await store.controlState()).toMatchObject({
@@ -62,7 +62,9 @@ export function controlStateContract(fresh: () => Promise<AuditStore>, another: 
       'resumed',
     ]);
     expect(await store.recentAttempts({ limit: 10 })).toEqual([{ ...attempt, state: 'denied' }]);
-    expect(await store.findStuckCalling()).toEqual([]);
+    expect(
+      await store.idleAttempts({ states: ['requested', 'denied'], idleForMs: 0, limit: 10 }),
+    ).toHaveLength(1);
   });
 
   it('writes nothing when the state is already so: pausing twice, or resuming what is not paused', async () => {

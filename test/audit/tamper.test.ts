@@ -11,7 +11,7 @@ import { openPostgresAuditStore } from '../../src/audit/postgres/store.js';
 import { openSqliteAuditStore } from '../../src/audit/sqlite/store.js';
 import type { AuditStore } from '../../src/core/ports/audit.js';
 import { createLogger } from '../../src/logger.js';
-import { buildRecord } from '../support/audit-fixtures.js';
+import { buildRecord, writeHistory } from '../support/audit-fixtures.js';
 import { captureStream } from './cli-io.js';
 import { createTestDatabase, postgresUnavailableReason, type TestDatabase } from './postgres-test-db.js';
 
@@ -58,13 +58,20 @@ async function seed(store: AuditStore): Promise<string> {
   const a = buildRecord({ orderNo: 'RK2024050100007', reason: '供应商重复入库' });
   const b = buildRecord({ orderNo: 'RK2024050100008' });
   const t = (minute: number) => new Date(Date.UTC(2024, 4, 1, 4, minute));
-  await store.append('requested', a, t(0));
-  await store.append('requested', b, t(1));
-  await store.append('confirmed', { ...a, state: 'confirmed' }, t(2));
-  await store.beginCall({ ...a, state: 'calling' }, t(3));
-  await store.finishCall('cancelled', { ...a, state: 'cancelled', wdtOutcome: 'ok', statusAfter: 5 }, t(4));
-  const last = await store.append('notified', { ...a, state: 'cancelled', notifiedVia: 'channel' }, t(5));
-  return last.hash;
+  await store.write([{ from: null, record: a }], t(0));
+  await store.write([{ from: null, record: b }], t(1));
+  await writeHistory(
+    store,
+    [
+      { ...a, state: 'confirmed' },
+      { ...a, state: 'calling' },
+      { ...a, state: 'cancelled', wdtOutcome: 'ok', statusAfter: 5 },
+    ],
+    (index) => t(2 + index),
+    'requested',
+  );
+  const last = await store.annotate(a.attemptId, { notifiedVia: 'channel' }, t(5));
+  return last!.hash;
 }
 
 interface TamperCase {
@@ -295,15 +302,19 @@ function tamperSuite(backend: () => Backend): void {
     await raw.remove(6);
     await raw.close();
     const store = await backend().open();
-    const rebuilt = await store.append('notified', buildRecord({ orderNo: 'RK2024050100007' }), new Date());
+    const written = await store.write(
+      [{ from: null, record: buildRecord({ orderNo: 'RK2024050100007' }) }],
+      new Date(),
+    );
     await store.close();
-    expect(rebuilt.seq).toBe(6);
+    const rebuilt = written.ok ? written.entries[0]! : null;
+    expect(rebuilt?.seq).toBe(6);
 
     expect((await cliVerify()).code).toBe(0);
     const result = await cliVerify('--witness', `5:${five.hash}`, '--witness', `6:${headHash}`);
     expect(result.code).toBe(1);
     expect(result.out).toContain('witness #5: matches');
-    expect(result.out).toContain(`witness #6: DIFFERS, the database holds ${rebuilt.hash}`);
+    expect(result.out).toContain(`witness #6: DIFFERS, the database holds ${rebuilt?.hash}`);
   });
 }
 
@@ -352,8 +363,8 @@ describe('tampering with a SQLite audit file', () => {
   it('a duplicate key makes SQL read a forged value the hash does not cover; verify names that row', async () => {
     const dupPath = join(dir, 'duplicate-key', 'audit.db');
     const store = openSqliteAuditStore({ path: dupPath });
-    await store.append('requested', buildRecord({ reason: 'original' }), new Date());
-    await store.append('requested', buildRecord({ reason: 'second' }), new Date());
+    await store.write([{ from: null, record: buildRecord({ reason: 'original' }) }], new Date());
+    await store.write([{ from: null, record: buildRecord({ reason: 'second' }) }], new Date());
     await store.close();
     const raw = new Database(dupPath);
     raw.exec('DROP TRIGGER audit_entries_no_update');
@@ -380,7 +391,7 @@ describe('tampering with a SQLite audit file', () => {
   it('restores a dropped or defused append-only trigger on the next open, and says so', async () => {
     const restorePath = join(dir, 'restore', 'audit.db');
     const store = openSqliteAuditStore({ path: restorePath });
-    await store.append('requested', buildRecord(), new Date());
+    await store.write([{ from: null, record: buildRecord() }], new Date());
     await store.close();
     const raw = new Database(restorePath);
     raw.exec(`DROP TRIGGER audit_entries_no_delete;
@@ -463,7 +474,7 @@ describe.skipIf(pgUnavailable !== null && !process.env.CI)(
     it('restores a disabled trigger, a defused trigger function and a dropped trigger on the next start', async () => {
       await db.reset();
       const store = await openPostgresAuditStore({ connectionString: db.url });
-      await store.append('requested', buildRecord(), new Date());
+      await store.write([{ from: null, record: buildRecord() }], new Date());
       await store.close();
       const raw = await db.connect();
       await raw.query(`ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_no_update_delete;

@@ -47,6 +47,29 @@ describe('four-eyes approval', () => {
     }
   });
 
+  it('never runs an order without its approved record: awaiting approval is said by the confirmation itself', async () => {
+    const { core, attemptIds } = await awaitingApproval([ORDER, OTHER]);
+    // Nothing records where the approval request went (its delivery has not happened, or failed to record):
+    // the request still waits for approval, and only approval runs it.
+    expect(await core.store.findAttempt(attemptIds[0]!)).toMatchObject({
+      state: 'confirmed',
+      approvalRequested: true,
+      notifiedVia: null,
+    });
+
+    expect((await core.approval.approve({ attemptIds, actorId: APPROVER })).kind).toBe('decided');
+
+    for (const attemptId of attemptIds) {
+      const events = await core.eventsOf(attemptId);
+      expect(events.slice(events.indexOf('confirmed'))).toEqual([
+        'confirmed',
+        'approved',
+        'calling',
+        'cancelled',
+      ]);
+    }
+  });
+
   it('refuses the requester approving their own request, records the click, and cancels nothing', async () => {
     const { core, attemptIds } = await awaitingApproval();
 
@@ -85,7 +108,8 @@ describe('four-eyes approval', () => {
       state: 'expired',
       detail: 'nobody approved within 30 minutes',
     });
-    expect(core.notifier.calls.at(-1)).toMatchObject({ kind: 'updateBatch', stage: { kind: 'done' } });
+    // Its message now says so: a new version of it is owed with the expiry.
+    expect(core.owed().map((item) => item.key)).toContain(`batch:${attemptIds[0]}:${attemptIds[0]}:expired`);
     expect((await core.approval.approve({ attemptIds, actorId: APPROVER })).kind).toBe('already_decided');
     expect(core.wdt.callsOf('cancelStockin')).toEqual([]);
   });

@@ -22,18 +22,26 @@ describe('confirming one order', () => {
 
     expect(result).toMatchObject({ kind: 'finished', record: { state: 'cancelled', reason: '重复入库' } });
     expect(core.wdt.callsOf('cancelStockin')).toEqual([{ method: 'cancelStockin', stockinNo: ORDER }]);
-    expect(await core.eventsOf(attemptId!)).toEqual([
-      'requested',
-      'confirmed',
-      'calling',
-      'cancelled',
-      'notified',
-    ]);
+    expect(await core.eventsOf(attemptId!)).toEqual(['requested', 'confirmed', 'calling', 'cancelled']);
     expect(await core.store.findAttempt(attemptId!)).toMatchObject({
       statusBefore: STOCKIN_STATUS.editing,
       statusAfter: STOCKIN_STATUS.cancelled,
-      notifiedVia: 'channel',
     });
+    // The outcome is owed in the same write: its post in the channel, and a copy in the audit channel, both
+    // showing the chain's head after the outcome.
+    const head = await core.store.head();
+    expect(core.owed()).toMatchObject([
+      {
+        key: `outcome:${attemptId}:cancelled`,
+        channelId: 'C0STOCKOPS',
+        body: { kind: 'outcome', chainHead: head },
+      },
+      {
+        key: `audit-outcome:${attemptId}:cancelled`,
+        channelId: null,
+        body: { kind: 'outcome', chainHead: head },
+      },
+    ]);
     expect(await core.store.verifyChain()).toMatchObject({ ok: true });
   });
 
@@ -52,7 +60,9 @@ describe('confirming one order', () => {
     expect(kinds(results)).toEqual(['duplicate', 'finished']);
     expect(core.wdt.callsOf('cancelStockin')).toHaveLength(1);
     expect((await core.eventsOf(attemptId!)).filter((e) => e === 'confirmed')).toHaveLength(1);
-    expect(core.notifier.calls.filter((c) => c.kind === 'outcome')).toHaveLength(1);
+    expect(
+      core.owed().filter((item) => item.body.kind === 'outcome' && item.channelId !== null),
+    ).toHaveLength(1);
   });
 
   it('answers a second submit after the outcome as a duplicate, without a call or a record', async () => {
@@ -95,7 +105,7 @@ describe('confirming one order', () => {
     expect(core.wdt.callsOf('cancelStockin')).toEqual([]);
   });
 
-  it('records an unknown outcome as unknown and never tries again', async () => {
+  it('keeps an order whose cancel got no answer locked until WDT can no longer accept it, and never tries again', async () => {
     const core = coreHarness({ orders: orders() });
     const [attemptId] = await core.requestAndPreview([ORDER]);
     core.wdt.next('cancelStockin', { kind: 'unknown', reason: 'headers timeout', durationMs: 10_000 });
@@ -104,9 +114,61 @@ describe('confirming one order', () => {
 
     expect(result).toMatchObject({
       kind: 'finished',
-      record: { state: 'unknown', detail: 'headers timeout' },
+      record: { state: 'awaiting_verdict', detail: 'headers timeout' },
     });
     expect(core.wdt.callsOf('cancelStockin')).toHaveLength(1);
+    // The request was signed behind a fence: WDT may accept it until the fence's time plus its window.
+    const held = await core.store.heldCalls();
+    expect(held).toHaveLength(1);
+    const verdictAfter = Date.parse(held[0]!.record.verdictAfter!);
+    expect(verdictAfter - core.clock.now().getTime()).toBeGreaterThanOrEqual(120_000);
+    expect(held[0]!.acceptUntil).toBe(held[0]!.record.verdictAfter);
+  });
+
+  it('records WDT’s answer as soon as the store takes writes again, however long it refused them', async () => {
+    let refusing = false;
+    const core = coreHarness({
+      orders: orders(),
+      wrapStore: (store) => ({
+        ...store,
+        write: (transitions, at, owed) =>
+          refusing ? Promise.reject(new Error('connection reset')) : store.write(transitions, at, owed),
+      }),
+    });
+    const [attemptId] = await core.requestAndPreview([ORDER]);
+    core.wdt.next('cancelStockin', async () => {
+      refusing = true;
+      return { kind: 'ok', data: null, durationMs: 5 };
+    });
+
+    const result = await core.cancel.confirm({ attemptIds: [attemptId!], userId: REQUESTER, reason: 'x' });
+    expect(result).toMatchObject({ kind: 'finished', record: { state: 'cancelled' } });
+    expect(await core.store.findAttempt(attemptId!)).toMatchObject({ state: 'calling' });
+    expect(core.execution.isRunning(attemptId!)).toBe(true);
+
+    refusing = false;
+    await expect
+      .poll(async () => (await core.store.findAttempt(attemptId!))?.state, { timeout: 5_000 })
+      .toBe('cancelled');
+    expect(core.execution.isRunning(attemptId!)).toBe(false);
+    expect(await core.store.heldLocks()).toEqual([]);
+    expect(core.wdt.callsOf('cancelStockin')).toHaveLength(1);
+  });
+
+  it('sends nothing when WDT cannot show the order’s status under the lock, and says so', async () => {
+    const core = coreHarness({ orders: orders() });
+    const [attemptId] = await core.requestAndPreview([ORDER]);
+    const down = { kind: 'not_sent', reason: 'connect ECONNREFUSED', durationMs: 1 } as const;
+    core.wdt.next('queryStockin', down);
+
+    const result = await core.cancel.confirm({ attemptIds: [attemptId!], userId: REQUESTER, reason: 'x' });
+
+    expect(result).toMatchObject({ kind: 'finished', record: { state: 'failed', wdtOutcome: 'not_sent' } });
+    expect((result as { record: { detail: string } }).record.detail).toMatch(
+      /^not sent: status look-up failed/,
+    );
+    expect(core.wdt.callsOf('cancelStockin')).toEqual([]);
+    expect(await core.store.heldLocks()).toEqual([]);
   });
 
   it('tells a second requester the order is busy while another attempt holds its lock', async () => {
@@ -154,7 +216,8 @@ describe('confirming a batch', () => {
     barrier.disarm();
 
     expect(kinds(results)).toEqual(['batch_finished', 'duplicate']);
-    expect(core.notifier.calls.filter((c) => c.kind === 'publishBatch')).toHaveLength(1);
+    // One confirmation, so one version of the batch's message per order owed by it.
+    expect(core.owed().filter((item) => item.key.endsWith(':confirmed'))).toHaveLength(2);
     expect(
       core.wdt
         .callsOf('cancelStockin')
@@ -183,7 +246,7 @@ describe('confirming a batch', () => {
     barrier.disarm();
 
     expect(kinds(results)).toEqual(['awaiting_approval', 'duplicate']);
-    expect(core.notifier.calls.filter((c) => c.kind === 'publishBatch')).toHaveLength(1);
+    expect(core.owed().filter((item) => item.key.endsWith(':confirmed'))).toHaveLength(1);
     expect(core.wdt.callsOf('cancelStockin')).toEqual([]);
     expect((await core.eventsOf(attemptIds[0]!)).filter((e) => e === 'confirmed')).toHaveLength(1);
   });

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createInstanceLease } from '../../src/core/instance-lease.js';
+import type { Timers } from '../../src/core/ports/timers.js';
 import { createLogger } from '../../src/logger.js';
 
 const TIMING = { everyMs: 1_000, ttlMs: 5_000, renewWaitMs: 2_000 };
@@ -29,8 +30,22 @@ function lines() {
   return { seen, logger };
 }
 
+/** The process's timers as Vitest's fake timers drive them. */
+const fakeTimers: Timers = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  after(ms, work) {
+    const timer = setTimeout(work, ms);
+    return () => clearTimeout(timer);
+  },
+  every(ms, work) {
+    const timer = setInterval(work, ms);
+    return () => clearInterval(timer);
+  },
+};
+
 const leaseOn = (audit: ReturnType<typeof leaseStore>, logger = lines().logger) =>
-  createInstanceLease({ audit, instanceId: '01ME', logger, timing: TIMING, now: Date.now });
+  createInstanceLease({ audit, instanceId: '01ME', logger, timing: TIMING, timers: fakeTimers });
 
 describe('instance lease', () => {
   beforeEach(() => vi.useFakeTimers());
@@ -90,6 +105,47 @@ describe('instance lease', () => {
     await started;
     expect(lease.status()).toBe('lease not taken: no answer within 2000 ms');
     expect(lease.knowsWhoIsLive()).toBe(false);
+    await lease.stop();
+  });
+
+  it('after a freeze (no renewal ran, none failed), the first renewal does not make it judge others at once', async () => {
+    const audit = leaseStore();
+    let now = 0;
+    let renew: () => void = () => undefined;
+    const frozenTimers: Timers = {
+      ...fakeTimers,
+      now: () => now,
+      every(_ms, work) {
+        renew = work;
+        return () => undefined;
+      },
+    };
+    const lease = createInstanceLease({
+      audit,
+      instanceId: '01ME',
+      logger: lines().logger,
+      timing: TIMING,
+      timers: frozenTimers,
+    });
+    await lease.start();
+    for (let second = 1; second <= 4; second += 1) {
+      now = second * 1_000;
+      renew();
+      await vi.advanceTimersByTimeAsync(0);
+    }
+    expect(lease.knowsWhoIsLive()).toBe(true);
+
+    // Frozen for ten seconds: its lease lapsed meanwhile, and the others may have taken it for dead.
+    now += 10_000;
+    renew();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(lease.knowsWhoIsLive()).toBe(false);
+    for (let step = 1; step <= 3; step += 1) {
+      now += 1_000;
+      renew();
+      await vi.advanceTimersByTimeAsync(0);
+    }
+    expect(lease.knowsWhoIsLive()).toBe(true);
     await lease.stop();
   });
 });

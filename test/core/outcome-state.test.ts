@@ -26,12 +26,12 @@ describe('the audit state of a cancel outcome', () => {
     ],
     [
       { kind: 'unknown', reason: 'headers timeout', durationMs: 10_000 },
-      'unknown',
+      'awaiting_verdict',
       { detail: 'headers timeout' },
     ],
     [
       { kind: 'protocol_error', httpStatus: 502, reason: 'HTML body', durationMs: 5 },
-      'unknown',
+      'awaiting_verdict',
       { detail: 'HTTP 502: HTML body' },
     ],
   ])('%o becomes %s', (outcome, state, patch) => {

@@ -3,7 +3,7 @@ import { createOperatorControl } from '../../src/core/operator-control.js';
 import { createPauseState } from '../../src/core/pause-state.js';
 import type { ControlEntry } from '../../src/core/ports/audit.js';
 import { createLogger } from '../../src/logger.js';
-import { buildRecord } from '../support/audit-fixtures.js';
+import { buildRecord, writeHistory } from '../support/audit-fixtures.js';
 import { manualClock } from '../support/core-harness.js';
 import { openMemoryAuditStore } from '../support/memory-audit-store.js';
 import { memoryLog } from '../support/memory-log.js';
@@ -32,7 +32,12 @@ function setup() {
   const logger = createLogger({ level: 'info', destination: log.destination });
   let now = 0;
   const source = fakeRead();
-  const state = createPauseState({ read: source.read, logger, staleAfterMs: 3_000, now: () => now });
+  const state = createPauseState({
+    read: source.read,
+    logger,
+    staleAfterMs: 3_000,
+    timers: { now: () => now, every: () => () => undefined },
+  });
   return { log, source, state, tick: (ms: number) => (now += ms) };
 }
 
@@ -126,13 +131,14 @@ describe('pause and resume', () => {
 
   it('status counts calls in flight (their orders are locked) and pending approvals', async () => {
     const { audit, ops } = control();
-    const calling = buildRecord({ state: 'calling' });
-    await audit.beginCall(calling, new Date());
-    await audit.append(
-      'confirmed',
-      buildRecord({ state: 'confirmed', notifiedVia: 'channel', slackTs: '1.1' }),
-      new Date(),
-    );
+    const calling = buildRecord({ state: 'confirmed' });
+    await writeHistory(audit, [
+      { ...calling, state: 'requested' },
+      calling,
+      { ...calling, state: 'calling' },
+    ]);
+    const waiting = buildRecord({ state: 'confirmed', approvalRequested: true });
+    await writeHistory(audit, [{ ...waiting, state: 'requested' }, waiting]);
     const status = await ops.status();
     expect(status.pause.kind).toBe('running');
     expect(status.calling.map((r) => r.orderNo)).toEqual([calling.orderNo]);

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { advance, newAttempt } from '../../src/core/attempt.js';
-import type { AttemptRecord, AuditStore } from '../../src/core/ports/audit.js';
+import type { AttemptRecord, AttemptState, AuditStore } from '../../src/core/ports/audit.js';
 import type { StepCompleter } from '../../src/core/ports/step-completer.js';
 import { STOCKIN_STATUS } from '../../src/core/purchase-stockin.js';
-import { reconcileStuckCalls } from '../../src/core/reconcile.js';
+import { reconcileHeldCalls } from '../../src/core/reconcile.js';
 import { runCancelStep, settleStaleSteps } from '../../src/core/workflow-step.js';
 import { createLogger } from '../../src/logger.js';
+import { writeHistory } from '../support/audit-fixtures.js';
 import { CHANNEL, coreHarness, manualClock, OUTSIDER, REQUESTER, START } from '../support/core-harness.js';
-import { openMemoryAuditStore } from '../support/memory-audit-store.js';
+import { createMemoryAuditDatabase, openMemoryAuditStore } from '../support/memory-audit-store.js';
 import { buildOrder, scriptedWdt } from '../support/scripted-wdt.js';
 
 const STALE_MS = 30 * 60_000;
@@ -39,8 +40,17 @@ function stepAttempt(orderNo: string, index: number): AttemptRecord {
   });
 }
 
+/** The states an attempt of these tests passes through before the one it is written in. */
+const BEFORE: Partial<Record<AttemptState, AttemptState[]>> = {
+  confirmed: ['requested'],
+  failed: ['requested'],
+  calling: ['requested', 'confirmed'],
+};
+
+/** Writes the attempt's history up to `record`, each state a transition from the one before. */
 async function write(store: AuditStore, record: AttemptRecord): Promise<AttemptRecord> {
-  await store.append(record.state, record, new Date(record.stateTimes[record.state]!));
+  const before = (BEFORE[record.state] ?? []).map((state) => ({ ...record, state }));
+  await writeHistory(store, [...before, record], () => START);
   return record;
 }
 
@@ -81,7 +91,7 @@ describe('a Workflow Builder step through the cancel use case', () => {
 describe('settling the steps a stopped process left', () => {
   it('closes an order left requested once it is stale, never before, and completes the step', async () => {
     const clock = manualClock();
-    const store = openMemoryAuditStore();
+    const store = openMemoryAuditStore(createMemoryAuditDatabase(clock.now));
     const steps = recordingCompleter();
     const first = await write(store, stepAttempt('RK2024050100001', 1));
     const sweep = () =>
@@ -101,11 +111,14 @@ describe('settling the steps a stopped process left', () => {
 
   it('leaves a batch waiting for approval, and one whose step was completed, alone', async () => {
     const clock = manualClock();
-    const store = openMemoryAuditStore();
+    const store = openMemoryAuditStore(createMemoryAuditDatabase(clock.now));
     const steps = recordingCompleter();
-    const waiting = advance(stepAttempt('RK2024050100001', 1), 'confirmed', START, { reason: 'x' });
+    const waiting = advance(stepAttempt('RK2024050100001', 1), 'confirmed', START, {
+      reason: 'x',
+      approvalRequested: true,
+    });
     await write(store, waiting);
-    await store.append('notified', { ...waiting, notifiedVia: 'channel', slackTs: '1.2' }, START);
+    await store.annotate(waiting.attemptId, { notifiedVia: 'channel', slackTs: '1.2' }, START);
     const done = advance(stepAttempt('RK2024050100002', 2), 'failed', START);
     await write(store, { ...done, batchId: 'OTHERBATCH', stepCompletedAt: START.toISOString() });
     clock.advance(10 * STALE_MS);
@@ -118,12 +131,10 @@ describe('settling the steps a stopped process left', () => {
 
   it('completes the step of a call the reconciler settled after a crash (kill -9 during the WDT call)', async () => {
     const clock = manualClock();
-    const store = openMemoryAuditStore();
+    const store = openMemoryAuditStore(createMemoryAuditDatabase(clock.now));
     const steps = recordingCompleter();
     const requested = stepAttempt('RK2024050100001', 1);
-    await write(store, requested);
-    const calling = advance(advance(requested, 'confirmed', START, { reason: 'x' }), 'calling', START);
-    expect((await store.beginCall(calling, START)).ok).toBe(true);
+    await write(store, advance(advance(requested, 'confirmed', START, { reason: 'x' }), 'calling', START));
     // While the call may still be running, nothing is completed.
     expect(
       await settleStaleSteps({ audit: store, steps, clock, logger: silent, staleAfterMs: STALE_MS }),
@@ -133,13 +144,14 @@ describe('settling the steps a stopped process left', () => {
     const wdt = scriptedWdt({
       orders: [buildOrder({ stockinNo: 'RK2024050100001', status: STOCKIN_STATUS.cancelled })],
     });
-    const report = await reconcileStuckCalls({
+    const report = await reconcileHeldCalls({
       wdt,
       audit: store,
       clock,
       logger: silent,
-      announce: async () => undefined,
-      minAgeMs: STALE_MS,
+      longestCallMs: STALE_MS,
+      lease: { instanceId: '01SELF', knowsWhoIsLive: () => true },
+      isRunningHere: () => false,
     });
     expect(report.reconciled).toHaveLength(1);
     expect(

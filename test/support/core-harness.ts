@@ -6,10 +6,14 @@ import type { PauseGate, PauseView } from '../../src/core/pause-state.js';
 import { type Allowlist, createCancelPolicy } from '../../src/core/policy.js';
 import type { AttemptRecord, AuditStore, ChainHead } from '../../src/core/ports/audit.js';
 import type { Clock } from '../../src/core/ports/clock.js';
-import type { BatchStage, Delivery, OutcomeNotifier } from '../../src/core/ports/notifier.js';
+import { systemTimers } from '../../src/core/ports/timers.js';
 import type { StockinOrder } from '../../src/core/ports/wdt.js';
 import { createLogger } from '../../src/logger.js';
-import { openMemoryAuditStore } from './memory-audit-store.js';
+import {
+  createMemoryAuditDatabase,
+  type MemoryAuditDatabase,
+  openMemoryAuditStore,
+} from './memory-audit-store.js';
 import { memoryLog } from './memory-log.js';
 import { type ScriptedWdt, scriptedWdt } from './scripted-wdt.js';
 
@@ -22,35 +26,6 @@ export function manualClock(start: Date = START): Clock & { advance(ms: number):
     now: () => new Date(now),
     advance(ms) {
       now += ms;
-    },
-  };
-}
-
-export type NotifierCall =
-  | { kind: 'outcome'; record: AttemptRecord; chainHead: ChainHead | null }
-  | { kind: 'publishBatch'; records: AttemptRecord[]; stage: BatchStage }
-  | { kind: 'updateBatch'; where: Delivery; records: AttemptRecord[]; stage: BatchStage };
-
-/** A notifier that posts nowhere: every message reaches the channel, and each call is kept. */
-export function recordingNotifier(): OutcomeNotifier & { calls: NotifierCall[] } {
-  const calls: NotifierCall[] = [];
-  let ts = 0;
-  const delivered = (channelId: string): Delivery => {
-    ts += 1;
-    return { via: 'channel', channelId, ts: `1714536000.${String(ts).padStart(6, '0')}`, channelError: null };
-  };
-  return {
-    calls,
-    async publishOutcome(record, chainHead) {
-      calls.push({ kind: 'outcome', record, chainHead });
-      return delivered(record.channelId);
-    },
-    async publishBatch(records, stage) {
-      calls.push({ kind: 'publishBatch', records: [...records], stage });
-      return delivered(records[0]!.channelId);
-    },
-    async updateBatch(where, records, stage) {
-      calls.push({ kind: 'updateBatch', where, records: [...records], stage });
     },
   };
 }
@@ -100,6 +75,14 @@ export interface CoreOptions {
   approvers?: Allowlist;
   /** Wraps the store the services use (the test keeps the plain one for its assertions). */
   wrapStore?: (store: AuditStore) => AuditStore;
+  /**
+   * Another process of the same deployment: it shares this harness's clock, database and WDT, and has its
+   * own instance id and lease.
+   */
+  sharing?: { clock: ReturnType<typeof manualClock>; database: MemoryAuditDatabase; wdt: ScriptedWdt };
+  instanceId?: string;
+  /** How long this process's lease lasts from the start (default: a year of the test's clock). */
+  leaseTtlMs?: number;
 }
 
 export const REQUESTER = 'U0ALICE';
@@ -107,20 +90,38 @@ export const APPROVER = 'U0BOB';
 export const OUTSIDER = 'U0MALLORY';
 export const CHANNEL = 'C0STOCKOPS';
 
-/** The cancel and approval services over in-memory fakes of every port, with a clock the test moves. */
+/** The instance id of the harness's process; its lease is live for a year of the test's clock. */
+export const INSTANCE = '01TESTINSTANCE000000000000';
+const LEASE_TTL_MS = 365 * 86_400_000;
+
+/**
+ * The cancel and approval services over in-memory fakes of every port, with a clock the test moves (which
+ * is also the store's clock). The process's lease is taken at once, as the bot takes it at start.
+ */
 export function coreHarness(options: CoreOptions = {}) {
-  const clock = manualClock();
-  const wdt: ScriptedWdt = scriptedWdt({ orders: options.orders ?? [], now: clock.now });
-  const store = openMemoryAuditStore();
+  const clock = options.sharing?.clock ?? manualClock();
+  const wdt: ScriptedWdt =
+    options.sharing?.wdt ?? scriptedWdt({ orders: options.orders ?? [], now: clock.now });
+  const database = options.sharing?.database ?? createMemoryAuditDatabase(clock.now);
+  const store = openMemoryAuditStore(database);
+  const instanceId = options.instanceId ?? INSTANCE;
+  const startedAt = clock.now().toISOString();
+  database.leases.set(instanceId, {
+    instanceId,
+    startedAt,
+    renewedAt: startedAt,
+    expiresAt: new Date(clock.now().getTime() + (options.leaseTtlMs ?? LEASE_TTL_MS)).toISOString(),
+  });
   const audit = options.wrapStore ? options.wrapStore(store) : store;
-  const notifier = recordingNotifier();
   const log = memoryLog();
   const logger = createLogger({ level: 'info', destination: log.destination });
   const inFlight = new InFlight();
+  // Processes sharing a database number their ids apart, as ULIDs from two hosts never meet.
+  const idBase = options.sharing ? 1_000_000 * (options.sharing.database.leases.size + 1) : 0;
   let id = 0;
   const newId = () => {
     id += 1;
-    return `01TESTID${String(id).padStart(18, '0')}`;
+    return `01TESTID${String(idBase + id).padStart(18, '0')}`;
   };
   const policy = createCancelPolicy({
     allow: options.allow ?? { users: [REQUESTER, APPROVER], usergroups: [] },
@@ -134,6 +135,7 @@ export function coreHarness(options: CoreOptions = {}) {
     approvalMode: 'self',
     approvalTtlMs: 30 * 60_000,
     concurrency: 2,
+    callBudget: { checkMs: 60_000, sendMs: 60_000 },
     ...options.settings,
   };
   // The operators' pause as the services see it; a test sets it (e.g. from a WDT call) to what it needs.
@@ -143,12 +145,20 @@ export function coreHarness(options: CoreOptions = {}) {
       return this.view;
     },
   };
-  const execution = createCancelExecution({ wdt, audit, notifier, clock, logger, settings, pause });
+  const execution = createCancelExecution({
+    wdt,
+    audit,
+    clock,
+    timers: systemTimers,
+    logger,
+    settings,
+    pause,
+    instanceId,
+  });
   const cancel = createCancelService({
     wdt,
     audit,
     policy,
-    notifier,
     execution,
     clock,
     newId,
@@ -161,7 +171,6 @@ export function coreHarness(options: CoreOptions = {}) {
     execution,
     audit,
     policy,
-    notifier,
     clock,
     newId,
     inFlight,
@@ -178,6 +187,9 @@ export function coreHarness(options: CoreOptions = {}) {
     return requested.attempts.map((a) => a.attemptId);
   }
 
+  /** The messages owed so far (what the outbox will deliver), oldest first. */
+  const owed = () => database.outbox.map((row) => row.item);
+
   /** The events recorded about one attempt, oldest first. */
   async function eventsOf(attemptId: string): Promise<string[]> {
     const events: string[] = [];
@@ -187,5 +199,20 @@ export function coreHarness(options: CoreOptions = {}) {
     return events;
   }
 
-  return { clock, wdt, store, notifier, log, cancel, approval, settings, pause, requestAndPreview, eventsOf };
+  return {
+    instanceId,
+    clock,
+    wdt,
+    store,
+    database,
+    log,
+    cancel,
+    approval,
+    execution,
+    settings,
+    pause,
+    requestAndPreview,
+    eventsOf,
+    owed,
+  };
 }

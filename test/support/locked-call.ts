@@ -5,7 +5,8 @@ import { START } from './core-harness.js';
 
 /**
  * An attempt whose WDT call has begun (`calling`, holding its order's lock) and never finished, as a process
- * that stopped mid-call leaves it; made by `instanceId`, or, without one, from before instance leases.
+ * that stopped mid-call leaves it; made by `instanceId` (behind fences), or, without one, as a release from
+ * before instance leases and fences left it.
  */
 export async function lockedCall(
   store: AuditStore,
@@ -22,13 +23,21 @@ export async function lockedCall(
     state: 'requested',
     at: START,
   });
-  const confirmed = advance(requested, 'confirmed', START, { reason: 'x' });
+  const confirmed = advance(requested, 'confirmed', START, { reason: 'x', approvalRequested: false });
   const calling = advance(
     confirmed,
     'calling',
     START,
-    fields.instanceId ? { instanceId: fields.instanceId } : {},
+    fields.instanceId ? { instanceId: fields.instanceId, sendFence: true } : {},
   );
-  expect((await store.beginCall(calling, START)).ok).toBe(true);
+  const written = await store.write(
+    [
+      { from: null, record: requested },
+      { from: 'requested', record: confirmed },
+      { from: 'confirmed', record: calling },
+    ],
+    START,
+  );
+  expect(written.ok).toBe(true);
   return calling;
 }

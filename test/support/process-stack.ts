@@ -40,6 +40,16 @@ export async function startProcessStack(
     BOT_LOCALE: 'en',
     ...env,
   };
+  /** Kills every bot process started so far (a stopped one is let run first) and waits for them. */
+  async function killBots() {
+    for (const bot of bots.splice(0)) {
+      if (bot.child.exitCode === null && bot.child.signalCode === null) {
+        bot.child.kill('SIGCONT');
+        bot.child.kill('SIGKILL');
+      }
+      await bot.exited;
+    }
+  }
 
   return {
     wdt,
@@ -53,10 +63,9 @@ export async function startProcessStack(
         driver: createSlackDriver({ slack, signingSecret: PROCESS_SIGNING_SECRET, url: bot.url }),
       };
     },
+    killBots,
     async stop() {
-      for (const bot of bots)
-        if (bot.child.exitCode === null && bot.child.signalCode === null) bot.child.kill('SIGKILL');
-      await Promise.all(bots.map((bot) => bot.exited));
+      await killBots();
       await slack.close();
       await wdt.close();
       await rm(dataDir, { recursive: true, force: true });

@@ -54,7 +54,8 @@ export function buildOrder(overrides: Partial<StockinOrder> & { stockinNo: strin
 
 /**
  * A WdtPort for unit tests of the core: no network, no timers. It answers from a script (`next`) and
- * otherwise like WDT would from its `orders`, and records every call so a test can say what was sent.
+ * otherwise like WDT would from its `orders`, and records every call so a test can say what was sent (a
+ * cancel only once its fence let it be signed).
  */
 export function scriptedWdt(
   options: { orders?: readonly StockinOrder[]; environment?: WdtEnvironment; now?: () => Date } = {},
@@ -79,7 +80,12 @@ export function scriptedWdt(
     callsOf<M extends WdtCall['method']>(method: M) {
       return calls.filter((call): call is Extract<WdtCall, { method: M }> => call.method === method);
     },
-    cancelStockin(stockinNo) {
+    async cancelStockin(stockinNo, fence) {
+      // As the real client does: signed (and so sent) only once the fence lets it, while it still holds.
+      const grant = await fence(options.now?.() ?? new Date());
+      if (!grant.ok) return { kind: 'not_sent', reason: `not signed: ${grant.reason}`, durationMs: 0 };
+      if (!grant.stillValid())
+        return { kind: 'not_sent', reason: 'not sent: the fence expired', durationMs: 0 };
       calls.push({ method: 'cancelStockin', stockinNo });
       return answer(queued.cancelStockin.shift(), (): WdtOutcome<null> => {
         const order = orders.get(stockinNo);

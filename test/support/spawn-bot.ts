@@ -18,7 +18,12 @@ export interface SpawnedBot {
 }
 
 /** The entry point as its own process with `env` only; script paths resolve from the repository. */
-async function launch(env: Record<string, string>, compiled: boolean, cwd = repoRoot): Promise<ChildProcess> {
+async function launch(
+  env: Record<string, string>,
+  compiled: boolean,
+  cwd = repoRoot,
+  user: { uid?: number; gid?: number } = {},
+): Promise<ChildProcess> {
   const entry = (compiled ? await startScriptArgs() : ['--import', 'tsx', 'src/main.ts']).map((arg) =>
     /\.[jt]s$/.test(arg) && !isAbsolute(arg) ? join(repoRoot, arg) : arg,
   );
@@ -26,6 +31,7 @@ async function launch(env: Record<string, string>, compiled: boolean, cwd = repo
     cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...user,
   });
 }
 
@@ -56,6 +62,9 @@ export interface SpawnOptions {
   cwd?: string;
   /** False: resolve at once, without waiting for "cancel-stockin is up" (`port` is then 0). */
   awaitUp?: boolean;
+  /** Run as this user and group (the test runs as root and needs a user whom permissions stop). */
+  uid?: number;
+  gid?: number;
 }
 
 /**
@@ -65,7 +74,11 @@ export interface SpawnOptions {
 export async function spawnBot(env: Record<string, string>, options: SpawnOptions = {}): Promise<SpawnedBot> {
   const timeoutMs = options.timeoutMs ?? 15_000;
   if (options.cwd !== undefined && !options.compiled) throw new Error('spawnBot: cwd needs compiled');
-  const child = await launch(env, options.compiled ?? false, options.cwd);
+  const user = {
+    ...(options.uid === undefined ? {} : { uid: options.uid }),
+    ...(options.gid === undefined ? {} : { gid: options.gid }),
+  };
+  const child = await launch(env, options.compiled ?? false, options.cwd, user);
   const lines: string[] = [];
   let stderr = '';
   const listeners = new Set<() => void>();

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/core/ports/clock.js';
-import type { WdtOutcome } from '../../src/core/ports/wdt.js';
+import type { FenceGrant, SendFence, WdtOutcome } from '../../src/core/ports/wdt.js';
 import { STOCKIN_STATUS } from '../../src/core/purchase-stockin.js';
 import {
   SANDBOX_CREDENTIALS,
@@ -15,8 +15,11 @@ import {
 import { USER_AGENT } from '../../src/version.js';
 import { createWdtClient, type WdtClient, type WdtClientOptions } from '../../src/wdt/client.js';
 import { WDT_METHOD } from '../../src/wdt/methods.js';
+import { resyncOnTimestampRefusal } from '../../src/wdt/resync-on-timestamp-refusal.js';
+import { wdtTimestamp } from '../../src/wdt/sign.js';
 import { SkewClock } from '../../src/wdt/skew-clock.js';
 import { memoryLog } from '../support/memory-log.js';
+import { OPEN_FENCE } from '../support/open-fence.js';
 
 const EDITING = 'RK2006030008';
 const COMPLETED = 'RK2006020015';
@@ -81,7 +84,7 @@ async function closedPort(): Promise<number> {
 describe('cancelStockin over HTTP against the sandbox', () => {
   it('cancels an order in editing state, signing a positional JSON body', async () => {
     const { client } = build();
-    const outcome = await client.cancelStockin(EDITING);
+    const outcome = await client.cancelStockin(EDITING, OPEN_FENCE);
     expect(outcome).toMatchObject({ kind: 'ok', data: null });
     expect(outcome.durationMs).toBeGreaterThanOrEqual(0);
     expect(sandbox.orders.get(EDITING)?.status).toBe(STOCKIN_STATUS.cancelled);
@@ -105,7 +108,7 @@ describe('cancelStockin over HTTP against the sandbox', () => {
 
   it('reports a refusal with its status and message, and does not retry it', async () => {
     const { client } = build();
-    const outcome = await client.cancelStockin(COMPLETED);
+    const outcome = await client.cancelStockin(COMPLETED, OPEN_FENCE);
     expect(outcome).toMatchObject({
       kind: 'refused',
       status: 100,
@@ -118,8 +121,8 @@ describe('cancelStockin over HTTP against the sandbox', () => {
 
   it('answers a second cancel of the same order with a refusal', async () => {
     const { client } = build();
-    expect((await client.cancelStockin(EDITING)).kind).toBe('ok');
-    expect(await client.cancelStockin(EDITING)).toMatchObject({
+    expect((await client.cancelStockin(EDITING, OPEN_FENCE)).kind).toBe('ok');
+    expect(await client.cancelStockin(EDITING, OPEN_FENCE)).toMatchObject({
       kind: 'refused',
       message: SANDBOX_MESSAGES.notEditing,
     });
@@ -127,7 +130,7 @@ describe('cancelStockin over HTTP against the sandbox', () => {
 
   it('reports an unknown order as refused', async () => {
     const { client } = build();
-    expect(await client.cancelStockin('RK0000000000')).toMatchObject({
+    expect(await client.cancelStockin('RK0000000000', OPEN_FENCE)).toMatchObject({
       kind: 'refused',
       status: 100,
       message: SANDBOX_MESSAGES.notFound,
@@ -137,7 +140,7 @@ describe('cancelStockin over HTTP against the sandbox', () => {
   it('retries a rate-limit refusal with exponential backoff, then succeeds', async () => {
     const { client, sleeps } = build();
     sandbox.faults.set({ rateLimitNext: 2 });
-    const outcome = await client.cancelStockin(EDITING);
+    const outcome = await client.cancelStockin(EDITING, OPEN_FENCE);
     expect(outcome.kind).toBe('ok');
     expect(cancelCalls()).toHaveLength(3);
     expect(cancelCalls().map((call) => call.status)).toEqual([100, 100, 0]);
@@ -148,7 +151,7 @@ describe('cancelStockin over HTTP against the sandbox', () => {
   it('gives up after exactly maxAttempts rate-limit refusals', async () => {
     const { client, sleeps } = build({ rateLimitRetry: { maxAttempts: 4 } });
     sandbox.faults.set({ rateLimitNext: 10 });
-    const outcome = await client.cancelStockin(EDITING);
+    const outcome = await client.cancelStockin(EDITING, OPEN_FENCE);
     expect(outcome).toMatchObject({
       kind: 'rate_limited',
       attempts: 4,
@@ -164,28 +167,28 @@ describe('cancelStockin over HTTP against the sandbox', () => {
       rateLimitRetry: { maxAttempts: 4, baseDelayMs: 1_000, maxDelayMs: 1_500 },
     });
     sandbox.faults.set({ rateLimitNext: 10 });
-    expect((await client.cancelStockin(EDITING)).kind).toBe('rate_limited');
+    expect((await client.cancelStockin(EDITING, OPEN_FENCE)).kind).toBe('rate_limited');
     expect(sleeps).toEqual([1_000, 1_500, 1_500]);
   });
 
   it('reports not_sent when nothing listens on the port', async () => {
     const port = await closedPort();
     const { client } = build({ baseUrl: `http://127.0.0.1:${port}/openapi` });
-    const outcome = await client.cancelStockin(EDITING);
+    const outcome = await client.cancelStockin(EDITING, OPEN_FENCE);
     expect(outcome).toMatchObject({ kind: 'not_sent', reason: expect.stringContaining('ECONNREFUSED') });
   });
 
   it('reports not_sent after close()', async () => {
     const { client } = build();
     await client.close();
-    expect((await client.cancelStockin(EDITING)).kind).toBe('not_sent');
+    expect((await client.cancelStockin(EDITING, OPEN_FENCE)).kind).toBe('not_sent');
     expect(sandbox.calls).toHaveLength(0);
   });
 
   it('reports unknown, without retrying, when WDT never answers', async () => {
     const { client } = build({ timeoutMs: 150 });
     sandbox.faults.set({ hang: true });
-    const outcome = await client.cancelStockin(EDITING);
+    const outcome = await client.cancelStockin(EDITING, OPEN_FENCE);
     // undici checks its timeouts on a coarse tick, so the whole-call deadline may fire first.
     expect(outcome).toMatchObject({
       kind: 'unknown',
@@ -199,7 +202,7 @@ describe('cancelStockin over HTTP against the sandbox', () => {
   it('reports unknown when the connection drops after the request was sent', async () => {
     const { client } = build();
     sandbox.faults.set({ resetAfterRequest: true });
-    const outcome = await client.cancelStockin(EDITING);
+    const outcome = await client.cancelStockin(EDITING, OPEN_FENCE);
     expect(outcome.kind).toBe('unknown');
     expect(cancelCalls()).toHaveLength(1);
   });
@@ -213,7 +216,7 @@ describe('cancelStockin over HTTP against the sandbox', () => {
   ])('reports %s as a protocol error', async (fault, httpStatus, reason) => {
     const { client } = build();
     sandbox.faults.set({ [fault]: true });
-    const outcome = await client.cancelStockin(EDITING);
+    const outcome = await client.cancelStockin(EDITING, OPEN_FENCE);
     expect(outcome).toMatchObject({
       kind: 'protocol_error',
       httpStatus,
@@ -225,7 +228,7 @@ describe('cancelStockin over HTTP against the sandbox', () => {
   it('reports a code-only body as a refusal', async () => {
     const { client } = build();
     sandbox.faults.set({ codeOnly: true });
-    expect(await client.cancelStockin(EDITING)).toMatchObject({
+    expect(await client.cancelStockin(EDITING, OPEN_FENCE)).toMatchObject({
       kind: 'refused',
       status: null,
       code: '2102',
@@ -235,7 +238,7 @@ describe('cancelStockin over HTTP against the sandbox', () => {
 
   it('is refused with status 1 when signed with the wrong secret', async () => {
     const { client } = build({ appSecret: `not-the-secret:${SANDBOX_CREDENTIALS.appSecret.split(':')[1]}` });
-    expect(await client.cancelStockin(EDITING)).toMatchObject({
+    expect(await client.cancelStockin(EDITING, OPEN_FENCE)).toMatchObject({
       kind: 'refused',
       status: 1,
       message: SANDBOX_MESSAGES.authFailed,
@@ -245,7 +248,7 @@ describe('cancelStockin over HTTP against the sandbox', () => {
 
   it('is refused with sid is not exists for an unknown seller account', async () => {
     const { client } = build({ sid: 'othersid' });
-    expect(await client.cancelStockin(EDITING)).toMatchObject({
+    expect(await client.cancelStockin(EDITING, OPEN_FENCE)).toMatchObject({
       kind: 'refused',
       status: 1,
       message: 'sid is not exists',
@@ -253,11 +256,78 @@ describe('cancelStockin over HTTP against the sandbox', () => {
   });
 });
 
+describe('the fence before each signature of a cancel', () => {
+  /** A fence that records the timestamps it was shown and answers as `grant` says. */
+  function recordingFence(
+    grant: (shown: Date[]) => FenceGrant = () => ({ ok: true, stillValid: () => true }),
+  ) {
+    const shown: Date[] = [];
+    const fence: SendFence = async (signingAt) => {
+      shown.push(signingAt);
+      return grant(shown);
+    };
+    return { fence, shown };
+  }
+
+  it('signs with the very timestamp the fence was shown', async () => {
+    const { client } = build();
+    const { fence, shown } = recordingFence();
+    expect((await client.cancelStockin(EDITING, fence)).kind).toBe('ok');
+    expect(shown).toHaveLength(1);
+    expect(cancelCalls()[0]?.query.timestamp).toBe(String(wdtTimestamp(shown[0]!)));
+  });
+
+  it('sends nothing, and says so, when the fence refuses', async () => {
+    const { client } = build();
+    const { fence } = recordingFence(() => ({ ok: false, reason: 'fence refused (superseded)' }));
+    expect(await client.cancelStockin(EDITING, fence)).toMatchObject({
+      kind: 'not_sent',
+      reason: 'not signed: fence refused (superseded)',
+    });
+    expect(cancelCalls()).toEqual([]);
+    expect(sandbox.orders.get(EDITING)?.status).toBe(STOCKIN_STATUS.editing);
+  });
+
+  it('sends nothing when the fence no longer holds once the request is signed', async () => {
+    const { client } = build();
+    const { fence } = recordingFence(() => ({ ok: true, stillValid: () => false }));
+    expect(await client.cancelStockin(EDITING, fence)).toMatchObject({ kind: 'not_sent' });
+    expect(cancelCalls()).toEqual([]);
+  });
+
+  it('asks the fence again before each rate-limit retry, and stops when it refuses', async () => {
+    const { client } = build();
+    sandbox.faults.set({ rateLimitNext: 2 });
+    const { fence, shown } = recordingFence((seen) =>
+      seen.length < 2
+        ? { ok: true, stillValid: () => true }
+        : { ok: false, reason: 'fence refused (paused)' },
+    );
+    expect(await client.cancelStockin(EDITING, fence)).toMatchObject({ kind: 'not_sent' });
+    expect(shown).toHaveLength(2);
+    expect(cancelCalls()).toHaveLength(1);
+  });
+
+  it('signs the retry after a clock resync behind a fence of its own', async () => {
+    sandbox.faults.set({ clockOffsetSec: 600 });
+    const skew = new SkewClock({ logger: pino({ level: 'silent' }) });
+    const { client } = build({ clock: skew });
+    const { fence, shown } = recordingFence();
+    expect((await resyncOnTimestampRefusal(client, skew).cancelStockin(EDITING, fence)).kind).toBe('ok');
+    expect(shown).toHaveLength(2);
+    expect(shown[1]!.getTime() - shown[0]!.getTime()).toBeGreaterThan(590_000);
+    expect(cancelCalls()).toHaveLength(2);
+  });
+});
+
 describe('clock skew', () => {
   it('is refused with status 7 when the clocks differ, and succeeds once the skew clock has measured', async () => {
     sandbox.faults.set({ clockOffsetSec: 600 });
     const plain = build();
-    expect(await plain.client.cancelStockin(EDITING)).toMatchObject({ kind: 'refused', status: 7 });
+    expect(await plain.client.cancelStockin(EDITING, OPEN_FENCE)).toMatchObject({
+      kind: 'refused',
+      status: 7,
+    });
 
     const log = memoryLog();
     const skew = new SkewClock({ logger: pino({ level: 'trace' }, log.destination) });
@@ -268,7 +338,7 @@ describe('clock skew', () => {
     expect(skew.offsetMs).toBe(measured);
     expect(log.entries().some((entry) => entry.level === 40 && entry.skewMs === measured)).toBe(true);
 
-    expect((await corrected.client.cancelStockin(EDITING)).kind).toBe('ok');
+    expect((await corrected.client.cancelStockin(EDITING, OPEN_FENCE)).kind).toBe('ok');
     expect(sandbox.orders.get(EDITING)?.status).toBe(STOCKIN_STATUS.cancelled);
   });
 
@@ -515,24 +585,24 @@ describe('secrets', () => {
       outcomes.push(await call());
     };
     const end = new Date();
-    await run(null, () => client.cancelStockin(EDITING));
-    await run(null, () => client.cancelStockin(COMPLETED));
+    await run(null, () => client.cancelStockin(EDITING, OPEN_FENCE));
+    await run(null, () => client.cancelStockin(COMPLETED, OPEN_FENCE));
     await run(null, () =>
       client.queryStockin({ stockinNo: EDITING, start: new Date(end.getTime() - DAY_MS), end }),
     );
     await run(null, () => client.serverTime());
-    await run({ rateLimitNext: 5 }, () => client.cancelStockin('RK2006030009'));
-    await run({ hang: true }, () => client.cancelStockin('RK2006030009'));
-    await run({ resetAfterRequest: true }, () => client.cancelStockin('RK2006030009'));
-    await run({ http500Html: true }, () => client.cancelStockin('RK2006030009'));
-    await run({ http502Html: true }, () => client.cancelStockin('RK2006030009'));
-    await run({ nonJson: true }, () => client.cancelStockin('RK2006030009'));
-    await run({ clockOffsetSec: 900 }, () => client.cancelStockin('RK2006030009'));
+    await run({ rateLimitNext: 5 }, () => client.cancelStockin('RK2006030009', OPEN_FENCE));
+    await run({ hang: true }, () => client.cancelStockin('RK2006030009', OPEN_FENCE));
+    await run({ resetAfterRequest: true }, () => client.cancelStockin('RK2006030009', OPEN_FENCE));
+    await run({ http500Html: true }, () => client.cancelStockin('RK2006030009', OPEN_FENCE));
+    await run({ http502Html: true }, () => client.cancelStockin('RK2006030009', OPEN_FENCE));
+    await run({ nonJson: true }, () => client.cancelStockin('RK2006030009', OPEN_FENCE));
+    await run({ clockOffsetSec: 900 }, () => client.cancelStockin('RK2006030009', OPEN_FENCE));
     const wrong = build({ appSecret: 'wrong-secret-value:sandbox-salt-77e2' }, log).client;
-    await run(null, () => wrong.cancelStockin('RK2006030009'));
+    await run(null, () => wrong.cancelStockin('RK2006030009', OPEN_FENCE));
     const port = await closedPort();
     const unreachable = build({ baseUrl: `http://127.0.0.1:${port}/openapi` }, log).client;
-    await run(null, () => unreachable.cancelStockin('RK2006030009'));
+    await run(null, () => unreachable.cancelStockin('RK2006030009', OPEN_FENCE));
 
     expect(new Set(outcomes.map((outcome) => outcome.kind))).toEqual(
       new Set(['ok', 'refused', 'rate_limited', 'unknown', 'protocol_error', 'not_sent']),
@@ -555,7 +625,7 @@ describe('secrets', () => {
   it('logs each attempt at debug with method, duration and outcome kind only', async () => {
     const { client, log } = build();
     sandbox.faults.set({ rateLimitNext: 1 });
-    await client.cancelStockin(EDITING);
+    await client.cancelStockin(EDITING, OPEN_FENCE);
     const entries = log.entries();
     expect(entries.map((entry) => [entry.level, entry.method, entry.outcome])).toEqual([
       [20, WDT_METHOD.cancelStockin, 'rate_limited'],

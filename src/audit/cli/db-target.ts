@@ -8,15 +8,18 @@ import { openSqliteAuditStore } from '../sqlite/store.js';
 
 const DEFAULT_SQLITE_PATH = './data/audit.db';
 
-export type DbTarget = { kind: 'postgres'; url: string } | { kind: 'sqlite'; path: string };
+/** `chosenBy`: which setting named the database, so that a missing one can be explained. */
+export type DbTarget =
+  | { kind: 'postgres'; url: string }
+  | { kind: 'sqlite'; path: string; chosenBy: '--db' | 'AUDIT_DB_PATH' | 'default' };
 
 /** `--db` (a SQLite path or a postgres URL), else DATABASE_URL, else AUDIT_DB_PATH, else ./data/audit.db. */
 export function resolveDbTarget(flag: string | undefined, env: NodeJS.ProcessEnv, cwd: string): DbTarget {
   const chosen =
     nonEmpty(flag) ?? nonEmpty(env.DATABASE_URL) ?? nonEmpty(env.AUDIT_DB_PATH) ?? DEFAULT_SQLITE_PATH;
-  return isPostgresUrl(chosen)
-    ? { kind: 'postgres', url: chosen }
-    : { kind: 'sqlite', path: resolve(cwd, chosen) };
+  if (isPostgresUrl(chosen)) return { kind: 'postgres', url: chosen };
+  const chosenBy = nonEmpty(flag) ? '--db' : nonEmpty(env.AUDIT_DB_PATH) ? 'AUDIT_DB_PATH' : 'default';
+  return { kind: 'sqlite', path: resolve(cwd, chosen), chosenBy };
 }
 
 /** For messages: never prints a password. */
@@ -31,8 +34,12 @@ export function describeDbTarget(target: DbTarget): string {
 }
 
 class MissingDatabaseError extends Error {
-  constructor(path: string) {
-    super(`no audit database at ${path}`);
+  constructor(target: Extract<DbTarget, { kind: 'sqlite' }>) {
+    super(
+      target.chosenBy === 'default'
+        ? `no audit database at ${target.path}: neither --db, DATABASE_URL nor AUDIT_DB_PATH is set, so the default was used. Under systemd or in a container the bot's variables are not in this shell: see docs/deploy.md for the command there`
+        : `no audit database at ${target.path} (from ${target.chosenBy})`,
+    );
     this.name = 'MissingDatabaseError';
   }
 }
@@ -41,7 +48,7 @@ class MissingDatabaseError extends Error {
 export async function openTargetStore(target: DbTarget, logger: Logger): Promise<AuditStore> {
   if (target.kind === 'postgres')
     return openPostgresAuditStore({ connectionString: target.url, logger, poolMax: 2 });
-  if (!existsSync(target.path)) throw new MissingDatabaseError(target.path);
+  if (!existsSync(target.path)) throw new MissingDatabaseError(target);
   return openSqliteAuditStore({ path: target.path, logger });
 }
 

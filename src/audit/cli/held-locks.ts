@@ -1,4 +1,5 @@
 import type { HeldLock, InstanceLease } from '../../core/ports/audit.js';
+import { textTable } from './text-table.js';
 
 const COLUMNS = ['ORDER', 'ATTEMPT', 'STATE', 'HOLDER', 'REQUESTER', 'SINCE', 'AGE'] as const;
 
@@ -38,11 +39,5 @@ export function formatHeldLocks(
       formatAge(now.getTime() - Date.parse(lock.since)),
     ];
   });
-  const widths = COLUMNS.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, i) => cell.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return `${[line(COLUMNS), ...rows.map(line)].join('\n')}\n${locks.length} held\n`;
+  return `${textTable(COLUMNS, rows)}${locks.length} held\n`;
 }

@@ -1,4 +1,4 @@
-import { type AuditEntry, isControlEvent } from '../../core/ports/audit.js';
+import { type AttemptState, type AuditEntry, isControlEvent } from '../../core/ports/audit.js';
 import { shanghaiTime, utcTime } from '../../shanghai-time.js';
 
 /**
@@ -12,12 +12,25 @@ function printable(text: string): string {
   );
 }
 
-/** One readable line per entry: seq, time in UTC and Shanghai, event, who, outcome. */
-export function formatHistoryLine(entry: AuditEntry): string {
-  return printable(rawHistoryLine(entry));
+/**
+ * One readable line per entry: seq, time in UTC and Shanghai, event, who, outcome. `before` is the attempt's
+ * state before this entry, which a correction names (the state it overturns).
+ */
+export function formatHistoryLine(entry: AuditEntry, before?: AttemptState): string {
+  return printable(rawHistoryLine(entry, before));
 }
 
-function rawHistoryLine(entry: AuditEntry): string {
+/** The lines of entries in chain order, each correction naming the state its attempt was recorded in. */
+export function formatHistory(entries: readonly AuditEntry[]): string[] {
+  const states = new Map<string, AttemptState>();
+  return entries.map((entry) => {
+    const before = states.get(entry.record.attemptId);
+    if (!isControlEvent(entry.event)) states.set(entry.record.attemptId, entry.record.state);
+    return formatHistoryLine(entry, before);
+  });
+}
+
+function rawHistoryLine(entry: AuditEntry, before: AttemptState | undefined): string {
   const at = new Date(entry.at);
   const r = entry.record;
   const who = [`by ${r.requesterId}`];
@@ -27,14 +40,14 @@ function rawHistoryLine(entry: AuditEntry): string {
     `${utcTime(at)}Z (${shanghaiTime(at)} Asia/Shanghai)`,
     entry.event.padEnd(12),
     who.join(', '),
-    describeOutcome(entry),
+    describeOutcome(entry, before),
     `attempt ${r.attemptId}`,
   ]
     .filter((part) => part !== '')
     .join('  ');
 }
 
-function describeOutcome(entry: AuditEntry): string {
+function describeOutcome(entry: AuditEntry, before: AttemptState | undefined): string {
   const r = entry.record;
   if (entry.event === 'notified') return `notified via ${r.notifiedVia ?? 'unknown'}`;
   if (entry.event === 'requested') return r.reason ? `reason: ${r.reason}` : '';
@@ -42,6 +55,14 @@ function describeOutcome(entry: AuditEntry): string {
   if (isControlEvent(entry.event))
     return [`in ${r.channelId}`, r.reason ? `reason: ${r.reason}` : ''].filter(Boolean).join(', ');
   const parts: string[] = [];
+  // A late truth from WDT overturning what was recorded: say what it overturns, so no reader takes the two
+  // entries for two cancels.
+  if (entry.event === 'corrected') {
+    parts.push(
+      `correction: WDT confirmed the cancel; the attempt was recorded as ${before ?? 'an earlier final state'}`,
+    );
+  }
+  if (entry.event === 'awaiting_verdict' && r.verdictAfter) parts.push(`verdict after ${r.verdictAfter}`);
   if (r.wdtOutcome) parts.push(`WDT ${r.wdtOutcome}`);
   if (r.wdtStatus !== null) parts.push(`HTTP ${r.wdtStatus}`);
   if (r.wdtCode) parts.push(`code ${r.wdtCode}`);

@@ -95,6 +95,59 @@ const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> 
     name: 'operator controls: index of paused / resumed entries',
     sql: `CREATE INDEX audit_entries_control ON audit_entries (seq) WHERE event IN ('paused', 'resumed');`,
   },
+  {
+    version: 4,
+    name: 'send fences, time in state, held calls',
+    // Times from the server's clock. Existing attempts have been in their state since their last entry, the
+    // best the old schema knew. The default serves a replica of the previous release still writing during a
+    // rolling upgrade; this release always sets the column. The claims table stays; nothing writes it any more.
+    sql: `
+      CREATE TABLE call_fences (
+        attempt_id TEXT PRIMARY KEY REFERENCES attempts (attempt_id),
+        accept_until TIMESTAMPTZ NOT NULL,
+        fenced_at TIMESTAMPTZ NOT NULL,
+        fences INTEGER NOT NULL CHECK (fences > 0)
+      );
+      ALTER TABLE attempts ADD COLUMN state_since TIMESTAMPTZ;
+      UPDATE attempts SET state_since = updated_at;
+      ALTER TABLE attempts ALTER COLUMN state_since SET DEFAULT now(), ALTER COLUMN state_since SET NOT NULL;
+      CREATE INDEX attempts_state_since ON attempts (state, state_since);
+    `,
+  },
+  {
+    version: 5,
+    name: 'outbox of owed Slack messages, attempts by batch',
+    // Times from the server's clock. `attempt_ids` and `body` are JSON text (not hashed). (state, id) serves
+    // the claim's read of every pending row, the summary's counts and the listings by state; (slot, state,
+    // id) a slot's rows in one state, as the slot's message (its first delivered row), which must not cost a
+    // walk over every message ever delivered.
+    sql: `
+      CREATE TABLE outbox (
+        id BIGSERIAL PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        slot TEXT NOT NULL,
+        mode TEXT NOT NULL CHECK (mode IN ('post', 'edit', 'call')),
+        channel_id TEXT,
+        thread_ts TEXT,
+        attempt_ids TEXT NOT NULL,
+        body TEXT NOT NULL,
+        with_chain_head BOOLEAN NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'superseded', 'given_up')),
+        tries INTEGER NOT NULL CHECK (tries >= 0),
+        owed_at TIMESTAMPTZ NOT NULL,
+        next_try_at TIMESTAMPTZ NOT NULL,
+        claimed_by TEXT,
+        claimed_until TIMESTAMPTZ,
+        last_error TEXT,
+        delivered_channel TEXT,
+        delivered_ts TEXT,
+        settled_at TIMESTAMPTZ
+      );
+      CREATE INDEX outbox_slot ON outbox (slot, state, id);
+      CREATE INDEX outbox_state ON outbox (state, id);
+      CREATE INDEX attempts_batch_id ON attempts (batch_id, attempt_id);
+    `,
+  },
 ];
 
 export async function migrate(pool: Pool, logger: Logger): Promise<void> {

@@ -51,6 +51,13 @@ export function beginWrite(options: WriteTimeouts): string {
   ].join('; ');
 }
 
+/**
+ * The database's time, as SQL: read once per transaction, after the chain's lock (`now()` would be when the
+ * transaction began, before any wait for the lock), and to the millisecond, so that what is stamped back is
+ * exactly what was read.
+ */
+export const DB_NOW = "date_trunc('milliseconds', clock_timestamp())";
+
 export async function inTransaction<T>(
   pool: Pool,
   work: (client: PoolClient) => Promise<T>,

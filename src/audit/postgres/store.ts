@@ -1,44 +1,46 @@
 import { Pool, type PoolClient } from 'pg';
 import type {
+  Annotation,
   AttemptRecord,
   AttemptState,
   AuditEntry,
-  AuditEvent,
   AuditStore,
-  BeginCallResult,
   ChainHead,
   ChainVerdict,
-  ConfirmCallResult,
   ControlChange,
   ControlEntry,
   ControlRecord,
   EntryRange,
+  FenceRequest,
+  FenceResult,
+  HeldCall,
   HeldLock,
+  IdleAttempt,
   InstanceLease,
+  Transition,
+  WriteResult,
 } from '../../core/ports/audit.js';
-import { controlChanges, isControlEvent } from '../../core/ports/audit.js';
+import { controlChanges } from '../../core/ports/audit.js';
+import type {
+  ClaimedDelivery,
+  DeliveryOutcome,
+  OutboxItem,
+  OutboxRow,
+  OutboxState,
+  OutboxSummary,
+} from '../../core/ports/outbox.js';
 import { idFactory } from '../../ids.js';
 import { createLogger, type Logger } from '../../logger.js';
-import {
-  asControlEntry,
-  assertAppendable,
-  assertBeginCall,
-  assertConfirmAndCall,
-  assertControl,
-  assertFinishEvent,
-  buildEntry,
-  controlAsRecord,
-  type EntryRow,
-  rowToEntry,
-  verifyRows,
-} from '../entry-row.js';
-import { GENESIS_HASH } from '../hash-chain.js';
+import { asControlEntry, assertControl, type EntryRow, rowToEntry, verifyRows } from '../entry-row.js';
+import { attemptWrites } from './attempt-writes.js';
 import { readControlState, readHead, toEntryRow } from './chain-reads.js';
 import { postgresLeases } from './leases.js';
+import { postgresOutbox, postgresOutboxReads } from './outbox.js';
 import { migrate } from './schema.js';
 import {
   beginWrite,
   CONNECT_TIMEOUT_MS,
+  DB_NOW,
   inTransaction,
   QUERY_TIMEOUT_MS,
   type WriteTimeouts,
@@ -58,6 +60,15 @@ export interface PostgresAuditStoreOptions extends WriteTimeouts {
 
 /** Advisory lock key (an arbitrary constant, unique to this app) that serialises the chain's writers. */
 export const CHAIN_LOCK_KEY = '7350412901';
+
+/**
+ * Advisory lock key that serialises every change to owed messages already kept: claims, their extension and
+ * their settlement, on every replica. A claim plans from every pending row at once (a slot with a live claim
+ * is skipped), so no row may change between its read and its updates; a lock of its own keeps the delivery
+ * workers' polling off the chain's lock. A write that owes messages only inserts rows and does not take it.
+ * A settlement that writes `notified` entries takes both, this one first; nothing takes them the other way.
+ */
+export const OUTBOX_LOCK_KEY = '7350412903';
 
 const PAGE_SIZE = 500;
 
@@ -95,91 +106,63 @@ export async function openPostgresAuditStore(options: PostgresAuditStoreOptions)
   });
   pool.on('error', (error) => logger.error({ err: error }, 'idle PostgreSQL client failed'));
   logger.info({ backend: 'postgres' }, 'audit store opened');
-  return new PostgresAuditStore(pool, logger, options.ids ?? idFactory(), beginWrite(options));
+  return new PostgresAuditStore(pool, options.ids ?? idFactory(), beginWrite(options));
 }
 
 class PostgresAuditStore implements AuditStore {
   readonly backend = 'postgres' as const;
   private closed = false;
   private readonly leaseQueries;
+  private readonly writes;
+  private readonly outbox;
+  private readonly outboxReads;
+  /** Every write's BEGIN, its timeouts, and the chain's lock, in one round trip. */
+  private readonly beginLocked: string;
+  /** The same with the outbox's lock instead; and with both (the outbox's first), to settle a delivery. */
+  private readonly beginOutbox: string;
+  private readonly beginOutboxAndChain: string;
 
   constructor(
     private readonly pool: Pool,
-    private readonly logger: Logger,
-    private readonly nextId: () => string,
-    private readonly begin: string,
+    nextId: () => string,
+    begin: string,
   ) {
     this.leaseQueries = postgresLeases(pool);
+    this.writes = attemptWrites(nextId);
+    this.outbox = postgresOutbox(this.writes.annotate);
+    this.outboxReads = postgresOutboxReads(pool);
+    this.beginLocked = `${begin}; SELECT pg_advisory_xact_lock(${CHAIN_LOCK_KEY})`;
+    this.beginOutbox = `${begin}; SELECT pg_advisory_xact_lock(${OUTBOX_LOCK_KEY})`;
+    this.beginOutboxAndChain = `${this.beginOutbox}; SELECT pg_advisory_xact_lock(${CHAIN_LOCK_KEY})`;
   }
 
-  async append(event: AuditEvent, record: AttemptRecord, at: Date): Promise<AuditEntry> {
-    assertAppendable(event, record, at);
-    return this.write((client) => this.appendInTransaction(client, event, record, at));
-  }
-
-  async claimOnce(key: string, at: Date): Promise<boolean> {
-    this.assertOpen();
-    const result = await this.pool.query(
-      'INSERT INTO claims (key, at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING',
-      [key, at],
-    );
-    return result.rowCount === 1;
-  }
-
-  async beginCall(record: AttemptRecord, at: Date): Promise<BeginCallResult> {
-    const orderNo = assertBeginCall(record, at);
-    return this.write((client) => this.lockAndAppendCalling(client, record, orderNo, at));
-  }
-
-  async confirmAndBeginCall(
-    claimKey: string,
-    confirmed: AttemptRecord,
-    calling: AttemptRecord,
+  async write(
+    transitions: readonly Transition[],
     at: Date,
-  ): Promise<ConfirmCallResult> {
-    const orderNo = assertConfirmAndCall(claimKey, confirmed, calling, at);
-    return this.write(async (client): Promise<ConfirmCallResult> => {
-      const claimed = await client.query(
-        'INSERT INTO claims (key, at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING',
-        [claimKey, at],
-      );
-      if (claimed.rowCount !== 1) return { kind: 'already_claimed' };
-      const confirmedEntry = await this.appendInTransaction(client, 'confirmed', confirmed, at);
-      const begun = await this.lockAndAppendCalling(client, calling, orderNo, at);
-      return begun.ok
-        ? { kind: 'begun', confirmed: confirmedEntry, calling: begun.entry }
-        : { kind: 'locked', confirmed: confirmedEntry, holder: begun.holder };
-    });
+    owed: readonly OutboxItem[] = [],
+  ): Promise<WriteResult> {
+    return this.locked((client) => this.writes.write(client, transitions, at, owed));
   }
 
-  async finishCall(event: AttemptState, record: AttemptRecord, at: Date): Promise<AuditEntry> {
-    assertFinishEvent(event);
-    assertAppendable(event, record, at);
-    return this.write(async (client) => {
-      const entry = await this.appendInTransaction(client, event, record, at);
-      const released = record.orderNo
-        ? await client.query('DELETE FROM order_locks WHERE order_no = $1 AND attempt_id = $2', [
-            record.orderNo,
-            record.attemptId,
-          ])
-        : null;
-      if (!released?.rowCount) {
-        this.logger.warn(
-          { attemptId: record.attemptId, orderNo: record.orderNo, event },
-          'finishCall: this attempt held no order lock',
-        );
-      }
-      return entry;
-    });
+  async annotate(attemptId: string, note: Annotation, at: Date): Promise<AuditEntry | null> {
+    return this.locked((client) => this.writes.annotate(client, attemptId, note, at));
   }
 
-  async recordControl(record: ControlRecord, at: Date): Promise<ControlChange> {
+  async fence(request: FenceRequest): Promise<FenceResult> {
+    return this.locked((client) => this.writes.fence(client, request));
+  }
+
+  async recordControl(
+    record: ControlRecord,
+    at: Date,
+    owed: readonly OutboxItem[] = [],
+  ): Promise<ControlChange> {
     assertControl(record, at);
-    return this.write(async (client): Promise<ControlChange> => {
+    return this.locked(async (client): Promise<ControlChange> => {
       // Under the chain lock: a pause written by another replica meanwhile is seen here.
       const current = await readControlState(client);
       if (!controlChanges(record.state, current)) return { changed: false, current };
-      const entry = await this.appendInTransaction(client, record.state, controlAsRecord(record), at);
+      const entry = await this.writes.appendControl(client, record, at, owed);
       return { changed: true, entry: asControlEntry(entry) };
     });
   }
@@ -198,12 +181,67 @@ class PostgresAuditStore implements AuditStore {
     return rows[0] ? JSON.parse(rows[0].record_json) : null;
   }
 
-  async findStuckCalling(): Promise<AttemptRecord[]> {
+  async batchAttempts(batchId: string): Promise<AttemptRecord[]> {
     this.assertOpen();
+    // Attempt ids are ULIDs: in byte order ("C"), the order requested, as on SQLite.
     const { rows } = await this.pool.query<RecordRow>(
-      "SELECT record_json FROM attempts WHERE state = 'calling' ORDER BY last_seq",
+      'SELECT record_json FROM attempts WHERE batch_id = $1 ORDER BY attempt_id COLLATE "C"',
+      [batchId],
     );
     return rows.map((row) => JSON.parse(row.record_json));
+  }
+
+  async heldCalls(): Promise<HeldCall[]> {
+    this.assertOpen();
+    const { rows } = await this.pool.query<{
+      order_no: string;
+      acquired_at: Date;
+      record_json: string;
+      accept_until: Date | null;
+      lease_live: boolean | null;
+      db_now: Date;
+    }>(
+      `WITH clock AS (SELECT ${DB_NOW} AS now)
+       SELECT l.order_no, l.acquired_at, a.record_json, f.accept_until, s.expires_at > clock.now AS lease_live,
+         clock.now AS db_now
+       FROM clock CROSS JOIN order_locks l
+       JOIN attempts a ON a.attempt_id = l.attempt_id
+       LEFT JOIN instance_leases s ON s.instance_id = a.record_json::jsonb ->> 'instanceId'
+       LEFT JOIN call_fences f ON f.attempt_id = l.attempt_id
+       ORDER BY l.acquired_at, l.order_no`,
+    );
+    return rows.map((row) => {
+      const record: AttemptRecord = JSON.parse(row.record_json);
+      return {
+        record,
+        orderNo: row.order_no,
+        heldForMs: row.db_now.getTime() - row.acquired_at.getTime(),
+        ownerLive: record.instanceId === undefined ? null : row.lease_live === true,
+        acceptUntil: row.accept_until?.toISOString() ?? null,
+        dbNow: row.db_now.toISOString(),
+      };
+    });
+  }
+
+  async idleAttempts(filter: {
+    states: AttemptState[];
+    idleForMs: number;
+    limit: number;
+  }): Promise<IdleAttempt[]> {
+    this.assertOpen();
+    // Through attempts_state_since (migration 4): one range per state, however many attempts are final.
+    const { rows } = await this.pool.query<{ record_json: string; state_since: Date; db_now: Date }>(
+      `WITH clock AS (SELECT ${DB_NOW} AS now)
+       SELECT a.record_json, a.state_since, clock.now AS db_now
+       FROM clock CROSS JOIN attempts a
+       WHERE a.state = ANY ($1::text[]) AND a.state_since <= clock.now - $2 * interval '1 millisecond'
+       ORDER BY a.state_since, a.attempt_id LIMIT $3`,
+      [filter.states, filter.idleForMs, Math.max(0, Math.trunc(filter.limit))],
+    );
+    return rows.map((row) => ({
+      record: JSON.parse(row.record_json),
+      inStateForMs: row.db_now.getTime() - row.state_since.getTime(),
+    }));
   }
 
   async orderHistory(orderNo: string): Promise<AuditEntry[]> {
@@ -259,6 +297,37 @@ class PostgresAuditStore implements AuditStore {
     return this.leaseQueries.leases();
   }
 
+  async claimDeliveries(claim: { by: string; limit: number; leaseMs: number }): Promise<ClaimedDelivery[]> {
+    this.assertOpen();
+    return inTransaction(this.pool, (client) => this.outbox.claimDeliveries(client, claim), this.beginOutbox);
+  }
+
+  async confirmClaim(id: number, by: string, leaseMs: number): Promise<boolean> {
+    this.assertOpen();
+    return inTransaction(
+      this.pool,
+      (client) => this.outbox.confirmClaim(client, id, by, leaseMs),
+      this.beginOutbox,
+    );
+  }
+
+  async settleDelivery(id: number, by: string, outcome: DeliveryOutcome): Promise<AuditEntry[] | null> {
+    this.assertOpen();
+    // A delivery appends `notified` entries: the chain's lock from the start, so no row is held while waiting.
+    const begin = outcome.kind === 'delivered' ? this.beginOutboxAndChain : this.beginOutbox;
+    return inTransaction(this.pool, (client) => this.outbox.settleDelivery(client, id, by, outcome), begin);
+  }
+
+  async outboxSummary(): Promise<OutboxSummary> {
+    this.assertOpen();
+    return this.outboxReads.outboxSummary();
+  }
+
+  async outboxRows(filter: { states: OutboxState[]; limit: number }): Promise<OutboxRow[]> {
+    this.assertOpen();
+    return this.outboxReads.outboxRows(filter);
+  }
+
   async head(): Promise<ChainHead | null> {
     this.assertOpen();
     return readHead(this.pool);
@@ -300,95 +369,10 @@ class PostgresAuditStore implements AuditStore {
     }
   }
 
-  private async write<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+  /** One transaction holding the chain's lock: every write is serialised with every other, on every replica. */
+  private async locked<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     this.assertOpen();
-    return inTransaction(
-      this.pool,
-      async (client) => {
-        await client.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK_KEY]);
-        return work(client);
-      },
-      this.begin,
-    );
-  }
-
-  /** Takes the order's lock and appends `calling`, or names the attempt that holds the lock. */
-  private async lockAndAppendCalling(
-    client: PoolClient,
-    record: AttemptRecord,
-    orderNo: string,
-    at: Date,
-  ): Promise<BeginCallResult> {
-    const taken = await client.query(
-      `INSERT INTO order_locks (order_no, attempt_id, requester_id, acquired_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (order_no) DO NOTHING`,
-      [orderNo, record.attemptId, record.requesterId, at],
-    );
-    if (taken.rowCount === 0) {
-      const { rows } = await client.query<{ attempt_id: string; requester_id: string; acquired_at: Date }>(
-        'SELECT attempt_id, requester_id, acquired_at FROM order_locks WHERE order_no = $1',
-        [orderNo],
-      );
-      const holder = rows[0];
-      if (!holder) throw new Error(`audit: order lock for ${orderNo} vanished inside a transaction`);
-      return {
-        ok: false,
-        holder: {
-          attemptId: holder.attempt_id,
-          requesterId: holder.requester_id,
-          since: holder.acquired_at.toISOString(),
-        },
-      };
-    }
-    return { ok: true, entry: await this.appendInTransaction(client, 'calling', record, at) };
-  }
-
-  private async appendInTransaction(
-    client: PoolClient,
-    event: AuditEvent,
-    record: AttemptRecord,
-    at: Date,
-  ): Promise<AuditEntry> {
-    // Read after taking the chain lock: under READ COMMITTED this statement sees every committed append.
-    const head = (await readHead(client)) ?? { seq: 0, hash: GENESIS_HASH };
-    const { entry, row } = buildEntry(head, this.nextId(), event, record, at);
-    await client.query(
-      `INSERT INTO audit_entries (seq, entry_id, attempt_id, order_no, event, at, record_json, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [
-        row.seq,
-        row.entry_id,
-        row.attempt_id,
-        row.order_no,
-        row.event,
-        row.at,
-        row.record_json,
-        row.prev_hash,
-        row.hash,
-      ],
-    );
-    // A pause or a resume is about no attempt: it stays out of the attempts view (App Home, reconcile, gauges).
-    if (isControlEvent(event)) return entry;
-    await client.query(
-      `INSERT INTO attempts (attempt_id, batch_id, state, order_no, requester_id, channel_id, updated_at, last_seq, record_json)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (attempt_id) DO UPDATE SET
-         batch_id = excluded.batch_id, state = excluded.state, order_no = excluded.order_no,
-         requester_id = excluded.requester_id, channel_id = excluded.channel_id,
-         updated_at = excluded.updated_at, last_seq = excluded.last_seq, record_json = excluded.record_json`,
-      [
-        record.attemptId,
-        record.batchId,
-        record.state,
-        record.orderNo,
-        record.requesterId,
-        record.channelId,
-        row.at,
-        row.seq,
-        row.record_json,
-      ],
-    );
-    return entry;
+    return inTransaction(this.pool, work, this.beginLocked);
   }
 
   private assertOpen(): void {

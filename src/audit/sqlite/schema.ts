@@ -73,6 +73,59 @@ const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> 
       CREATE INDEX audit_entries_control ON audit_entries (seq) WHERE event IN ('paused', 'resumed');
     `,
   },
+  {
+    version: 4,
+    name: 'send fences, time in state, held calls',
+    // Times are the store's clock (this host's, or the one a test gives), as ISO-8601 UTC text. Existing
+    // attempts have been in their state since their last entry, the best the old schema knew. `state_since`
+    // stays nullable (SQLite cannot add a NOT NULL column without a constant default); every write sets it.
+    // The claims table stays for the record; nothing writes it any more.
+    sql: `
+      CREATE TABLE call_fences (
+        attempt_id TEXT PRIMARY KEY REFERENCES attempts (attempt_id),
+        accept_until TEXT NOT NULL,
+        fenced_at TEXT NOT NULL,
+        fences INTEGER NOT NULL CHECK (fences > 0)
+      ) STRICT;
+      ALTER TABLE attempts ADD COLUMN state_since TEXT;
+      UPDATE attempts SET state_since = updated_at;
+      CREATE INDEX attempts_state_since ON attempts (state, state_since);
+    `,
+  },
+  {
+    version: 5,
+    name: 'outbox of owed Slack messages, attempts by batch',
+    // Times are the store's clock, as ISO-8601 UTC text. `attempt_ids` and `body` are JSON text (not hashed).
+    // (state, id) serves the claim's read of every pending row, the summary's counts and the listings by
+    // state; (slot, state, id) a slot's rows in one state, as the slot's message (its first delivered row),
+    // which must not cost a walk over every message ever delivered.
+    sql: `
+      CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL UNIQUE,
+        slot TEXT NOT NULL,
+        mode TEXT NOT NULL CHECK (mode IN ('post', 'edit', 'call')),
+        channel_id TEXT,
+        thread_ts TEXT,
+        attempt_ids TEXT NOT NULL CHECK (json_valid(attempt_ids)),
+        body TEXT NOT NULL CHECK (json_valid(body)),
+        with_chain_head INTEGER NOT NULL CHECK (with_chain_head IN (0, 1)),
+        state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'superseded', 'given_up')),
+        tries INTEGER NOT NULL CHECK (tries >= 0),
+        owed_at TEXT NOT NULL,
+        next_try_at TEXT NOT NULL,
+        claimed_by TEXT,
+        claimed_until TEXT,
+        last_error TEXT,
+        delivered_channel TEXT,
+        delivered_ts TEXT,
+        settled_at TEXT
+      ) STRICT;
+      CREATE INDEX outbox_slot ON outbox (slot, state, id);
+      CREATE INDEX outbox_state ON outbox (state, id);
+      CREATE INDEX attempts_batch_id ON attempts (batch_id, attempt_id);
+    `,
+  },
 ];
 
 function applyMigrations(db: Database.Database, logger: Logger): void {

@@ -1,39 +1,42 @@
+import { statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import type {
+  Annotation,
   AttemptRecord,
   AttemptState,
   AuditEntry,
-  AuditEvent,
   AuditStore,
-  BeginCallResult,
   ChainHead,
   ChainVerdict,
-  ConfirmCallResult,
   ControlChange,
   ControlEntry,
   ControlRecord,
   EntryRange,
+  FenceRequest,
+  FenceResult,
+  HeldCall,
   HeldLock,
+  IdleAttempt,
   InstanceLease,
+  Transition,
+  WriteResult,
 } from '../../core/ports/audit.js';
-import { controlChanges, isControlEvent } from '../../core/ports/audit.js';
+import { controlChanges } from '../../core/ports/audit.js';
+import type {
+  ClaimedDelivery,
+  DeliveryOutcome,
+  OutboxItem,
+  OutboxRow,
+  OutboxState,
+  OutboxSummary,
+} from '../../core/ports/outbox.js';
 import { idFactory } from '../../ids.js';
 import { createLogger, type Logger } from '../../logger.js';
-import {
-  asControlEntry,
-  assertAppendable,
-  assertBeginCall,
-  assertConfirmAndCall,
-  assertControl,
-  assertFinishEvent,
-  buildEntry,
-  controlAsRecord,
-  type EntryRow,
-  rowToEntry,
-  verifyRows,
-} from '../entry-row.js';
-import { GENESIS_HASH } from '../hash-chain.js';
+import { asControlEntry, assertControl, type EntryRow, rowToEntry, verifyRows } from '../entry-row.js';
+import { attemptWrites } from './attempt-writes.js';
 import { sqliteLeases } from './leases.js';
+import { sqliteOutbox } from './outbox.js';
 import { openDatabase, prepareStatements } from './session.js';
 
 export interface SqliteAuditStoreOptions {
@@ -43,6 +46,11 @@ export interface SqliteAuditStoreOptions {
   /** Entry id generator; defaults to monotonic ULIDs. */
   ids?: () => string;
   busyTimeoutMs?: number;
+  /**
+   * The store's clock: lock, lease and fence times and how long attempts have been in their state. Every
+   * process on one file runs on one host and shares its clock; tests and the simulation give their own.
+   */
+  now?: () => Date;
 }
 
 const PAGE_SIZE = 500;
@@ -52,11 +60,26 @@ const PAGE_SIZE = 500;
  * the next starts inside this process; every write is one `BEGIN IMMEDIATE` transaction that re-reads the
  * chain head, so a second process on the same file queues on the write lock and extends the same chain.
  */
+/** Below this much free space beside the database, the store reports itself unable to write. */
+const MIN_FREE_BYTES = 1024 * 1024;
+/** After appends failed for a full disk, this much free space says room was made. */
+const ROOM_AFTER_FULL_BYTES = 4 * 1024 * 1024;
+
+/** Free bytes on the file system holding `file`, or null when that cannot be read (an in-memory database). */
+function freeBytesBeside(file: string): number | null {
+  try {
+    const stats = statfsSync(dirname(file));
+    return Number(stats.bavail) * Number(stats.bsize);
+  } catch {
+    return null;
+  }
+}
+
 export function openSqliteAuditStore(options: SqliteAuditStoreOptions): SqliteAuditStore {
   const logger = options.logger ?? createLogger({ level: 'silent' });
   const db = openDatabase(options, logger);
   logger.info({ backend: 'sqlite', path: options.path }, 'audit store opened');
-  return new SqliteAuditStore(db, logger, options.ids ?? idFactory());
+  return new SqliteAuditStore(db, options.ids ?? idFactory(), options.now ?? (() => new Date()));
 }
 
 export class SqliteAuditStore implements AuditStore {
@@ -64,110 +87,67 @@ export class SqliteAuditStore implements AuditStore {
 
   private readonly stmts;
   private readonly leaseStmts;
-  private readonly appendTx;
-  private readonly beginCallTx;
-  private readonly confirmAndBeginCallTx;
-  private readonly finishCallTx;
+  private readonly writeTx;
+  private readonly annotateTx;
+  private readonly fenceTx;
   private readonly controlTx;
+  private readonly outbox;
+  private readonly claimTx;
+  private readonly settleTx;
+
+  /** Since when appends have failed for a full disk; null while they succeed. */
+  private fullSince: Date | null = null;
 
   constructor(
     private readonly db: Database.Database,
-    private readonly logger: Logger,
-    private readonly nextId: () => string,
+    nextId: () => string,
+    private readonly now: () => Date,
   ) {
     this.stmts = prepareStatements(db);
-    this.leaseStmts = sqliteLeases(db);
-    this.appendTx = db.transaction((event: AuditEvent, record: AttemptRecord, at: Date) =>
-      this.appendInTransaction(event, record, at),
-    );
-    this.beginCallTx = db.transaction((record: AttemptRecord, orderNo: string, at: Date): BeginCallResult => {
-      const acquiredAt = at.toISOString();
-      const taken = this.stmts.takeLock.run(orderNo, record.attemptId, record.requesterId, acquiredAt);
-      if (taken.changes === 0) {
-        const holder = this.stmts.lockHolder.get(orderNo);
-        if (!holder) throw new Error(`audit: order lock for ${orderNo} vanished inside a transaction`);
-        return {
-          ok: false,
-          holder: {
-            attemptId: holder.attempt_id,
-            requesterId: holder.requester_id,
-            since: holder.acquired_at,
-          },
-        };
-      }
-      return { ok: true, entry: this.appendInTransaction('calling', record, at) };
-    });
-    this.confirmAndBeginCallTx = db.transaction(
-      (claimKey: string, confirmed: AttemptRecord, calling: AttemptRecord, orderNo: string, at: Date) => {
-        const claimed = this.stmts.claim.run(claimKey, at.toISOString()).changes === 1;
-        if (!claimed) return { kind: 'already_claimed' } satisfies ConfirmCallResult;
-        const confirmedEntry = this.appendInTransaction('confirmed', confirmed, at);
-        const begun: BeginCallResult = this.beginCallTx(calling, orderNo, at);
-        return begun.ok
-          ? ({ kind: 'begun', confirmed: confirmedEntry, calling: begun.entry } satisfies ConfirmCallResult)
-          : ({ kind: 'locked', confirmed: confirmedEntry, holder: begun.holder } satisfies ConfirmCallResult);
+    this.leaseStmts = sqliteLeases(db, now);
+    const writes = attemptWrites(this.stmts, now, nextId);
+    this.writeTx = db.transaction(writes.write);
+    this.annotateTx = db.transaction(writes.annotate);
+    this.fenceTx = db.transaction(writes.fence);
+    this.controlTx = db.transaction(
+      (record: ControlRecord, at: Date, owed: readonly OutboxItem[]): ControlChange => {
+        const current = this.readControl();
+        if (!controlChanges(record.state, current)) return { changed: false, current };
+        return { changed: true, entry: asControlEntry(writes.appendControl(record, at, owed)) };
       },
     );
-    this.controlTx = db.transaction((record: ControlRecord, at: Date): ControlChange => {
-      const current = this.readControl();
-      if (!controlChanges(record.state, current)) return { changed: false, current };
-      const entry = this.appendInTransaction(record.state, controlAsRecord(record), at);
-      return { changed: true, entry: asControlEntry(entry) };
-    });
-    this.finishCallTx = db.transaction((event: AttemptState, record: AttemptRecord, at: Date) => {
-      const entry = this.appendInTransaction(event, record, at);
-      const released = record.orderNo
-        ? this.stmts.releaseLock.run(record.orderNo, record.attemptId).changes
-        : 0;
-      if (released === 0) {
-        this.logger.warn(
-          { attemptId: record.attemptId, orderNo: record.orderNo, event },
-          'finishCall: this attempt held no order lock',
-        );
-      }
-      return entry;
-    });
+    this.outbox = sqliteOutbox(db, now, writes.annotate);
+    this.claimTx = db.transaction(this.outbox.claimDeliveries);
+    this.settleTx = db.transaction(this.outbox.settleDelivery);
   }
 
-  async append(event: AuditEvent, record: AttemptRecord, at: Date): Promise<AuditEntry> {
-    this.assertOpen();
-    assertAppendable(event, record, at);
-    return this.appendTx.immediate(event, record, at);
-  }
-
-  async claimOnce(key: string, at: Date): Promise<boolean> {
-    this.assertOpen();
-    return this.stmts.claim.run(key, at.toISOString()).changes === 1;
-  }
-
-  async beginCall(record: AttemptRecord, at: Date): Promise<BeginCallResult> {
-    this.assertOpen();
-    const orderNo = assertBeginCall(record, at);
-    return this.beginCallTx.immediate(record, orderNo, at);
-  }
-
-  async confirmAndBeginCall(
-    claimKey: string,
-    confirmed: AttemptRecord,
-    calling: AttemptRecord,
+  async write(
+    transitions: readonly Transition[],
     at: Date,
-  ): Promise<ConfirmCallResult> {
+    owed: readonly OutboxItem[] = [],
+  ): Promise<WriteResult> {
     this.assertOpen();
-    const orderNo = assertConfirmAndCall(claimKey, confirmed, calling, at);
-    return this.confirmAndBeginCallTx.immediate(claimKey, confirmed, calling, orderNo, at);
+    return this.appending(() => this.writeTx.immediate(transitions, at, owed));
   }
 
-  async finishCall(event: AttemptState, record: AttemptRecord, at: Date): Promise<AuditEntry> {
+  async annotate(attemptId: string, note: Annotation, at: Date): Promise<AuditEntry | null> {
     this.assertOpen();
-    assertFinishEvent(event);
-    assertAppendable(event, record, at);
-    return this.finishCallTx.immediate(event, record, at);
+    return this.appending(() => this.annotateTx.immediate(attemptId, note, at));
   }
 
-  async recordControl(record: ControlRecord, at: Date): Promise<ControlChange> {
+  async fence(request: FenceRequest): Promise<FenceResult> {
+    this.assertOpen();
+    return this.fenceTx.immediate(request);
+  }
+
+  async recordControl(
+    record: ControlRecord,
+    at: Date,
+    owed: readonly OutboxItem[] = [],
+  ): Promise<ControlChange> {
     this.assertOpen();
     assertControl(record, at);
-    return this.controlTx.immediate(record, at);
+    return this.appending(() => this.controlTx.immediate(record, at, owed));
   }
 
   async controlState(): Promise<ControlEntry | null> {
@@ -186,9 +166,45 @@ export class SqliteAuditStore implements AuditStore {
     return row ? JSON.parse(row.record_json) : null;
   }
 
-  async findStuckCalling(): Promise<AttemptRecord[]> {
+  async batchAttempts(batchId: string): Promise<AttemptRecord[]> {
     this.assertOpen();
-    return this.stmts.stuckCalling.all().map((row) => JSON.parse(row.record_json));
+    return this.stmts.batchAttempts.all(batchId).map((row) => JSON.parse(row.record_json));
+  }
+
+  async heldCalls(): Promise<HeldCall[]> {
+    this.assertOpen();
+    const dbNow = this.now();
+    const at = dbNow.toISOString();
+    return this.stmts.heldCalls.all().map((row) => {
+      const record: AttemptRecord = JSON.parse(row.record_json);
+      return {
+        record,
+        orderNo: row.order_no,
+        heldForMs: dbNow.getTime() - Date.parse(row.acquired_at),
+        ownerLive:
+          record.instanceId === undefined ? null : row.lease_expires_at !== null && row.lease_expires_at > at,
+        acceptUntil: row.accept_until,
+        dbNow: at,
+      };
+    });
+  }
+
+  async idleAttempts(filter: {
+    states: AttemptState[];
+    idleForMs: number;
+    limit: number;
+  }): Promise<IdleAttempt[]> {
+    this.assertOpen();
+    const dbNow = this.now().getTime();
+    const rows = this.stmts.idleAttempts.all({
+      states: JSON.stringify(filter.states),
+      before: new Date(dbNow - filter.idleForMs).toISOString(),
+      limit: Math.max(0, Math.trunc(filter.limit)),
+    });
+    return rows.map((row) => ({
+      record: JSON.parse(row.record_json),
+      inStateForMs: dbNow - Date.parse(row.state_since),
+    }));
   }
 
   async orderHistory(orderNo: string): Promise<AuditEntry[]> {
@@ -239,15 +255,41 @@ export class SqliteAuditStore implements AuditStore {
     return this.leaseStmts.leases();
   }
 
+  async claimDeliveries(claim: { by: string; limit: number; leaseMs: number }): Promise<ClaimedDelivery[]> {
+    this.assertOpen();
+    return this.claimTx.immediate(claim);
+  }
+
+  async confirmClaim(id: number, by: string, leaseMs: number): Promise<boolean> {
+    this.assertOpen();
+    return this.outbox.confirmClaim(id, by, leaseMs);
+  }
+
+  async settleDelivery(id: number, by: string, outcome: DeliveryOutcome): Promise<AuditEntry[] | null> {
+    this.assertOpen();
+    return this.appending(() => this.settleTx.immediate(id, by, outcome));
+  }
+
+  async outboxSummary(): Promise<OutboxSummary> {
+    this.assertOpen();
+    return this.outbox.outboxSummary();
+  }
+
+  async outboxRows(filter: { states: OutboxState[]; limit: number }): Promise<OutboxRow[]> {
+    this.assertOpen();
+    return this.outbox.outboxRows(filter);
+  }
+
   async head(): Promise<ChainHead | null> {
     this.assertOpen();
     return this.stmts.head.get() ?? null;
   }
 
   /**
-   * Group commit: runs `work` (calls to append, claimOnce, beginCall, finishCall) in one transaction, so the
-   * lot costs one fsync at COMMIT instead of one each. Each write keeps its own savepoint: one that throws
-   * undoes only itself. A write counts as done only once this returns; if COMMIT fails, none of them happened.
+   * Group commit: runs `work` (calls to write, annotate, fence, recordControl, the lease and outbox writes)
+   * in one transaction, so the lot costs one fsync at COMMIT instead of one each. Each write keeps its own
+   * savepoint: one that throws undoes only itself. A write counts as done only once this returns; if COMMIT
+   * fails, none of them happened.
    */
   groupCommit<T>(work: () => T): T {
     this.assertOpen();
@@ -258,6 +300,8 @@ export class SqliteAuditStore implements AuditStore {
       return result;
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      // A full disk may only show at COMMIT, after each write of the group went through on its own.
+      if ((error as { code?: unknown }).code === 'SQLITE_FULL') this.fullSince ??= this.now();
       throw error;
     }
   }
@@ -267,6 +311,29 @@ export class SqliteAuditStore implements AuditStore {
     // Taking the write lock proves the file is writable and not wedged by another process.
     this.db.exec('BEGIN IMMEDIATE');
     this.db.exec('ROLLBACK');
+    // It writes nothing, so it cannot see a full disk: the free space and the last append say that.
+    const free = freeBytesBeside(this.db.name);
+    const roomMade = free !== null && free >= ROOM_AFTER_FULL_BYTES;
+    if ((free !== null && free < MIN_FREE_BYTES) || (this.fullSince !== null && !roomMade)) {
+      throw Object.assign(
+        new Error(
+          `the disk holding ${this.db.name} is full${free === null ? '' : ` (${free} bytes free)`}: entries cannot be appended`,
+        ),
+        { code: 'SQLITE_FULL' },
+      );
+    }
+  }
+
+  /** Runs a write that appends entries, noting whether the disk refused it (SQLITE_FULL) for `ping`. */
+  private appending<T>(work: () => T): T {
+    try {
+      const result = work();
+      this.fullSince = null;
+      return result;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'SQLITE_FULL') this.fullSince ??= this.now();
+      throw error;
+    }
   }
 
   async close(): Promise<void> {
@@ -286,26 +353,6 @@ export class SqliteAuditStore implements AuditStore {
       if (!last || page.length < PAGE_SIZE) return;
       after = last.seq;
     }
-  }
-
-  private appendInTransaction(event: AuditEvent, record: AttemptRecord, at: Date): AuditEntry {
-    const head = this.stmts.head.get() ?? { seq: 0, hash: GENESIS_HASH };
-    const { entry, row } = buildEntry(head, this.nextId(), event, record, at);
-    this.stmts.insertEntry.run(row);
-    // A pause or a resume is about no attempt: it stays out of the attempts view (App Home, reconcile, gauges).
-    if (isControlEvent(event)) return entry;
-    this.stmts.upsertAttempt.run({
-      attempt_id: record.attemptId,
-      batch_id: record.batchId,
-      state: record.state,
-      order_no: record.orderNo,
-      requester_id: record.requesterId,
-      channel_id: record.channelId,
-      updated_at: row.at,
-      last_seq: row.seq,
-      record_json: row.record_json,
-    });
-    return entry;
   }
 
   private assertOpen(): void {

@@ -16,6 +16,9 @@ export type ThreadResponse =
 export interface ThreadInit {
   path: string;
   logLevel: string;
+  /** A `SharedClock`'s buffer: the store's clock when a test or the simulation sets it; else the system's. */
+  clock?: SharedArrayBuffer;
+  clockKind?: 'fixed' | 'offset';
 }
 
 export const ENTRIES_PAGE_SIZE = 500;

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AuditEntry, EntryRange } from '../../core/ports/audit.js';
 import { createLogger } from '../../logger.js';
+import { sharedClock } from './shared-clock.js';
 import { openSqliteAuditStore } from './store.js';
 import {
   ENTRIES_PAGE_SIZE,
@@ -17,15 +18,29 @@ import {
  * the COMMIT that holds its write.
  */
 const init = workerData as ThreadInit;
-const store = openSqliteAuditStore({ path: init.path, logger: createLogger({ level: init.logLevel }) });
+const clock = init.clock ? sharedClock(init.clock, init.clockKind) : undefined;
+const store = openSqliteAuditStore({
+  path: init.path,
+  logger: createLogger({ level: init.logLevel }),
+  ...(clock ? { now: clock.now } : {}),
+});
 const port = parentPort!;
 const cursors = new Map<string, AsyncIterator<AuditEntry>>();
+/**
+ * Every method that writes. A conflict (`write` finding an attempt moved, a fence refused, a pause already
+ * recorded, a claim found lost) is an answer like any other and commits with the group; only a throw undoes
+ * its own savepoint.
+ */
 const GROUP_COMMITTED = new Set<ThreadMethod>([
-  'append',
-  'claimOnce',
-  'beginCall',
-  'confirmAndBeginCall',
-  'finishCall',
+  'write',
+  'annotate',
+  'fence',
+  'recordControl',
+  'renewLease',
+  'dropLease',
+  'claimDeliveries',
+  'confirmClaim',
+  'settleDelivery',
 ]);
 
 async function entriesPage(cursorId: string, range: EntryRange | undefined): Promise<AuditEntry[]> {

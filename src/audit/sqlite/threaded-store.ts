@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import type { Logger } from 'pino';
 import type { AuditEntry, AuditStore } from '../../core/ports/audit.js';
 import { startModuleWorker } from '../../module-worker.js';
+import type { SharedClock } from './shared-clock.js';
 import {
   ENTRIES_PAGE_SIZE,
   type ThreadInit,
@@ -24,8 +25,14 @@ export async function openThreadedSqliteAuditStore(options: {
   /** Hears, once, that the thread stopped on its own after the store opened: every call fails from then on. */
   onLost?: (error: Error) => void;
   openTimeoutMs?: number;
+  /** The store's clock when a test or the simulation sets it (see `openSqliteAuditStore`'s `now`). */
+  clock?: SharedClock;
 }): Promise<AuditStore> {
-  const init: ThreadInit = { path: options.path, logLevel: options.logger.level };
+  const init: ThreadInit = {
+    path: options.path,
+    logLevel: options.logger.level,
+    ...(options.clock ? { clock: options.clock.buffer, clockKind: options.clock.kind } : {}),
+  };
   const worker = startModuleWorker(import.meta.url, 'thread-worker', { workerData: init });
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 0;
@@ -78,16 +85,15 @@ export async function openThreadedSqliteAuditStore(options: {
 
   return {
     backend: 'sqlite',
-    append: (event, record, at) => call('append', event, record, at),
-    claimOnce: (key, at) => call('claimOnce', key, at),
-    beginCall: (record, at) => call('beginCall', record, at),
-    confirmAndBeginCall: (claimKey, confirmed, calling, at) =>
-      call('confirmAndBeginCall', claimKey, confirmed, calling, at),
-    finishCall: (event, record, at) => call('finishCall', event, record, at),
-    recordControl: (record, at) => call('recordControl', record, at),
+    write: (transitions, at, owed) => call('write', transitions, at, owed),
+    annotate: (attemptId, note, at) => call('annotate', attemptId, note, at),
+    fence: (request) => call('fence', request),
+    recordControl: (record, at, owed) => call('recordControl', record, at, owed),
     controlState: () => call('controlState'),
     findAttempt: (attemptId) => call('findAttempt', attemptId),
-    findStuckCalling: () => call('findStuckCalling'),
+    batchAttempts: (batchId) => call('batchAttempts', batchId),
+    heldCalls: () => call('heldCalls'),
+    idleAttempts: (filter) => call('idleAttempts', filter),
     orderHistory: (orderNo) => call('orderHistory', orderNo),
     recentAttempts: (filter) => call('recentAttempts', filter),
     async *entries(range) {
@@ -103,6 +109,11 @@ export async function openThreadedSqliteAuditStore(options: {
     renewLease: (instanceId, ttlMs) => call('renewLease', instanceId, ttlMs),
     dropLease: (instanceId) => call('dropLease', instanceId),
     leases: () => call('leases'),
+    claimDeliveries: (claim) => call('claimDeliveries', claim),
+    confirmClaim: (id, by, leaseMs) => call('confirmClaim', id, by, leaseMs),
+    settleDelivery: (id, by, outcome) => call('settleDelivery', id, by, outcome),
+    outboxSummary: () => call('outboxSummary'),
+    outboxRows: (filter) => call('outboxRows', filter),
     head: () => call('head'),
     ping: () => call('ping'),
     async close() {

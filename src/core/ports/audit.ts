@@ -1,3 +1,12 @@
+import type {
+  ClaimedDelivery,
+  DeliveryOutcome,
+  OutboxItem,
+  OutboxRow,
+  OutboxState,
+  OutboxSummary,
+} from './outbox.js';
+
 /**
  * The audit trail: an append-only hash chain of entries, each a full snapshot of one attempt after an event,
  * plus the few guards (one confirmation per attempt, one in-flight cancel per order) that must hold across
@@ -8,6 +17,7 @@ export const ATTEMPT_STATES = [
   'confirmed',
   'approved',
   'calling',
+  'awaiting_verdict',
   'cancelled',
   'refused',
   'failed',
@@ -28,13 +38,22 @@ export type AttemptState = (typeof ATTEMPT_STATES)[number];
 export const CONTROL_EVENTS = ['paused', 'resumed'] as const;
 export type ControlEvent = (typeof CONTROL_EVENTS)[number];
 
-/** Entries that annotate an attempt without changing its state (e.g. where the outcome was posted). */
-export type AuditEvent = AttemptState | 'notified' | ControlEvent;
+/**
+ * Entries besides the attempt's own states: `notified` annotates an attempt without changing its state (where
+ * a message went, that a Workflow step was completed); `corrected` is a truth that arrived after the attempt
+ * was recorded final (WDT confirmed a cancel the record said had not happened), and the state follows it.
+ */
+export type AuditEvent = AttemptState | 'notified' | 'corrected' | ControlEvent;
 
 export interface AttemptRecord {
   attemptId: string;
   /** Groups the attempts of one `/cancel-stockin RK1 RK2 …` command; equals attemptId for a single order. */
   batchId: string;
+  /**
+   * How many orders the batch has, on each of its attempts when it has several (they share one message).
+   * Absent on a single order's attempt, on a refused action recorded in a batch, and on records from before.
+   */
+  batchSize?: number;
   state: AttemptState;
   /** ISO-8601 UTC time each state was entered. */
   stateTimes: Partial<Record<AttemptState, string>>;
@@ -82,6 +101,19 @@ export interface AttemptRecord {
   releasedBy?: string;
   /** What that operator gave as the reason (required when WDT could not say what became of the call). */
   releaseReason?: string;
+  /**
+   * On `confirmed` records: whether the batch waits for a second person's approval. Written with the
+   * confirmation itself, so an approval screen never depends on a later write. Absent on records from before it
+   * existed (where a posted approval request, `notifiedVia`, said so).
+   */
+  approvalRequested?: boolean;
+  /** On `calling` records: this attempt signs each cancel request only after a fence (see `AuditStore.fence`). */
+  sendFence?: true;
+  /**
+   * On `awaiting_verdict` and later records: the database time after which no request this attempt signed
+   * can still be accepted by WDT. Set by the store when the attempt enters `awaiting_verdict`.
+   */
+  verdictAfter?: string;
 }
 
 /** The ways into the cancel use case besides `/cancel-stockin`. */
@@ -164,12 +196,85 @@ export interface InstanceLease {
   live: boolean;
 }
 
-export type BeginCallResult = { ok: true; entry: AuditEntry } | { ok: false; holder: LockHolder };
+/**
+ * One attempt's change of state, written only if the attempt is still in the state the writer read it in
+ * (a compare-and-set): `from` null writes a new attempt. Which changes exist, and what each does to the
+ * order's lock, is the table in `core/transitions.ts`.
+ */
+export interface Transition {
+  from: AttemptState | null;
+  /** The attempt after the change: `record.state` is the new state. */
+  record: AttemptRecord;
+  /** `corrected` records a late truth that changes a final state (see `AuditEvent`); default: the new state. */
+  event?: 'corrected';
+  /** Conditions on how long the attempt has been in `from`, by the database's clock. */
+  guard?: { inStateAtLeastMs?: number; inStateUnderMs?: number };
+}
 
-export type ConfirmCallResult =
-  | { kind: 'already_claimed' }
-  | { kind: 'begun'; confirmed: AuditEntry; calling: AuditEntry }
-  | { kind: 'locked'; confirmed: AuditEntry; holder: LockHolder };
+/** Why a write changed nothing. */
+export type WriteConflict =
+  /** The attempt is no longer in `from` (another process changed it first); `current` is what it is now. */
+  | { kind: 'stale'; attemptId: string; current: AttemptRecord | null }
+  /** Entering `calling` needs the order's lock, and another attempt holds it. */
+  | { kind: 'locked'; attemptId: string; holder: LockHolder }
+  /** A guard, or a final verdict asked for before the attempt's `verdictAfter`, by the database's clock. */
+  | { kind: 'too_early' | 'too_late'; attemptId: string; current: AttemptRecord };
+
+export type WriteResult =
+  | { ok: true; entries: AuditEntry[]; records: AttemptRecord[] }
+  | { ok: false; conflict: WriteConflict };
+
+/** Fields an annotation may set; it never changes an attempt's state. */
+export type Annotation = Partial<
+  Pick<AttemptRecord, 'slackChannelId' | 'slackTs' | 'notifiedVia' | 'stepCompletedAt'>
+>;
+
+/** Asked right before a cancel request is signed: may this attempt send, and until when can WDT accept it? */
+export interface FenceRequest {
+  attemptId: string;
+  orderNo: string;
+  instanceId: string;
+  /** The timestamp the request will be signed with (WDT's time as this process reckons it). */
+  signingAt: Date;
+  /**
+   * How long after the fence WDT may still accept the request, not counting clock skew: the time allowed to
+   * sign plus WDT's timestamp window plus a margin. The store adds the skew between `signingAt` and its clock.
+   */
+  acceptForMs: number;
+}
+
+export type FenceResult =
+  | { ok: true; acceptUntil: string }
+  | {
+      ok: false;
+      /**
+       * `superseded`: the attempt is no longer `calling` in this instance (another process took it over);
+       * `lock_lost`: it no longer holds the order's lock; `lease_expired`: this instance's lease is not live;
+       * `paused`: an operator paused cancels.
+       */
+      reason: 'superseded' | 'lock_lost' | 'lease_expired' | 'paused';
+      current: AttemptRecord | null;
+    };
+
+/** An attempt that holds its order's lock (`calling` or `awaiting_verdict`), with times by the database's clock. */
+export interface HeldCall {
+  record: AttemptRecord;
+  orderNo: string;
+  /** Since the attempt took the lock. */
+  heldForMs: number;
+  /** Whether the instance that made the call has a live lease; null when the record names none. */
+  ownerLive: boolean | null;
+  /** The latest time WDT may accept a request this attempt signed; null when it never passed a fence. */
+  acceptUntil: string | null;
+  /** The database's time when this was read. */
+  dbNow: string;
+}
+
+/** An attempt and how long it has been in its state, by the database's clock. */
+export interface IdleAttempt {
+  record: AttemptRecord;
+  inStateForMs: number;
+}
 
 export interface EntryRange {
   since?: Date;
@@ -192,42 +297,43 @@ export type ChainVerdict =
 export interface AuditStore {
   /** `memory` is the tests' in-memory store (test/support/memory-audit-store.ts), never configured. */
   readonly backend: 'sqlite' | 'postgres' | 'memory';
-  /** Appends one entry (the record as it is after `event`) durably and updates the current-state view. */
-  append(event: AuditEvent, record: AttemptRecord, at: Date): Promise<AuditEntry>;
-  /** True exactly once per key across every process sharing the database (e.g. `confirm:<attemptId>`). */
-  claimOnce(key: string, at: Date): Promise<boolean>;
   /**
-   * Atomically takes the per-order lock and appends the `calling` entry. Fails, appending nothing, when
-   * another attempt holds the lock for the same order.
+   * Writes attempts' changes of state in one transaction, each only if its attempt is still in `from` (a
+   * compare-and-set; several changes of one attempt apply in order). Entering `calling` takes the order's
+   * lock, leaving the lock-holding states releases it, entering `awaiting_verdict` sets `verdictAfter`, and a
+   * final verdict out of `awaiting_verdict` waits for it. Any conflict writes nothing and names it.
+   * `owed` are the messages these changes owe, kept in the outbox in the same transaction (see `OutboxItem`).
    */
-  beginCall(record: AttemptRecord, at: Date): Promise<BeginCallResult>;
+  write(transitions: readonly Transition[], at: Date, owed?: readonly OutboxItem[]): Promise<WriteResult>;
   /**
-   * One order's confirmation and the start of its call, in one transaction: takes `claimKey` (when it was
-   * taken before, nothing is written), appends `confirmed`, then takes the order lock and appends `calling`.
-   * When another attempt holds the lock, the claim and the confirmation are kept and the holder returned.
-   * One durable write where three separate ones left a crash window between each.
+   * Appends a `notified` entry: the attempt as it is now, with `note` added. Never changes its state.
+   * Resolves null when the attempt is unknown, or when the note would record a second completion of its
+   * Workflow step (a step completes once; two processes may both have seen it running).
    */
-  confirmAndBeginCall(
-    claimKey: string,
-    confirmed: AttemptRecord,
-    calling: AttemptRecord,
-    at: Date,
-  ): Promise<ConfirmCallResult>;
+  annotate(attemptId: string, note: Annotation, at: Date): Promise<AuditEntry | null>;
+  /**
+   * The fence before every signed cancel, in one transaction: the attempt is `calling` in `instanceId`, holds
+   * its order's lock, that instance's lease is live, and cancels are not paused. Then records until when WDT
+   * may accept what is signed now (kept as the latest of every fence of the attempt).
+   */
+  fence(request: FenceRequest): Promise<FenceResult>;
   /**
    * Appends a `paused` or `resumed` entry (the record's state) to the chain, unless the newest control entry
    * already says the same (no entry at all counts as resumed): the check and the write are one transaction,
    * so two admins pausing at once on two replicas write one entry. The attempts view is untouched: a control
    * entry never shows as an attempt.
    */
-  recordControl(record: ControlRecord, at: Date): Promise<ControlChange>;
+  recordControl(record: ControlRecord, at: Date, owed?: readonly OutboxItem[]): Promise<ControlChange>;
   /** The newest `paused` or `resumed` entry, or null when there has never been one. Cheap: read every second. */
   controlState(): Promise<ControlEntry | null>;
-  /** Appends the outcome entry and releases the order lock held by this attempt, atomically. */
-  finishCall(event: AttemptState, record: AttemptRecord, at: Date): Promise<AuditEntry>;
   /** Current snapshot of one attempt, or null. */
   findAttempt(attemptId: string): Promise<AttemptRecord | null>;
-  /** Attempts whose latest state is `calling`: a process died between the WDT call and its outcome. */
-  findStuckCalling(): Promise<AttemptRecord[]>;
+  /** Current snapshots of every attempt of one batch, in the order they were requested. */
+  batchAttempts(batchId: string): Promise<AttemptRecord[]>;
+  /** Every attempt holding its order's lock, oldest lock first. */
+  heldCalls(): Promise<HeldCall[]>;
+  /** Attempts in one of `states` for at least `idleForMs` (database clock), oldest first, at most `limit`. */
+  idleAttempts(filter: { states: AttemptState[]; idleForMs: number; limit: number }): Promise<IdleAttempt[]>;
   /** Every entry about one order, oldest first. */
   orderHistory(orderNo: string): Promise<AuditEntry[]>;
   /** Latest snapshots, newest first, optionally filtered. */
@@ -253,6 +359,27 @@ export interface AuditStore {
   dropLease(instanceId: string): Promise<void>;
   /** Every lease on record (live or expired), by the store's clock. */
   leases(): Promise<InstanceLease[]>;
+  /**
+   * Claims up to `limit` owed messages that are due (by the database's clock) for `leaseMs`: of each slot
+   * only its newest pending message (older pending ones are superseded in the same transaction), and none of
+   * a slot whose message another process is delivering. A claim that lapses can be taken by anyone.
+   */
+  claimDeliveries(claim: { by: string; limit: number; leaseMs: number }): Promise<ClaimedDelivery[]>;
+  /**
+   * Right before the message is sent: extends the claim by `leaseMs` if it is still `by`'s and the message
+   * still pending. False means another process took it over (or it was settled): send nothing.
+   */
+  confirmClaim(id: number, by: string, leaseMs: number): Promise<boolean>;
+  /**
+   * Settles a delivery while it is still `by`'s claim: delivered (with a `notified` entry for each of its
+   * attempts, in the same transaction), to be retried after a while, or given up. Resolves with the entries
+   * it wrote, or null when the claim was lost meanwhile (nothing written).
+   */
+  settleDelivery(id: number, by: string, outcome: DeliveryOutcome): Promise<AuditEntry[] | null>;
+  /** How many messages wait, since when, and how many were given up. */
+  outboxSummary(): Promise<OutboxSummary>;
+  /** Messages in the given states, oldest first, at most `limit`. */
+  outboxRows(filter: { states: OutboxState[]; limit: number }): Promise<OutboxRow[]>;
   /** Resolves when the store can write; rejects otherwise (drives /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;

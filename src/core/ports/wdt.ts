@@ -51,9 +51,20 @@ export interface WdtEnvironment {
   kind: 'production' | 'test' | 'other';
 }
 
+/**
+ * What a cancel request may be signed with. The fence is asked right before each signing (the first, each
+ * rate-limit retry, the retry after a clock resync) with the timestamp the request will carry; a request is
+ * signed only when it passes, and sent only while `stillValid()` (soon after), so that how long WDT may still
+ * accept it is known to whoever must later say whether the cancel happened.
+ */
+export type SendFence = (signingAt: Date) => Promise<FenceGrant>;
+
+export type FenceGrant = { ok: true; stillValid(): boolean } | { ok: false; reason: string };
+
 export interface WdtPort {
   readonly environment: WdtEnvironment;
-  cancelStockin(stockinNo: string): Promise<WdtOutcome<null>>;
+  /** Signs and sends the cancel (retried as the client's rules say), each signing behind `fence`. */
+  cancelStockin(stockinNo: string, fence: SendFence): Promise<WdtOutcome<null>>;
   queryStockin(query: StockinQuery): Promise<WdtOutcome<StockinOrder[]>>;
   /** WDT's clock, for skew correction. */
   serverTime(): Promise<WdtOutcome<Date>>;

@@ -1,6 +1,6 @@
 /**
  * Child process for the two-process test: opens the SQLite file given on the command line, says `ready` to
- * its parent, waits for `go`, then appends N entries. The parent sends `go` once both children are ready, so
+ * its parent, waits for `go`, then writes N new attempts. The parent sends `go` once both children are ready, so
  * their appends overlap however long each took to start.
  */
 import { once } from 'node:events';
@@ -17,11 +17,11 @@ const go = once(process, 'message');
 process.send('ready');
 await go;
 for (let i = 0; i < Number(count); i += 1) {
-  await store.append(
-    'requested',
-    buildRecord({ attemptId: `${tag}-${i}`, requesterId: `U0${tag}` }),
+  const written = await store.write(
+    [{ from: null, record: buildRecord({ attemptId: `${tag}-${i}`, requesterId: `U0${tag}` }) }],
     new Date(),
   );
+  if (!written.ok) throw new Error(`append-worker: ${written.conflict.kind}`);
   // Like the bot, which does other work between appends; a tight loop would hold the write lock back to back
   // and the other process, sleeping in SQLite's busy handler, would only get in once this one is done.
   await sleep(1);

@@ -5,32 +5,39 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { sharedClock } from '../../../src/audit/sqlite/shared-clock.js';
 import { openSqliteAuditStore } from '../../../src/audit/sqlite/store.js';
+import type { AuditStore } from '../../../src/core/ports/audit.js';
 import { buildRecord } from '../../support/audit-fixtures.js';
-import { auditStoreContract, expectNothingKeptWhenTheCallingEntryFails } from '../store-contract.js';
+import { expectNothingKeptWhenTheCallingEntryFails, virtualClock, written } from '../contract-support.js';
+import { auditStoreContract } from '../store-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'audit-sqlite-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let fileNo = 0;
 let currentPath = '';
+const clock = sharedClock(new Date('2026-03-01T00:00:00.000Z'));
+const requested = () => ({ from: null, record: buildRecord() });
+const newAttempt = (store: AuditStore) => written(store, [requested()]);
 
 describe('SQLite audit store', () => {
   auditStoreContract(() => ({
     async fresh() {
       fileNo += 1;
       currentPath = join(dir, `store-${fileNo}`, 'audit.db');
-      return openSqliteAuditStore({ path: currentPath });
+      return openSqliteAuditStore({ path: currentPath, now: clock.now });
     },
     async another() {
-      return openSqliteAuditStore({ path: currentPath });
+      return openSqliteAuditStore({ path: currentPath, now: clock.now });
     },
+    clock: virtualClock(clock),
   }));
 
   it('creates the parent directory and the file, in WAL mode with synchronous=FULL', async () => {
     const path = join(dir, 'nested', 'deeper', 'audit.db');
     const store = openSqliteAuditStore({ path });
-    await store.append('requested', buildRecord(), new Date());
+    await newAttempt(store);
     await store.close();
 
     expect(existsSync(path)).toBe(true);
@@ -40,6 +47,8 @@ describe('SQLite audit store', () => {
       { version: 1 },
       { version: 2 },
       { version: 3 },
+      { version: 4 },
+      { version: 5 },
     ]);
     // The pause state is read every second: through its partial index, never a scan of the chain.
     const plan = raw
@@ -48,6 +57,26 @@ describe('SQLite audit store', () => {
       )
       .all() as Array<{ detail: string }>;
     expect(plan.map((row) => row.detail).join('\n')).toMatch(/USING INDEX audit_entries_control/);
+    const idle = raw
+      .prepare(
+        "EXPLAIN QUERY PLAN SELECT record_json FROM attempts WHERE state IN ('confirmed', 'approved') AND state_since <= '2024' ORDER BY state_since LIMIT 5",
+      )
+      .all() as Array<{ detail: string }>;
+    expect(idle.map((row) => row.detail).join('\n')).toMatch(/USING INDEX attempts_state_since/);
+    // Each claimed message looks up its slot's first post: one index step, however many were ever delivered.
+    const plans = (sql: string) =>
+      (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((row) => row.detail);
+    expect(
+      plans(
+        "SELECT delivered_ts FROM outbox WHERE slot = 's' AND state = 'delivered' AND delivered_ts IS NOT NULL ORDER BY id LIMIT 1",
+      ),
+    ).toEqual(['SEARCH outbox USING INDEX outbox_slot (slot=? AND state=?)']);
+    expect(plans("SELECT id, slot FROM outbox WHERE state = 'pending'")).toEqual([
+      'SEARCH outbox USING INDEX outbox_state (state=?)',
+    ]);
+    expect(plans("SELECT record_json FROM attempts WHERE batch_id = 'b' ORDER BY attempt_id")).toEqual([
+      'SEARCH attempts USING INDEX attempts_batch_id (batch_id=?)',
+    ]);
     raw.close();
   });
 
@@ -56,26 +85,26 @@ describe('SQLite audit store', () => {
     try {
       const at = new Date('2024-05-01T04:00:00.000Z');
       const kept = await Promise.all(
-        store.groupCommit(() => [1, 2, 3].map(() => store.append('requested', buildRecord(), at))),
+        store.groupCommit(() => [1, 2, 3].map(() => store.write([requested()], at))),
       );
-      expect(kept.map((e) => e.seq)).toEqual([1, 2, 3]);
+      expect(kept.map((r) => r.ok && r.entries[0]!.seq)).toEqual([1, 2, 3]);
       expect(() =>
         store.groupCommit(() => {
-          void store.append('requested', buildRecord({ orderNo: 'RK2006030008' }), at);
+          void store.write([{ from: null, record: buildRecord({ orderNo: 'RK2006030008' }) }], at);
           throw new Error('disk gave up before COMMIT');
         }),
       ).toThrow('disk gave up');
       expect(await store.orderHistory('RK2006030008')).toEqual([]);
       expect(await store.verifyChain()).toMatchObject({ ok: true, entries: 3 });
-      await store.append('requested', buildRecord(), at);
+      await newAttempt(store);
       expect(await store.verifyChain()).toMatchObject({ ok: true, entries: 4 });
     } finally {
       await store.close();
     }
   });
 
-  it('confirmAndBeginCall is all or nothing: when the calling entry cannot be written, the claim is not kept', async () => {
-    const path = join(dir, 'confirm-atomic', 'audit.db');
+  it('a write is all or nothing: when its second entry cannot be written, neither is kept, nor the lock', async () => {
+    const path = join(dir, 'write-atomic', 'audit.db');
     openSqliteAuditStore({ path }).close();
     const raw = new Database(path);
     raw.exec(`CREATE TRIGGER test_refuse_calling BEFORE INSERT ON audit_entries WHEN NEW.event = 'calling'
@@ -92,7 +121,7 @@ describe('SQLite audit store', () => {
   it('refuses UPDATE and DELETE of audit entries at the database level', async () => {
     const path = join(dir, 'guarded', 'audit.db');
     const store = openSqliteAuditStore({ path });
-    await store.append('requested', buildRecord(), new Date());
+    await newAttempt(store);
     await store.close();
 
     const raw = new Database(path);

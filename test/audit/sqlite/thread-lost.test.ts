@@ -34,14 +34,14 @@ describe('the SQLite thread stopping on its own', () => {
       logger: createLogger({ level: 'info', destination: log.destination }),
     });
     try {
-      await store.append('requested', buildRecord({ attemptId: 'before' }), new Date());
+      await store.write([{ from: null, record: buildRecord({ attemptId: 'before' }) }], new Date());
       expect(workers).toHaveLength(1);
 
-      const held = store.append('requested', buildRecord({ attemptId: 'held' }), new Date());
+      const held = store.write([{ from: null, record: buildRecord({ attemptId: 'held' }) }], new Date());
       await workers[0]!.terminate();
       await expect(held).rejects.toThrow(/thread exited/);
 
-      await store.append('requested', buildRecord({ attemptId: 'after' }), new Date());
+      await store.write([{ from: null, record: buildRecord({ attemptId: 'after' }) }], new Date());
       await store.ping();
       expect(workers).toHaveLength(2);
       const kept: string[] = [];
