@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { openAuditStoreWhenReady } from './audit/open-store-when-ready.js';
+import type { SharedClock } from './audit/sqlite/shared-clock.js';
+import { callTimings } from './call-timing.js';
 import type { Config } from './config/config.js';
 import { transportWarnings } from './config/transport.js';
 import { createApprovalService } from './core/approval-service.js';
@@ -10,6 +12,7 @@ import { withDeadline } from './core/deadline.js';
 import { InFlight } from './core/in-flight.js';
 import { createCancelPolicy } from './core/policy.js';
 import { type Clock, systemClock } from './core/ports/clock.js';
+import { systemTimers } from './core/ports/timers.js';
 import { makeRefusedRequestRecorder } from './core/refused-request.js';
 import { idFactory } from './ids.js';
 import { createBotMetrics } from './metrics/bot-metrics.js';
@@ -18,8 +21,8 @@ import { instrumentSlackPoster } from './metrics/instrumented-slack-poster.js';
 import { instrumentWdt } from './metrics/instrumented-wdt.js';
 import { auditStoreProbe } from './metrics/store-probe.js';
 import { createOperatorControls } from './operator-controls.js';
-import { readinessChecks } from './readiness.js';
-import { callTimings, createReconcileLoop } from './reconcile-loop.js';
+import { readinessChecks, readinessNotes } from './readiness.js';
+import { createReconcileLoop } from './reconcile-loop.js';
 import { createSlackApiPoster } from './slack/api-poster.js';
 import {
   createChainHeadWitness,
@@ -27,7 +30,7 @@ import {
   type WitnessPassOutcome,
 } from './slack/chain-head-witness.js';
 import { createSlackChannelMembership } from './slack/channel-membership.js';
-import { createSlackChatClient } from './slack/chat-client.js';
+import { createSlackChatClient, ONE_TRY } from './slack/chat-client.js';
 import { CommandAdmission } from './slack/command-admission.js';
 import { createBoltApp } from './slack/create-bolt-app.js';
 import { createSlackDirectory } from './slack/directory.js';
@@ -42,8 +45,9 @@ import { makeUnknownViewHandler } from './slack/handlers/unknown-view.js';
 import { makeHomePublisher } from './slack/home-publisher.js';
 import { createSlackIdentity } from './slack/identity.js';
 import { metricsRoute } from './slack/metrics-route.js';
-import { createSlackNotifier } from './slack/notifier.js';
 import { makeConfirmationOpener } from './slack/open-confirmation.js';
+import { wakeOnOwed } from './slack/outbox/wake-on-owed.js';
+import { createOutboxWorker } from './slack/outbox/worker.js';
 import { createSeals } from './slack/private-metadata.js';
 import { createReaderTexts } from './slack/reader-locales.js';
 import { auditForeignRequest, routeSlackRequests } from './slack/route-requests.js';
@@ -75,6 +79,11 @@ export interface BotOverrides {
   requestClock?: Clock;
   /** Shed commands this long after arrival (tests set it below zero to see the late shedding). */
   triggerBudgetMs?: number;
+  /**
+   * The SQLite store's clock, for tests that move time past an approval's expiry: the store judges ages by
+   * its own clock (PostgreSQL by the server's, which no test moves).
+   */
+  storeClock?: SharedClock;
 }
 
 export interface Bot {
@@ -101,6 +110,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     databaseUrl: config.DATABASE_URL,
     sqlitePath: config.AUDIT_DB_PATH,
     logger,
+    ...(overrides.storeClock ? { sqliteClock: overrides.storeClock } : {}),
     // Wherever the logs are shipped, they hold a witness of every entry for `audit verify --witness`, also of
     // those no Slack message shows (requests, refusals): cutting them from the database shows.
     onCommitted: (entry) => {
@@ -113,7 +123,8 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       metrics.noteCommitted(entry);
     },
   });
-  const audit = instrumentAuditStore(openedAudit, metrics);
+  // A write that owes a message wakes the outbox worker (defined below) at once.
+  const audit = wakeOnOwed(instrumentAuditStore(openedAudit, metrics), () => void outbox.pass());
   // Signs with WDT's time, not ours: a machine whose clock drifted minutes still gets its cancels through.
   const wdtClock = new SkewClock({ base: clock, logger });
   const wdtClient = createWdtClient({
@@ -152,6 +163,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       identity,
       lease: () => reconciler.lease.status(),
     }),
+    readinessNotes: readinessNotes({ outbox: () => openedAudit.outboxSummary() }),
   });
   const { app, client } = bolt;
 
@@ -175,30 +187,23 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
   const recordRefusal = makeRefusedRequestRecorder({ audit, clock, newId, wdtHost: wdt.environment.host });
   const chat = createSlackChatClient(slackApi);
   // Operators' pause (issue 18): read from the store every second; the cancel paths read the cached view.
-  const controls = createOperatorControls(config, { audit, policy, recordRefusal, chat, clock, wdt, logger });
+  const controls = createOperatorControls({ audit, policy, recordRefusal, clock, wdt, logger });
   const { pause } = controls;
   metrics.watchPause(pause);
-  const notifier = createSlackNotifier({
-    client: chat,
-    texts,
-    environment: wdt.environment,
-    auditChannelId: config.AUDIT_CHANNEL_ID,
-    seals,
-    approvalTtlMinutes: config.APPROVAL_TTL_MINUTES,
-    logger,
-  });
+  const timings = callTimings(config, BATCH_CONCURRENCY);
   const settings = {
     lookupDays: config.LOOKUP_DAYS,
     allowUnverified: config.ALLOW_UNVERIFIED,
     approvalMode: config.APPROVAL_MODE,
     approvalTtlMs: config.APPROVAL_TTL_MINUTES * 60_000,
     concurrency: BATCH_CONCURRENCY,
+    callBudget: { checkMs: timings.checkMs, sendMs: timings.sendMs },
   };
   const execution = createCancelExecution({
     wdt,
     audit,
-    notifier,
     clock,
+    timers: systemTimers,
     logger,
     settings,
     pause,
@@ -208,7 +213,6 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     wdt,
     audit,
     policy,
-    notifier,
     execution,
     clock,
     newId,
@@ -222,14 +226,12 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     execution,
     audit,
     policy,
-    notifier,
     clock,
     newId,
     inFlight,
     pause,
     logger,
     approvalTtlMs: settings.approvalTtlMs,
-    steps,
   });
   const witness = createChainHeadWitness({
     audit,
@@ -240,6 +242,22 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     logger,
   });
   let witnessTimer: { stop(): void } | undefined;
+  // Every message the product owes is written with the state that owes it; this delivers them (every replica).
+  const outbox = createOutboxWorker({
+    audit,
+    api: slackApi,
+    chat: createSlackChatClient(slackApi, ONE_TRY),
+    texts,
+    environment: wdt.environment,
+    seals,
+    approvalTtlMs: settings.approvalTtlMs,
+    auditChannelId: config.AUDIT_CHANNEL_ID,
+    instanceId,
+    timers: systemTimers,
+    clock,
+    logger: logger.child({ component: 'outbox' }),
+    metrics: metrics.outbox,
+  });
   const views = createSlackViewsClient(slackApi);
   const channels = createSlackChannelMembership({ client, clock });
   const readers = createReaderTexts({ client, fallback: config.BOT_LOCALE, clock, logger });
@@ -262,16 +280,17 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     logger,
   );
   const reconciler = createReconcileLoop({
-    ...callTimings(config, BATCH_CONCURRENCY),
+    longestCallMs: timings.longestCallMs,
+    staleStepMs: timings.staleStepMs,
+    isRunningHere: execution.isRunning,
     instanceId,
     wdt,
     audit,
     clock,
     logger,
-    announce: execution.announce,
     steps,
   });
-  metrics.watchStore(auditStoreProbe(audit, clock, { stuckAfterMs: reconciler.longestCallMs }));
+  metrics.watchStore(auditStoreProbe(audit, { stuckAfterMs: reconciler.longestCallMs }));
   routeSlackRequests(
     app,
     {
@@ -367,6 +386,7 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       );
       await leased;
       await reconciler.start();
+      outbox.start();
       expiryTimer = setInterval(expireApprovals, EXPIRY_SWEEP_MS);
       expiryTimer.unref();
       witnessTimer = startChainHeadWitness(witness, {
@@ -384,6 +404,8 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
       clearInterval(clockTimer);
       identity.stop();
       const drained = await inFlight.drain(config.SHUTDOWN_GRACE_MS);
+      // After the drain: the outcomes of the cancels that finished meanwhile go out now if Slack takes them.
+      await outbox.stop();
       await bolt
         .stop()
         .catch((error: unknown) => logger.warn({ err: error }, 'Slack receiver did not stop cleanly'));

@@ -1,22 +1,15 @@
 import { createBot } from './app.js';
 import { AuditStoreUnusableError } from './audit/store-failure.js';
 import { ConfigError, loadConfig } from './config/config.js';
+import { configuredSecrets } from './config/secrets.js';
 import { EnvFileError, type EnvFileResult, loadEnvFile } from './env-file.js';
 import { createLogger } from './logger.js';
 import { boundMemory } from './memory-flags.js';
 
-/** The password inside a postgres:// URL, so that no log line can carry it. */
-function databasePassword(databaseUrl: string | undefined): string {
-  if (!databaseUrl) return '';
-  try {
-    return decodeURIComponent(new URL(databaseUrl).password);
-  } catch {
-    return '';
-  }
-}
-
 function cannotStart(message: string): never {
-  process.stderr.write(`cancel-stockin cannot start.\n${message}\nSee .env.example for every variable.\n`);
+  process.stderr.write(
+    `cancel-stockin cannot start.\n${message}\nEvery variable is described in docs/configuration.md.\n`,
+  );
   process.exit(1);
 }
 
@@ -34,14 +27,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({
     level: config.LOG_LEVEL,
-    secrets: [
-      config.SLACK_BOT_TOKEN,
-      config.SLACK_SIGNING_SECRET,
-      config.SLACK_APP_TOKEN ?? '',
-      config.WDT_APP_SECRET,
-      databasePassword(config.DATABASE_URL),
-      config.METRICS_TOKEN ?? '',
-    ],
+    secrets: configuredSecrets(config),
   });
   if (envFile.path !== null) {
     logger.info(

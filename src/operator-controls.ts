@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { Config } from './config/config.js';
 import type { CancelExecution } from './core/cancel-execution.js';
 import type { InstanceLease } from './core/instance-lease.js';
 import { createOperatorControl } from './core/operator-control.js';
@@ -11,12 +10,10 @@ import type { WdtPort } from './core/ports/wdt.js';
 import type { RefusedRequest } from './core/refused-request.js';
 import { createUnlockOrder } from './core/unlock-order.js';
 import { idFactory } from './ids.js';
-import type { SlackChat } from './slack/chat-client.js';
 import { makeOperatorCommandHandler, type OperatorActions } from './slack/handlers/operator-command.js';
 import type { OperatorCommandArgs } from './slack/handlers/slash-command.js';
 import { makeUnlockCommandHandler } from './slack/handlers/unlock-command.js';
 import { makeOperatorActions } from './slack/operator-actions.js';
-import { textsFor } from './slack/texts/index.js';
 
 /** The longest a pause written on one replica goes unseen on another. */
 const PAUSE_READ_EVERY_MS = 1_000;
@@ -48,7 +45,7 @@ function createPause(audit: AuditStore, logger: Logger): PauseState & { begin():
 }
 
 interface UnlockDeps {
-  execution: Pick<CancelExecution, 'announce'>;
+  execution: Pick<CancelExecution, 'isRunning'>;
   reconciler: { lease: InstanceLease; longestCallMs: number };
 }
 
@@ -56,18 +53,14 @@ interface UnlockDeps {
  * The operators' controls (issue 18): the pause every cancel path consults, and `/cancel-stockin
  * pause|resume|status|unlock` behind the admin gate.
  */
-export function createOperatorControls(
-  config: Pick<Config, 'AUDIT_CHANNEL_ID' | 'BOT_LOCALE'>,
-  deps: {
-    audit: AuditStore;
-    policy: Pick<CancelPolicy, 'isAdmin'>;
-    recordRefusal: (request: RefusedRequest) => Promise<void>;
-    chat: SlackChat;
-    clock: Clock;
-    wdt: WdtPort;
-    logger: Logger;
-  },
-): {
+export function createOperatorControls(deps: {
+  audit: AuditStore;
+  policy: Pick<CancelPolicy, 'isAdmin'>;
+  recordRefusal: (request: RefusedRequest) => Promise<void>;
+  clock: Clock;
+  wdt: WdtPort;
+  logger: Logger;
+}): {
   pause: PauseState & { begin(): Promise<void> };
   /** The commands' handler, once the execution and the reconciler (which come after the pause) exist. */
   commands(later: UnlockDeps): (args: OperatorCommandArgs) => Promise<void>;
@@ -81,15 +74,8 @@ export function createOperatorControls(
     newId: idFactory(),
     wdtHost: deps.wdt.environment.host,
   });
-  const channelTexts = textsFor(config.BOT_LOCALE);
   const actions = (later: UnlockDeps): OperatorActions => ({
-    ...makeOperatorActions({
-      control,
-      chat: deps.chat,
-      auditChannelId: config.AUDIT_CHANNEL_ID,
-      channelTexts,
-      logger,
-    }),
+    ...makeOperatorActions({ control, logger }),
     unlock: makeUnlockCommandHandler({
       unlockOrder: createUnlockOrder({
         wdt: deps.wdt,
@@ -98,7 +84,7 @@ export function createOperatorControls(
         logger,
         lease: later.reconciler.lease,
         longestCallMs: later.reconciler.longestCallMs,
-        announce: later.execution.announce,
+        isRunningHere: later.execution.isRunning,
         recordRefusal: deps.recordRefusal,
       }),
       logger,

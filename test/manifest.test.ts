@@ -54,5 +54,7 @@ describe('manifest.yml', () => {
     // Custom steps need an org-ready app; users.info with include_locale needs users:read.
     expect(m.settings.org_deploy_enabled).toBe(true);
     expect(m.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['commands', 'users:read']));
+    // The outbox looks for its own earlier posts in public and private channels' history.
+    expect(m.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['channels:history', 'groups:history']));
   });
 });

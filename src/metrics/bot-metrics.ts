@@ -4,8 +4,16 @@ import type { PauseGate } from '../core/pause-state.js';
 import type { AuditEntry } from '../core/ports/audit.js';
 import type { WdtOutcomeKind } from '../core/ports/wdt.js';
 import { COMMAND_RESULTS, type CommandResult } from '../slack/command-result.js';
+import { GIVE_UP_REASONS } from '../slack/outbox/slack-failure.js';
+import { DELIVERED_HOW, type OutboxMetrics, OWED_KINDS } from '../slack/outbox/worker.js';
 import { WDT_METHOD } from '../wdt/methods.js';
-import { type StoreGaugeOptions, type StoreProbe, type StoreSnapshot, storeGauges } from './store-gauges.js';
+import {
+  EMPTY_SNAPSHOT,
+  type StoreGaugeOptions,
+  type StoreProbe,
+  type StoreSnapshot,
+  storeGauges,
+} from './store-gauges.js';
 
 const PREFIX = 'cancel_stockin_';
 const WDT_RESULTS: readonly WdtOutcomeKind[] = [
@@ -29,6 +37,8 @@ export interface BotMetrics {
   observeWdtCall(method: WdtMethod, result: WdtOutcomeKind, seconds: number): void;
   countSlackApiError(method: string, error: string): void;
   observeAuditWrite(seconds: number): void;
+  /** Counts what the outbox worker delivered and gave up. */
+  readonly outbox: OutboxMetrics;
   /** Where the store-backed gauges read from, once the store exists. */
   watchStore(probe: StoreProbe): void;
   /** Where `cancel_stockin_paused` reads the operators' pause (the cached state: a scrape costs no query). */
@@ -46,7 +56,7 @@ export function createBotMetrics(options: { storeGauges: StoreGaugeOptions }): B
 
   const commands = new Counter({
     name: `${PREFIX}commands_total`,
-    help: 'Slash commands by what became of them: admitted (dialog opened), shed, denied, bad_input, help, failed',
+    help: 'Slash commands by what became of them: admitted (dialog opened), shed, denied, bad_input, help, operator, failed',
     labelNames: ['result'],
     registers,
   });
@@ -60,6 +70,20 @@ export function createBotMetrics(options: { storeGauges: StoreGaugeOptions }): B
   });
   const cancelChildren = bindEach(CANCEL_OUTCOMES, (outcome) => zeroed(cancels.labels(outcome)));
   const finalStates = new Set<string>(FINAL_STATES);
+  const verdictsAwaited = zeroed(
+    new Counter({
+      name: `${PREFIX}verdicts_awaited_total`,
+      help: 'Calls whose outcome was not known (no answer, or taken over from a process that stopped answering): their order stays locked until WDT can no longer accept them',
+      registers,
+    }),
+  );
+  const corrections = zeroed(
+    new Counter({
+      name: `${PREFIX}corrections_total`,
+      help: 'Final records overturned by a WDT answer that arrived later (a cancel recorded as not done that WDT did): investigate every one',
+      registers,
+    }),
+  );
 
   const wdtCalls = new Counter({
     name: `${PREFIX}wdt_calls_total`,
@@ -112,33 +136,64 @@ export function createBotMetrics(options: { storeGauges: StoreGaugeOptions }): B
   });
 
   let readStore: (() => Promise<StoreSnapshot>) | null = null;
-  const snapshot = (): Promise<StoreSnapshot> =>
-    readStore ? readStore() : Promise.resolve({ storeUp: 0, stuckCalls: 0, pendingApprovals: 0 });
-  // prom-client collects every metric at once: the three share one (cached, bounded) store reading.
-  new Gauge({
-    name: `${PREFIX}audit_store_up`,
-    help: '1 while the audit store answers a ping within the scrape wait, else 0',
+  const snapshot = (): Promise<StoreSnapshot> => (readStore ? readStore() : Promise.resolve(EMPTY_SNAPSHOT));
+  // prom-client collects every metric at once: these share one (cached, bounded) store reading.
+  const storeGauge = (name: string, help: string, pick: (reading: StoreSnapshot) => number) =>
+    new Gauge({
+      name: `${PREFIX}${name}`,
+      help,
+      registers,
+      async collect() {
+        this.set(pick(await snapshot()));
+      },
+    });
+  storeGauge(
+    'audit_store_up',
+    '1 while the audit store answers a ping within the scrape wait, else 0',
+    (r) => r.storeUp,
+  );
+  storeGauge(
+    'stuck_calls',
+    'Attempts in `calling` for longer than the longest a WDT call can take (every replica)',
+    (r) => r.stuckCalls,
+  );
+  storeGauge(
+    'pending_approvals',
+    'Approval requests waiting for a second person (every replica)',
+    (r) => r.pendingApprovals,
+  );
+  storeGauge(
+    'outbox_pending',
+    'Messages owed to Slack and not delivered yet (every replica): outcomes, batch messages, notices, step completions',
+    (r) => r.outboxPending,
+  );
+  storeGauge(
+    'outbox_oldest_pending_seconds',
+    'How long the oldest undelivered message has been owed, by the database clock; 0 when none waits',
+    (r) => r.outboxOldestPendingSeconds,
+  );
+  storeGauge(
+    'outbox_given_up',
+    'Messages given up for good (every replica, all time): `npm run audit -- outbox --given-up` lists them',
+    (r) => r.outboxGivenUp,
+  );
+
+  const deliveries = new Counter({
+    name: `${PREFIX}outbox_deliveries_total`,
+    help: 'Owed messages this process delivered, by kind and how: posted, edited (a message rewritten in place), found (an earlier post found in the channel history: not posted again), called (a step completion), nothing (nothing due in Slack)',
+    labelNames: ['kind', 'how'],
     registers,
-    async collect() {
-      this.set((await snapshot()).storeUp);
-    },
   });
-  new Gauge({
-    name: `${PREFIX}stuck_calls`,
-    help: 'Attempts in `calling` for longer than the longest a WDT call can take (every replica)',
+  const deliveryChildren = bindEach(OWED_KINDS, (kind) =>
+    bindEach(DELIVERED_HOW, (how) => zeroed(deliveries.labels(kind, how))),
+  );
+  const givenUp = new Counter({
+    name: `${PREFIX}outbox_given_up_total`,
+    help: 'Owed messages this process gave up, by Slack error (a channel the bot cannot post to, a token auth.test refuses, a message Slack refuses as built)',
+    labelNames: ['reason'],
     registers,
-    async collect() {
-      this.set((await snapshot()).stuckCalls);
-    },
   });
-  new Gauge({
-    name: `${PREFIX}pending_approvals`,
-    help: 'Approval requests waiting for a second person (every replica)',
-    registers,
-    async collect() {
-      this.set((await snapshot()).pendingApprovals);
-    },
-  });
+  const givenUpChildren = bindEach(GIVE_UP_REASONS, (reason) => zeroed(givenUp.labels(reason)));
 
   let pause: PauseGate | null = null;
   new Gauge({
@@ -159,6 +214,15 @@ export function createBotMetrics(options: { storeGauges: StoreGaugeOptions }): B
         calling.add(entry.record.attemptId);
         return;
       }
+      if (entry.event === 'awaiting_verdict') {
+        calling.delete(entry.record.attemptId);
+        verdictsAwaited.inc();
+        return;
+      }
+      if (entry.event === 'corrected') {
+        corrections.inc();
+        return;
+      }
       if (!finalStates.has(entry.event)) return;
       calling.delete(entry.record.attemptId);
       const outcome =
@@ -175,6 +239,10 @@ export function createBotMetrics(options: { storeGauges: StoreGaugeOptions }): B
     },
     countSlackApiError: (method, error) => slackErrors.labels(method, error).inc(),
     observeAuditWrite: (seconds) => auditWrites.observe(seconds),
+    outbox: {
+      delivered: (kind, how) => deliveryChildren[kind][how].inc(),
+      gaveUp: (reason) => givenUpChildren[reason].inc(),
+    },
     watchStore(probe) {
       readStore = storeGauges(probe, options.storeGauges);
     },

@@ -13,7 +13,8 @@ export function instrumentWdt<T extends WdtPort>(wdt: T, metrics: BotMetrics): T
   return {
     ...wdt,
     environment: wdt.environment,
-    cancelStockin: (stockinNo) => timed(WDT_METHOD.cancelStockin, () => wdt.cancelStockin(stockinNo)),
+    cancelStockin: (stockinNo, fence) =>
+      timed(WDT_METHOD.cancelStockin, () => wdt.cancelStockin(stockinNo, fence)),
     queryStockin: (query) => timed(WDT_METHOD.queryStockin, () => wdt.queryStockin(query)),
     serverTime: () => timed(WDT_METHOD.serverTime, () => wdt.serverTime()),
   };

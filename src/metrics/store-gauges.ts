@@ -1,4 +1,5 @@
 import { withDeadline } from '../core/deadline.js';
+import type { OutboxSummary } from '../core/ports/outbox.js';
 
 /** What the store-backed gauges read; each call may be a database query. */
 export interface StoreProbe {
@@ -8,13 +9,28 @@ export interface StoreProbe {
   stuckCalls(): Promise<number>;
   /** Approval requests (batches) waiting for a second person. */
   pendingApprovals(): Promise<number>;
+  /** Messages owed to Slack and not delivered yet, and those given up. */
+  outbox(): Promise<OutboxSummary>;
 }
 
 export interface StoreSnapshot {
   storeUp: 0 | 1;
   stuckCalls: number;
   pendingApprovals: number;
+  outboxPending: number;
+  /** The oldest pending message's age; 0 when none waits. */
+  outboxOldestPendingSeconds: number;
+  outboxGivenUp: number;
 }
+
+export const EMPTY_SNAPSHOT: StoreSnapshot = {
+  storeUp: 0,
+  stuckCalls: 0,
+  pendingApprovals: 0,
+  outboxPending: 0,
+  outboxOldestPendingSeconds: 0,
+  outboxGivenUp: 0,
+};
 
 export interface StoreGaugeOptions {
   /** A snapshot younger than this is served as it is: a scrape storm costs no queries. */
@@ -31,7 +47,7 @@ export interface StoreGaugeOptions {
  */
 export function storeGauges(probe: StoreProbe, options: StoreGaugeOptions): () => Promise<StoreSnapshot> {
   const now = options.now ?? (() => performance.now());
-  let last: StoreSnapshot = { storeUp: 0, stuckCalls: 0, pendingApprovals: 0 };
+  let last: StoreSnapshot = EMPTY_SNAPSHOT;
   let readAt = Number.NEGATIVE_INFINITY;
   let reading: Promise<StoreSnapshot> | null = null;
 
@@ -41,8 +57,19 @@ export function storeGauges(probe: StoreProbe, options: StoreGaugeOptions): () =
     } catch {
       return { ...last, storeUp: 0 };
     }
-    const [stuckCalls, pendingApprovals] = await Promise.all([probe.stuckCalls(), probe.pendingApprovals()]);
-    return { storeUp: 1, stuckCalls, pendingApprovals };
+    const [stuckCalls, pendingApprovals, outbox] = await Promise.all([
+      probe.stuckCalls(),
+      probe.pendingApprovals(),
+      probe.outbox(),
+    ]);
+    return {
+      storeUp: 1,
+      stuckCalls,
+      pendingApprovals,
+      outboxPending: outbox.pending,
+      outboxOldestPendingSeconds: (outbox.oldestPendingMs ?? 0) / 1000,
+      outboxGivenUp: outbox.givenUp,
+    };
   };
 
   return async () => {

@@ -40,6 +40,9 @@ export const DEFAULT_CHAT_RETRY: ChatRetry = {
   timeoutMs: 10_000,
 };
 
+/** One try per call: for callers that decide themselves when to try again (the outbox). */
+export const ONE_TRY: ChatRetry = { ...DEFAULT_CHAT_RETRY, retries: 0 };
+
 /**
  * SlackChat over the plain poster, with WebClient's retry rules as this app configures them: a call that got
  * no answer, a 5xx or a 429 is tried again (after Slack's `Retry-After` for a 429, else a doubling, jittered

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../core/ports/clock.js';
 import { toBoltLogger } from './bolt-logger.js';
 import { DEFAULT_CHAT_RETRY } from './chat-client.js';
-import { healthRoutes, READY, type ReadinessCheck } from './health-routes.js';
+import { healthRoutes, READY, type ReadinessCheck, type ReadinessNote } from './health-routes.js';
 import type { HttpRoute } from './http-route.js';
 import { refuseUnfreshRequests } from './request-freshness.js';
 import { createRouteServer } from './route-server.js';
@@ -21,6 +21,8 @@ export interface BoltAppOptions {
   slackApiUrl: string | undefined;
   /** Named `/readyz` checks; Socket Mode adds `socket`. */
   readinessChecks: Readonly<Record<string, ReadinessCheck>>;
+  /** What `/readyz` says besides its checks, without failing (see `ReadinessNote`). */
+  readinessNotes?: Readonly<Record<string, ReadinessNote>>;
   /** Supplies the bot token per request (see slack-identity.ts): Bolt's own would cache a failed auth.test. */
   authorize: Authorize<boolean>;
   /** Judges the freshness of HTTP requests. */
@@ -59,7 +61,7 @@ export function createBoltApp(options: BoltAppOptions): {
   let socketState = 'connecting';
   const checks: Record<string, ReadinessCheck> = { ...options.readinessChecks };
   if (options.appToken) checks.socket = () => (socketState === 'connected' ? READY : socketState);
-  const customRoutes = [...healthRoutes(checks), ...(options.routes ?? [])];
+  const customRoutes = [...healthRoutes(checks, options.readinessNotes), ...(options.routes ?? [])];
   const routeServer = options.appToken ? createRouteServer(customRoutes) : null;
 
   let receiver: HTTPReceiver | SocketModeReceiver;

@@ -8,15 +8,24 @@ export type ReadinessCheck = () => Promise<string> | string;
 
 export const READY = 'ok';
 
+/**
+ * Something `/readyz` says without failing: the bot serves, but an operator should know (messages waiting for
+ * Slack for minutes). Resolves null when there is nothing to say.
+ */
+export type ReadinessNote = () => Promise<string | null> | string | null;
+
 type Handler = (req: unknown, res: ServerResponse) => void;
 
 /**
  * `/healthz` is liveness (the process answers, nothing else is asked). `/readyz` runs every check and is 200
  * only when all say `ok`; the body names each one, e.g.
- * `{"ok":false,"checks":{"accepting":"ok","audit":"ok","slack_auth":"failing: invalid_auth","socket":"disconnected"}}`.
+ * `{"ok":false,"checks":{"accepting":"ok","audit":"ok","slack_auth":"failing: invalid_auth","socket":"disconnected"}}`,
+ * and adds `notes` only when one has something to say, whatever the status:
+ * `{"ok":true,"checks":{…},"notes":{"outbox":"3 messages waiting for Slack, the oldest for 4m10s"}}`.
  */
 export function healthRoutes(
   checks: Readonly<Record<string, ReadinessCheck>>,
+  notes: Readonly<Record<string, ReadinessNote>> = {},
 ): { path: string; method: string[]; handler: Handler }[] {
   return [
     { path: '/healthz', method: ['GET', 'HEAD'], handler: (_req, res) => send(res, 200, { ok: true }) },
@@ -24,9 +33,9 @@ export function healthRoutes(
       path: '/readyz',
       method: ['GET', 'HEAD'],
       handler: (_req, res) => {
-        runChecks(checks).then((results) => {
+        Promise.all([runChecks(checks), runNotes(notes)]).then(([results, said]) => {
           const ok = Object.values(results).every((result) => result === READY);
-          send(res, ok ? 200 : 503, { ok, checks: results });
+          send(res, ok ? 200 : 503, { ok, checks: results, ...(said ? { notes: said } : {}) });
         });
       },
     },
@@ -45,6 +54,20 @@ async function runChecks(checks: Readonly<Record<string, ReadinessCheck>>): Prom
     }),
   );
   return Object.fromEntries(names.map((name, index) => [name, results[index]!]));
+}
+
+/** The notes that have something to say; null when none has. A note that fails says nothing. */
+async function runNotes(
+  notes: Readonly<Record<string, ReadinessNote>>,
+): Promise<Record<string, string> | null> {
+  const said = await Promise.all(
+    Object.entries(notes).map(async ([name, note]) => [
+      name,
+      await Promise.resolve(note()).catch(() => null),
+    ]),
+  );
+  const kept = said.filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+  return kept.length === 0 ? null : Object.fromEntries(kept);
 }
 
 function send(res: ServerResponse, status: number, body: object): void {

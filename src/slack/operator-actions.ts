@@ -1,8 +1,6 @@
 import type { Logger } from 'pino';
 import type { OperatorControl, OperatorStatus } from '../core/operator-control.js';
 import { LIMITS, truncate } from './block-kit-limits.js';
-import type { SlackChat } from './chat-client.js';
-import { slackErrorCode } from './error-code.js';
 import { formatUtcAndShanghai } from './format-time.js';
 import type { OperatorActions } from './handlers/operator-command.js';
 import type { OperatorCommandArgs } from './handlers/slash-command.js';
@@ -16,19 +14,14 @@ const MAX_CALLS_LISTED = 15;
 
 export interface OperatorActionDeps {
   control: OperatorControl;
-  /** Posts pause and resume announcements to the audit channel (bot-token chat). */
-  chat: SlackChat;
-  /** AUDIT_CHANNEL_ID; unset, the announcement goes only where the command was typed. */
-  auditChannelId: string | undefined;
-  /** The audit channel speaks the bot's language, whoever typed the command. */
-  channelTexts: Texts;
   logger: Logger;
 }
 
 /**
  * Pause, resume and status, once the admin gate has let the person through. A pause or resume is announced
  * in the channel where it was typed (through the command's response URL, which works wherever the command
- * does) and in the audit channel; a failed write changes nothing and says so.
+ * does); its notice to the audit channel is owed with the write itself and delivered by the outbox. A failed
+ * write changes nothing and says so.
  */
 export function makeOperatorActions(deps: OperatorActionDeps): Omit<OperatorActions, 'unlock'> {
   const { control, logger } = deps;
@@ -56,18 +49,6 @@ export function makeOperatorActions(deps: OperatorActionDeps): Omit<OperatorActi
 
   async function announce(args: OperatorCommandArgs, text: (texts: Texts) => string): Promise<void> {
     await args.respond({ response_type: 'in_channel', text: truncate(text(args.texts), LIMITS.sectionText) });
-    if (!deps.auditChannelId || args.command.channel_id === deps.auditChannelId) return;
-    try {
-      await deps.chat.chat.postMessage({
-        channel: deps.auditChannelId,
-        text: truncate(text(deps.channelTexts), LIMITS.sectionText),
-      });
-    } catch (error) {
-      logger.error(
-        { slackError: slackErrorCode(error), channelId: deps.auditChannelId },
-        'could not post an operator control to the audit channel (it is recorded in the audit trail)',
-      );
-    }
   }
 
   return {

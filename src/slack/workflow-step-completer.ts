@@ -20,11 +20,58 @@ export interface WorkflowStepCompleter extends StepCompleter {
   fail(functionExecutionId: string, message: string, records?: readonly AttemptRecord[]): Promise<void>;
 }
 
+/** One Slack call that completes a step execution. */
+export interface StepCompletion {
+  method: 'functions.completeSuccess' | 'functions.completeError';
+  body: { function_execution_id: string } & ({ outputs: Record<string, unknown> } | { error: string });
+}
+
+/** Slack's answer when the execution was completed already (by another replica, or before a crash): done. */
+export function isAlreadyCompleted(code: string): boolean {
+  return code === ALREADY_COMPLETED;
+}
+
+/** The step's error, as its people read it. */
+function stepError(executionId: string, message: string): StepCompletion {
+  return {
+    method: 'functions.completeError',
+    body: { function_execution_id: executionId, error: truncate(message, MAX_ERROR_LENGTH) },
+  };
+}
+
+/**
+ * How a batch's step ends, once every order of it is final (null before, or when it came from elsewhere):
+ * an error when nothing was cancelled, else the outcome, the orders cancelled and not, and the audit ids. The
+ * texts are BOT_LOCALE's: a workflow's outputs have many readers.
+ */
+export function stepCompletion(texts: Texts, records: readonly AttemptRecord[]): StepCompletion | null {
+  const executionId = records[0]?.functionExecutionId;
+  if (!executionId || !records.every((r) => FINAL_STATES.includes(r.state))) return null;
+  const line = (record: AttemptRecord) => `${record.orderNo ?? ''} — ${texts.stateHeadline[record.state]}`;
+  const cancelled = records.filter((r) => CANCELLED_STATES.has(r.state));
+  const notCancelled = records.filter((r) => !CANCELLED_STATES.has(r.state));
+  const lines = records.map(line).join('\n');
+  if (cancelled.length === 0) return stepError(executionId, texts.stepNothingCancelled(lines));
+  const { outputs } = WorkflowStep;
+  return {
+    method: 'functions.completeSuccess',
+    body: {
+      function_execution_id: executionId,
+      outputs: {
+        [outputs.outcome]: texts.stepOutcome(cancelled.length, records.length, lines),
+        [outputs.cancelled]: cancelled.map((r) => r.orderNo ?? ''),
+        [outputs.notCancelled]: notCancelled.map((r) => r.orderNo ?? ''),
+        [outputs.auditRecordIds]: records.map((r) => r.attemptId),
+      },
+    },
+  };
+}
+
 /**
  * `functions.completeSuccess` / `functions.completeError` with the bot token (Slack accepts it for any of the
- * app's executions, so a replica or a restarted process can complete a step another one started). The texts
- * are BOT_LOCALE's: a workflow's outputs have many readers. Completion is recorded on each record of the batch
- * (`stepCompletedAt`), so it happens once; Slack's own "not running any more" answer counts as done.
+ * app's executions, so a replica or a restarted process can complete a step another one started).
+ * Completion is recorded on each record of the batch (`stepCompletedAt`), so it happens once; Slack's own
+ * "not running any more" answer counts as done.
  */
 export function createWorkflowStepCompleter(deps: {
   api: SlackApiPoster;
@@ -33,19 +80,16 @@ export function createWorkflowStepCompleter(deps: {
   clock: Clock;
   logger: Logger;
 }): WorkflowStepCompleter {
-  const { texts, logger } = deps;
+  const { logger } = deps;
 
-  async function complete(
-    executionId: string,
-    body: { outputs: Record<string, unknown> } | { error: string },
-    records: readonly AttemptRecord[],
-  ): Promise<void> {
-    const method = 'outputs' in body ? 'functions.completeSuccess' : 'functions.completeError';
+  async function complete(call: StepCompletion, records: readonly AttemptRecord[]): Promise<void> {
+    const executionId = call.body.function_execution_id;
+    const { method } = call;
     try {
-      await deps.api.post(method, { function_execution_id: executionId, ...body });
+      await deps.api.post(method, call.body);
     } catch (error) {
       const code = slackErrorCode(error);
-      if (code !== ALREADY_COMPLETED) {
+      if (!isAlreadyCompleted(code)) {
         logger.error(
           { slackError: code, functionExecutionId: executionId, method },
           'could not complete the workflow step; the settlement sweep will try again',
@@ -53,51 +97,31 @@ export function createWorkflowStepCompleter(deps: {
         return;
       }
     }
-    const at = deps.clock.now();
-    for (const record of records) {
-      try {
-        await deps.audit.append('notified', { ...record, stepCompletedAt: at.toISOString() }, at);
-      } catch (error) {
-        logger.error({ err: error, attemptId: record.attemptId }, 'could not record the step completion');
-      }
-    }
+    await noteStepCompleted(deps, records);
     logger.info({ functionExecutionId: executionId, method }, 'workflow step completed');
   }
 
-  const line = (record: AttemptRecord) => `${record.orderNo ?? ''} — ${texts.stateHeadline[record.state]}`;
-
   return {
     async settle(records) {
-      const first = records[0];
-      const executionId = first?.functionExecutionId;
-      if (!executionId || records.some((r) => r.stepCompletedAt)) return;
-      if (!records.every((r) => FINAL_STATES.includes(r.state))) return;
-      const cancelled = records.filter((r) => CANCELLED_STATES.has(r.state));
-      const notCancelled = records.filter((r) => !CANCELLED_STATES.has(r.state));
-      const lines = records.map(line).join('\n');
-      if (cancelled.length === 0) {
-        await complete(
-          executionId,
-          { error: truncate(texts.stepNothingCancelled(lines), MAX_ERROR_LENGTH) },
-          records,
-        );
-        return;
-      }
-      const { outputs } = WorkflowStep;
-      await complete(
-        executionId,
-        {
-          outputs: {
-            [outputs.outcome]: texts.stepOutcome(cancelled.length, records.length, lines),
-            [outputs.cancelled]: cancelled.map((r) => r.orderNo ?? ''),
-            [outputs.notCancelled]: notCancelled.map((r) => r.orderNo ?? ''),
-            [outputs.auditRecordIds]: records.map((r) => r.attemptId),
-          },
-        },
-        records,
-      );
+      if (records.some((r) => r.stepCompletedAt)) return;
+      const call = stepCompletion(deps.texts, records);
+      if (call) await complete(call, records);
     },
-    fail: (executionId, message, records = []) =>
-      complete(executionId, { error: truncate(message, MAX_ERROR_LENGTH) }, records),
+    fail: (executionId, message, records = []) => complete(stepError(executionId, message), records),
   };
+}
+
+/** Records on each record of the batch that its step was completed (each on its own; a failure is logged). */
+export async function noteStepCompleted(
+  deps: { audit: Pick<AuditStore, 'annotate'>; clock: Clock; logger: Logger },
+  records: readonly AttemptRecord[],
+): Promise<void> {
+  const at = deps.clock.now();
+  for (const record of records) {
+    try {
+      await deps.audit.annotate(record.attemptId, { stepCompletedAt: at.toISOString() }, at);
+    } catch (error) {
+      deps.logger.error({ err: error, attemptId: record.attemptId }, 'could not record the step completion');
+    }
+  }
 }

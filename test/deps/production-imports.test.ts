@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-/** What production runs: the bot, the audit CLI operators use, and the SQLite worker thread. */
-const ENTRIES = ['src/main.ts', 'src/audit/cli.ts', 'src/audit/sqlite/thread-worker.ts'];
+/** What production runs: the bot, the audit CLI and the doctor operators use, and the SQLite worker thread. */
+const ENTRIES = ['src/main.ts', 'src/audit/cli.ts', 'src/doctor.ts', 'src/audit/sqlite/thread-worker.ts'];
 const IMPORT = /^\s*(?:import|export)\s+(type\s+)?(?:[\w*\s{},]*?\s+from\s+)?'([^']+)';/gm;
 const DYNAMIC_IMPORT = /\bimport\('([^']+)'\)/g;
 /** Imports reachable only in development, each with where and why. */

@@ -3,11 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../src/local/demo/local-stack.js';
+import { WDT_METHOD } from '../../src/wdt/methods.js';
 import { createTestDatabase, postgresUnavailableReason } from '../audit/postgres-test-db.js';
+import { commandCounts, watchCommandCounts } from '../support/command-counts.js';
 import { eventually } from '../support/process-stack.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 
 const ORDER = 'RK2006030008';
+/** Not in the WDT sandbox: the preview closes its attempt in the audit trail, a write of its own. */
+const MISSING = 'RK2099010101';
 const CANCEL = 'wms.stockin.Purchase.cancel';
 
 const unavailable = await postgresUnavailableReason();
@@ -48,9 +52,11 @@ describe('the audit store unavailable', () => {
     cleanups.push(() => s.stop());
 
     expect(await readyz(s)).toBe(503);
+    const commands = await watchCommandCounts(s.url);
     await s.command(ORDER);
     const reply = await s.slack.waitFor('response_url');
     expect(String(reply.args.text)).toContain('cannot write its audit record');
+    expect(await commands.moved()).toEqual(commandCounts({ failed: 1 }));
     // The "Looking up…" dialog opens while the request is being recorded; it ends saying why, with no button.
     const update = await s.slack.waitFor('views.update');
     const dialog = s.slack.views.get(String(update.args.view_id));
@@ -94,6 +100,25 @@ describe('the audit store unavailable', () => {
       expect(s.wdt.calls.filter((c) => c.method === CANCEL)).toHaveLength(1);
     },
     60_000,
+  );
+
+  it.skipIf(unavailable !== null)(
+    'PostgreSQL going down while the dialog looks the order up: the requester is told, nothing is cancelled',
+    async () => {
+      const { s, proxy } = await startStackBehindProxy();
+      s.wdt.faults.set({ latencyMs: 1_000 }, WDT_METHOD.queryStockin);
+      const commands = await watchCommandCounts(s.url);
+
+      await s.command(MISSING);
+      // The request is recorded before the look-up starts; the outage meets the preview's own write.
+      await eventually(() => s.wdt.calls.some((c) => c.method === WDT_METHOD.queryStockin));
+      await proxy.cut();
+      const reply = await s.slack.waitFor('response_url', { timeoutMs: 15_000 });
+      expect(String(reply.args.text)).toContain('cannot write its audit record');
+      expect(await commands.moved()).toEqual(commandCounts({ failed: 1 }));
+      expect(s.wdt.calls.filter((c) => c.method === CANCEL)).toHaveLength(0);
+    },
+    40_000,
   );
 
   it.skipIf(unavailable !== null)(

@@ -32,7 +32,8 @@ async function start(options: Parameters<typeof startLocalStack>[0] = {}): Promi
 /** WDT calls other than the clock reading every start makes. */
 const businessCalls = (s: LocalStack) => s.wdt.calls.filter((c) => c.method !== 'system.Core.now');
 const QUERY = 'wms.stockin.Purchase.queryWithDetail';
-const cancelCalls = (s: LocalStack) => s.wdt.calls.filter((c) => c.method === 'wms.stockin.Purchase.cancel');
+const CANCEL = 'wms.stockin.Purchase.cancel';
+const cancelCalls = (s: LocalStack) => s.wdt.calls.filter((c) => c.method === CANCEL);
 
 async function auditEntries(s: LocalStack): Promise<AuditEntry[]> {
   const store = openSqliteAuditStore({ path: s.auditDbPath });
@@ -245,24 +246,37 @@ describe('/cancel-stockin end to end over HTTP', () => {
     expect(cancelCalls(s)).toHaveLength(1);
   });
 
-  it('reports an unknown outcome, and never retries, when WDT hangs', async () => {
+  it('records no verdict yet, keeps the order locked and never retries when WDT hangs on the cancel', async () => {
     const s = await start({ env: { WDT_TIMEOUT_MS: '400' } });
-    s.wdt.faults.set({ hang: true });
+    s.wdt.faults.set({ hang: true }, CANCEL);
     await confirmFlow(s, EDITING_ORDER, 'hang');
     const post = await s.slack.waitFor('chat.postMessage', { timeoutMs: 5_000 });
-    expect(JSON.stringify(post.args.blocks)).toContain('Outcome unknown');
+    expect(JSON.stringify(post.args.blocks)).toContain('Outcome not known yet');
     expect(cancelCalls(s)).toHaveLength(1);
     const entries = await auditEntries(s);
-    expect(entries.find((e) => e.event === 'unknown')?.record.wdtOutcome).toBe('unknown');
+    expect(entries.find((e) => e.event === 'awaiting_verdict')?.record.wdtOutcome).toBe('unknown');
+    expect(entries.some((e) => e.event === 'unknown')).toBe(false);
   });
 
-  it('treats an HTTP 500 page as an unknown outcome, not a failure', async () => {
+  it('treats an HTTP 500 page for the cancel as no answer, not a failure', async () => {
     const s = await start();
-    s.wdt.faults.set({ http500Html: true });
+    s.wdt.faults.set({ http500Html: true }, CANCEL);
     await confirmFlow(s, EDITING_ORDER, '500');
     const post = await s.slack.waitFor('chat.postMessage');
-    expect(JSON.stringify(post.args.blocks)).toContain('Outcome unknown');
+    expect(JSON.stringify(post.args.blocks)).toContain('Outcome not known yet');
     expect(cancelCalls(s)).toHaveLength(1);
+  });
+
+  it('sends nothing when WDT answers no call: the status check under the lock fails first', async () => {
+    const s = await start();
+    s.wdt.faults.set({ http500Html: true });
+    await confirmFlow(s, EDITING_ORDER, '500 everywhere');
+    const post = await s.slack.waitFor('chat.postMessage');
+    expect(JSON.stringify(post.args.blocks)).toContain('Failed before reaching WDT');
+    expect(cancelCalls(s)).toHaveLength(0);
+    const failed = (await auditEntries(s)).find((e) => e.event === 'failed');
+    expect(failed?.record).toMatchObject({ wdtOutcome: 'not_sent' });
+    expect(failed?.record.detail).toMatch(/^not sent: status look-up failed/);
   });
 
   it('escapes an injected reason so it cannot ping or forge links', async () => {

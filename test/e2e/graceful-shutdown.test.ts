@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteAuditStore } from '../../src/audit/sqlite/store.js';
+import { commandCounts, watchCommandCounts } from '../support/command-counts.js';
 import { eventually, type ProcessStack, startProcessStack } from '../support/process-stack.js';
 
 const ORDER = 'RK2006030008';
@@ -21,12 +22,15 @@ describe('SIGTERM while a cancel is in flight', () => {
     s.wdt.faults.set({ latencyMs: 1_500 }, CANCEL);
     await bot.driver.submit(view, 'shutdown test');
     await eventually(() => s.wdt.calls.some((c) => c.method === CANCEL));
+    const commands = await watchCommandCounts(`http://127.0.0.1:${bot.port}/`);
 
     bot.child.kill('SIGTERM');
     await eventually(async () => (await fetch(`http://127.0.0.1:${bot.port}/readyz`)).status === 503);
     const refused = await bot.driver.command('RK2006030009');
     expect(refused.json).toMatchObject({ response_type: 'ephemeral' });
     expect(JSON.stringify(refused.json)).toContain('restarting');
+    // Still draining (the cancel's WDT answer is held back): /metrics answers.
+    expect(await commands.moved()).toEqual(commandCounts({ shed: 1 }));
 
     const exit = await bot.exited;
     expect(exit.code).toBe(0);

@@ -14,7 +14,10 @@ const BOB: Person = { id: 'U0BOBAPPROVE', name: 'bob' };
 const MALLORY: Person = { id: 'U0MALLORY1', name: 'mallory' };
 const CANCEL = 'wms.stockin.Purchase.cancel';
 const ALERT_TS = '1700000999.000100';
-const alert = (text: string, extra: { blocks?: unknown[]; thread_ts?: string } = {}) => ({
+const alert = (
+  text: string,
+  extra: { blocks?: unknown[]; attachments?: unknown[]; thread_ts?: string } = {},
+) => ({
   ts: ALERT_TS,
   text,
   ...extra,
@@ -75,6 +78,29 @@ describe('message shortcut "Cancel stock-in order…"', () => {
     await eventually(() => cancelCalls(s).length === 2);
     const requested = (await auditEntriesAt(s.auditDbPath)).filter((e) => e.event === 'requested');
     expect(requested.map((e) => e.record.orderNo)).toEqual(['RK2006030008', 'RK2006030009']);
+  });
+
+  it('reads a WDT alert forwarded by an incoming webhook, where the numbers live only in attachments', async () => {
+    const s = await start();
+    const forwarded = {
+      color: '#d00000',
+      fallback: '旺店通告警：采购入库异常',
+      pretext: '旺店通告警',
+      title: '采购入库异常 RK2006030009',
+      fields: [
+        { title: '入库单号', value: 'RK2006030008', short: true },
+        { title: '仓库', value: 'WH01', short: true },
+      ],
+      footer: 'wdt-alerts',
+    };
+    await s.driver.messageShortcut(alert('', { attachments: [forwarded] }));
+    const view = await s.openedView();
+    expect(view.callback_id).toBe(ConfirmModal.callbackId);
+    expect(JSON.stringify(view.blocks)).toContain('2 of 2 orders can be cancelled');
+    await s.submit(view, 'alert says wrong goods');
+    await eventually(() => cancelCalls(s).length === 2);
+    const post = await s.slack.waitFor('chat.postMessage', { timeoutMs: 5_000 });
+    expect(post.args.thread_ts).toBe(ALERT_TS);
   });
 
   it('refuses someone not on the allowlist privately, audits it, and opens no dialog', async () => {

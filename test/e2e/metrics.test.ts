@@ -63,9 +63,11 @@ describe('/metrics after real flows', () => {
     await s.command('RK2006030010', MALLORY);
     await s.command('hello');
     await s.command('help');
+    // An operator command from someone who is not an operator: counted as an operator command, and refused.
+    await s.command('status');
 
-    // Two attempts of five entries each (requested, confirmed, calling, outcome, notified), one denied.
-    await eventually(async () => (await auditEntryCount(s)).entries === 11);
+    // Two attempts of five entries each (requested, confirmed, calling, outcome, notified), two denied.
+    await eventually(async () => (await auditEntryCount(s)).entries === 12);
     const after = await scrapeMetrics(baseOf(s));
     const moved = (key: string) => metricDelta(before, after, key);
 
@@ -73,6 +75,7 @@ describe('/metrics after real flows', () => {
     expect(moved(`${P}commands_total{result="denied"}`)).toBe(1);
     expect(moved(`${P}commands_total{result="bad_input"}`)).toBe(1);
     expect(moved(`${P}commands_total{result="help"}`)).toBe(1);
+    expect(moved(`${P}commands_total{result="operator"}`)).toBe(1);
     expect(moved(`${P}commands_total{result="shed"}`)).toBe(0);
     expect(moved(`${P}commands_total{result="failed"}`)).toBe(0);
 
@@ -106,8 +109,11 @@ describe('/metrics after real flows', () => {
     expect(moved(`${P}slack_api_errors_total{method="chat.postMessage",error="not_in_channel"}`)).toBe(1);
 
     // Every entry but the `calling` ones is a write of its own; a confirmation and its call's start are one.
+    // Each signed cancel is one more: its fence, a transaction that records until when WDT may accept it.
     const { entries, calling } = await auditEntryCount(s);
-    expect(moved(`${P}audit_append_seconds_count`)).toBe(entries - calling);
+    const fences = wdtCallsByMethod(s, cancel) - wdtBefore[Object.values(WDT_METHOD).indexOf(cancel)]!;
+    expect(fences).toBe(2);
+    expect(moved(`${P}audit_append_seconds_count`)).toBe(entries - calling + fences);
     expect(after.get(`${P}audit_store_up`)).toBe(1);
     expect(after.get(`${P}calls_in_flight`)).toBe(0);
     expect(after.get(`${P}stuck_calls`)).toBe(0);

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteAuditStore } from '../../src/audit/sqlite/store.js';
 import { type LocalStack, startLocalStack } from '../../src/local/demo/local-stack.js';
 import { WDT_METHOD } from '../../src/wdt/methods.js';
+import { commandCounts, watchCommandCounts } from '../support/command-counts.js';
 import { eventually } from '../support/process-stack.js';
 
 let stack: LocalStack | undefined;
@@ -30,6 +31,7 @@ describe('back-pressure', () => {
     async ({ env }) => {
       stack = await startLocalStack({ env });
       const s = stack;
+      const commands = await watchCommandCounts(s.url);
       // The first command's preview lookup is held back, so its dialog is still being prepared.
       s.wdt.faults.set({ answerDelayMs: 400 }, WDT_METHOD.queryStockin);
       const first = await s.command('RK2006030009');
@@ -42,6 +44,7 @@ describe('back-pressure', () => {
       await s.slack.waitFor('views.update');
       expect(s.slack.callsTo('views.open')).toHaveLength(1);
       expect(s.slack.callsTo('response_url')).toHaveLength(0);
+      expect(await commands.moved()).toEqual(commandCounts({ admitted: 1, shed: 1 }));
       const store = openSqliteAuditStore({ path: s.auditDbPath });
       try {
         expect(await store.orderHistory('RK2006030008')).toEqual([]);
@@ -55,6 +58,7 @@ describe('back-pressure', () => {
   it('does not count a running cancel against the cap on dialogs being prepared', async () => {
     stack = await startLocalStack({ env: { COMMANDS_IN_FLIGHT: '1' } });
     const s = stack;
+    const commands = await watchCommandCounts(s.url);
     await s.command('RK2006030008');
     const view = await s.openedView();
     s.wdt.faults.set({ latencyMs: 1_000 }, WDT_METHOD.cancelStockin);
@@ -63,6 +67,7 @@ describe('back-pressure', () => {
     await eventually(() => s.wdt.calls.some((c) => c.method === WDT_METHOD.cancelStockin));
     expect((await s.command('RK2006030009')).json).toBeUndefined();
     expect((await s.openedView()).callback_id).toBeTruthy();
+    expect(await commands.moved()).toEqual(commandCounts({ admitted: 2 }));
   });
 
   it('admits again once the bucket has refilled', async () => {
@@ -70,28 +75,41 @@ describe('back-pressure', () => {
     // machine is; the refill itself is timed by CommandAdmission's unit test, on an injected clock.
     stack = await startLocalStack({ env: { COMMANDS_PER_SECOND: '1', COMMAND_BURST: '1' } });
     const s = stack;
+    const commands = await watchCommandCounts(s.url);
     const started = performance.now();
     expect((await s.command('RK2006030009')).json).toBeUndefined();
     expect((await s.command('RK2006030009')).json).toMatchObject({ response_type: 'ephemeral' });
-    await eventually(async () => (await s.command('RK2006030008')).json === undefined, 10_000);
+    let turnedAway = 1;
+    await eventually(async () => {
+      const admitted = (await s.command('RK2006030008')).json === undefined;
+      if (!admitted) turnedAway += 1;
+      return admitted;
+    }, 10_000);
     expect(performance.now() - started).toBeGreaterThanOrEqual(1_000);
     expect((await s.openedView()).callback_id).toBeTruthy();
+    // Both admitted dialogs shown (the first one's too), so both are counted.
+    await eventually(() => s.slack.callsTo('views.update').length === 2);
+    expect(await commands.moved()).toEqual(commandCounts({ admitted: 2, shed: turnedAway }));
   });
 
   it('sheds a command whose dialog could not start before the trigger id dies: a clear reply, nothing else', async () => {
     stack = await startLocalStack({ triggerBudgetMs: -1 });
     const s = stack;
+    const commands = await watchCommandCounts(s.url);
     const ack = await s.command('RK2006030008');
     expect(ack.statusCode).toBe(200);
     const reply = await s.slack.waitFor('response_url');
     expect(reply.args).toMatchObject({ response_type: 'ephemeral' });
     expect(String(reply.args.text)).toContain('too busy');
+    expect(await commands.moved()).toEqual(commandCounts({ shed: 1 }));
     await expectNothingHappened(s);
   });
 
   it('does not shed under normal load', async () => {
     stack = await startLocalStack();
+    const commands = await watchCommandCounts(stack.url);
     await stack.command('RK2006030008');
     expect((await stack.openedView()).callback_id).toBeTruthy();
+    expect(await commands.moved()).toEqual(commandCounts({ admitted: 1 }));
   });
 });

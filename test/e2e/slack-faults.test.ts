@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteAuditStore } from '../../src/audit/sqlite/store.js';
 import type { AuditEntry } from '../../src/core/ports/audit.js';
 import { type LocalStack, startLocalStack } from '../../src/local/demo/local-stack.js';
+import { commandCounts, watchCommandCounts } from '../support/command-counts.js';
 import { eventually } from '../support/process-stack.js';
 
 const ORDER = 'RK2006030008';
@@ -32,10 +33,12 @@ describe('Slack failing around a cancel', () => {
       stack = await startLocalStack();
       const s = stack;
       s.slack.faults.set('views.open', fault);
+      const commands = await watchCommandCounts(s.url);
       await s.command(ORDER);
       const reply = await s.slack.waitFor('response_url', { timeoutMs: 10_000 });
       expect(reply.args).toMatchObject({ response_type: 'ephemeral' });
       expect(String(reply.args.text)).toContain('could not open the confirmation dialog');
+      expect(await commands.moved()).toEqual(commandCounts({ failed: 1 }));
       expect(s.wdt.calls.filter((c) => c.method === CANCEL)).toHaveLength(0);
       const events = await eventually(async () => {
         const seen = (await history(s)).map((e) => e.event);
@@ -76,9 +79,8 @@ describe('Slack failing around a cancel', () => {
       ephemeralFault: undefined,
       via: 'ephemeral',
     },
-    { name: 'HTTP 503', fault: { httpStatus: 503, times: 3 }, ephemeralFault: undefined, via: 'ephemeral' },
   ])(
-    'chat.postMessage failing with $name: the requester learns the outcome privately, the audit keeps the truth',
+    'chat.postMessage failing with $name (the bot is out of that channel): the requester learns the outcome privately, the audit keeps the truth',
     async ({ fault, ephemeralFault, via }) => {
       stack = await startLocalStack();
       const s = stack;
@@ -104,4 +106,25 @@ describe('Slack failing around a cancel', () => {
     },
     20_000,
   );
+
+  it('chat.postMessage failing with HTTP 503 three times: the outcome still reaches the channel, once', async () => {
+    stack = await startLocalStack();
+    const s = stack;
+    s.slack.faults.set('chat.postMessage', { httpStatus: 503, times: 3 });
+    await s.command(ORDER);
+    await s.submit(await s.openedView(), 'Slack trouble');
+    const notified = await eventually(
+      async () => (await history(s)).find((e) => e.event === 'notified'),
+      20_000,
+    );
+    expect(notified.record).toMatchObject({
+      state: 'cancelled',
+      notifiedVia: 'channel',
+      slackChannelId: 'C0STOCKOPS',
+    });
+    const posted = s.slack.callsTo('chat.postMessage').filter((c) => c.fault === undefined);
+    expect(posted).toHaveLength(1);
+    expect(notified.record.slackTs).toBe((posted[0]!.answer!.body as { ts?: string }).ts);
+    expect(s.slack.callsTo('chat.postEphemeral')).toEqual([]);
+  }, 30_000);
 });

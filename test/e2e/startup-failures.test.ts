@@ -10,7 +10,7 @@ import { spawnBot } from '../support/spawn-bot.js';
 
 /**
  * The built bot, started as `npm start` runs it, on every kind of audit store that cannot be opened. Each
- * case ends in one of two documented behaviours (README, "When the audit store cannot be opened"): exit 1
+ * case ends in one of two documented behaviours (docs/operations.md, "When the audit store fails"): exit 1
  * for a misconfiguration no retry can mend, or start with /readyz 503 and keep retrying. Either way an
  * `error` line names the variable and the cause, and never a password.
  */

@@ -3,15 +3,15 @@ import { openSqliteAuditStore } from '../../src/audit/sqlite/store.js';
 import type { AuditEntry } from '../../src/core/ports/audit.js';
 import { DEFAULT_ACTOR, DEFAULT_CHANNEL } from '../../src/local/slack-standin/payloads.js';
 import type { RecordedCall } from '../../src/local/slack-standin/web-api.js';
+import { attemptMoves, readAudit } from '../support/audit-at.js';
 import {
   type BotProcess,
   eventually,
   type ProcessStack,
   startProcessStack,
 } from '../support/process-stack.js';
+import { addEditingOrder, CANCEL, cancelsOf, QUERY } from '../support/wdt-sandbox.js';
 
-const CANCEL = 'wms.stockin.Purchase.cancel';
-const QUERY = 'wms.stockin.Purchase.queryWithDetail';
 const OPS = { id: 'U0OPS00001', name: 'ops' };
 const MALLORY = { id: 'U0MALLORY1', name: 'mallory' };
 const AUDIT_CHANNEL = 'C0AUDITLOG';
@@ -23,19 +23,13 @@ afterEach(async () => {
 });
 
 async function start(): Promise<ProcessStack> {
-  // WDT_TIMEOUT_MS 20 s: the longest call is 248 s, so only leases tell a dead process's call apart.
+  // WDT_TIMEOUT_MS 20 s: the longest call is 1135 s, so only leases tell a dead process's call apart.
   stack = await startProcessStack({
     CANCEL_ADMINS: OPS.id,
     AUDIT_CHANNEL_ID: AUDIT_CHANNEL,
     WDT_TIMEOUT_MS: '20000',
   });
   return stack;
-}
-
-function newOrder(s: ProcessStack, orderNo: string): string {
-  const template = [...s.wdt.orders.values()][0]!;
-  s.wdt.orders.set(orderNo, { ...structuredClone(template), stockinNo: orderNo, status: 20 });
-  return orderNo;
 }
 
 /** Types `text` as `as` into `bot` and resolves with the ephemeral answer the bot sent to the response URL. */
@@ -86,7 +80,7 @@ describe('/cancel-stockin unlock (two processes on one SQLite file)', () => {
     const [one, two] = await Promise.all([s.spawn(), s.spawn()]);
     // Both leases settled: the second process knows who is live.
     await new Promise((resolve) => setTimeout(resolve, 4_000));
-    const order = newOrder(s, 'RK2006039701');
+    const order = addEditingOrder(s.wdt, 'RK2006039701');
     await callInFlight(s, one, order, 8_000);
 
     expect(await say(s, two, `unlock ${order} looks stuck`)).toBe(
@@ -121,26 +115,67 @@ describe('/cancel-stockin unlock (two processes on one SQLite file)', () => {
     ]);
   }, 90_000);
 
-  it('releases a killed process’s order: asks WDT, needs a reason when WDT cannot say, posts the follow-up', async () => {
+  it('keeps a killed process’s order locked while WDT may still accept its cancel: unlock says until when', async () => {
     const s = await start();
     const one = await s.spawn();
-    const order = newOrder(s, 'RK2006039702');
-    await callInFlight(s, one, order, 120_000);
+    const order = addEditingOrder(s.wdt, 'RK2006039703');
+    await one.driver.command(order);
+    const view = await one.driver.openedView();
+    s.wdt.faults.set({ hang: true }, CANCEL);
+    await one.driver.submit(view, 'unlock test');
+    await eventually(() => cancelsOf(s.wdt, order)[0]);
+    one.child.kill('SIGKILL');
+    await one.exited;
+    const two = await s.spawn();
+    await s.slack.waitFor(postedTo(DEFAULT_CHANNEL.id, 'Outcome not known yet'), { timeoutMs: 20_000 });
+    const [held] = await readAudit({ sqlitePath: s.auditDbPath }, (store) => store.heldCalls());
+    expect(held?.record.state).toBe('awaiting_verdict');
+
+    for (const text of [`unlock ${order}`, `unlock ${order} checked in WDT by hand`]) {
+      expect(await say(s, two, text)).toMatch(
+        new RegExp(
+          `^${order} stays locked until .+: a cancel the bot signed could still reach WDT until then\\.`,
+        ),
+      );
+    }
+    expect(await attemptMoves({ sqlitePath: s.auditDbPath }, order)).toEqual([
+      ['requested', 'confirmed', 'calling', 'awaiting_verdict'],
+      ['denied'],
+      ['denied'],
+    ]);
+    expect(cancelsOf(s.wdt, order)).toHaveLength(1);
+  }, 60_000);
+
+  it('releases a killed process’s order whose cancel was never signed: needs a reason when WDT cannot say, posts the follow-up', async () => {
+    const s = await start();
+    const one = await s.spawn();
+    const order = addEditingOrder(s.wdt, 'RK2006039702');
+    await one.driver.command(order);
+    const view = await one.driver.openedView();
+    // Killed during the check under the lock: nothing was signed, so the verdict is due at once.
+    const fromCall = s.wdt.calls.length;
+    s.wdt.faults.set({ latencyMs: 60_000 }, QUERY);
+    await one.driver.submit(view, 'unlock test');
+    await eventually(() => s.wdt.calls.slice(fromCall).some((call) => call.method === QUERY));
     one.child.kill('SIGKILL');
     await one.exited;
     // WDT's order query fails from now on: neither the reconciler nor unlock can learn what happened.
-    s.wdt.faults.set({ http500Html: true }, QUERY);
+    s.wdt.faults.set({ latencyMs: 0, http500Html: true }, QUERY);
     const two = await s.spawn();
-    await two.waitForLine(/stuck cancel not reconciled yet/, 20_000);
+    await two.waitForLine(/no verdict yet: WDT did not show the order/, 20_000);
+    // The channel is told the outcome is not known yet, and the record says so.
+    await eventually(async () => (await historyOf(s, order)).at(-1)?.event === 'notified');
 
     expect(await say(s, two, `unlock ${order}`)).toBe(
       `WDT could not confirm what became of the call on ${order}. To release it anyway, say why: \`/cancel-stockin unlock ${order} <reason>\`. Nothing was changed.`,
     );
-    // The refusal is recorded under the order; the attempt itself is still `calling`.
+    // The refusal is recorded under the order; the attempt itself is taken over, still holding the lock.
     expect((await historyOf(s, order)).map((e) => e.event)).toEqual([
       'requested',
       'confirmed',
       'calling',
+      'awaiting_verdict',
+      'notified',
       'denied',
     ]);
 
@@ -164,15 +199,17 @@ describe('/cancel-stockin unlock (two processes on one SQLite file)', () => {
       'requested',
       'confirmed',
       'calling',
+      'awaiting_verdict',
+      'notified',
       'denied',
       'released_unverified',
       'notified',
     ]);
-    expect(history[4]!.record).toMatchObject({
+    expect(history[6]!.record).toMatchObject({
       releasedBy: OPS.id,
       releaseReason: 'checked in WDT by hand: <!channel> cancelled',
     });
-    expect(s.wdt.calls.filter((c) => c.method === CANCEL)).toHaveLength(1);
+    expect(cancelsOf(s.wdt, order)).toEqual([]);
     expect(await deniedDetails(s)).toEqual([
       expect.stringMatching(
         new RegExp(`^unlock ${order}: WDT: \\w+, and no reason was given; nothing changed$`),

@@ -3,9 +3,9 @@ import { openSqliteAuditStore } from '../../src/audit/sqlite/store.js';
 import type { AttemptState } from '../../src/core/ports/audit.js';
 import { type LocalStack, startLocalStack } from '../../src/local/demo/local-stack.js';
 import type { SandboxFaults } from '../../src/local/wdt-standin/server.js';
+import { CANCEL, cancelsOf, windowClosesAt } from '../support/wdt-sandbox.js';
 
 const ORDER = 'RK2006030008';
-const CANCEL = 'wms.stockin.Purchase.cancel';
 const TIMEOUT_MS = 600;
 
 let stack: LocalStack | undefined;
@@ -36,56 +36,56 @@ const cases: FaultCase[] = [
   {
     name: 'slow, just over the timeout',
     faults: { latencyMs: TIMEOUT_MS * 3 },
-    state: 'unknown',
-    shows: ['Outcome unknown', 'do NOT retry'],
+    state: 'awaiting_verdict',
+    shows: ['Outcome not known yet', 'The order stays locked', 'could still reach WDT until'],
     cancelled: false,
     calls: 1,
   },
   {
     name: 'hang',
     faults: { hang: true },
-    state: 'unknown',
-    shows: ['Outcome unknown'],
+    state: 'awaiting_verdict',
+    shows: ['Outcome not known yet'],
     cancelled: false,
     calls: 1,
   },
   {
     name: 'connection reset after the request was sent',
     faults: { resetAfterRequest: true },
-    state: 'unknown',
-    shows: ['Outcome unknown'],
+    state: 'awaiting_verdict',
+    shows: ['Outcome not known yet'],
     cancelled: false,
     calls: 1,
   },
   {
     name: 'HTTP 502 HTML page',
     faults: { http502Html: true },
-    state: 'unknown',
-    shows: ['Outcome unknown'],
+    state: 'awaiting_verdict',
+    shows: ['Outcome not known yet'],
     cancelled: false,
     calls: 1,
   },
   {
     name: '200 with a non-JSON body',
     faults: { nonJson: true },
-    state: 'unknown',
-    shows: ['Outcome unknown'],
+    state: 'awaiting_verdict',
+    shows: ['Outcome not known yet'],
     cancelled: false,
     calls: 1,
   },
   {
     name: 'empty body',
     faults: { emptyBody: true },
-    state: 'unknown',
-    shows: ['Outcome unknown'],
+    state: 'awaiting_verdict',
+    shows: ['Outcome not known yet'],
     cancelled: false,
     calls: 1,
   },
   {
     name: 'JSON without status',
     faults: { missingStatus: true },
-    state: 'unknown',
-    shows: ['Outcome unknown'],
+    state: 'awaiting_verdict',
+    shows: ['Outcome not known yet'],
     cancelled: false,
     calls: 1,
   },
@@ -114,13 +114,15 @@ const cases: FaultCase[] = [
     calls: 3,
   },
   {
+    // WDT refuses the status check under the lock too (status 1), so nothing is sent; the operator must
+    // still be told it looks like configuration, not like something to try again.
     name: 'bad sign (wrong secret configured)',
     faults: {},
     env: { WDT_APP_SECRET: 'wrong-secret:sandbox-salt-77e2' },
-    state: 'refused',
-    shows: ['Refused by WDT', 'status 1', 'configuration problem'],
+    state: 'failed',
+    shows: ['Failed before reaching WDT', 'configuration problem'],
     cancelled: false,
-    calls: 1,
+    calls: 0,
   },
 ];
 
@@ -145,6 +147,15 @@ describe('WDT misbehaving during a confirmed cancel', () => {
       try {
         const events = (await store.orderHistory(ORDER)).map((e) => e.event);
         expect(events.slice(0, 4)).toEqual(['requested', 'confirmed', 'calling', c.state]);
+        const held = await store.heldCalls();
+        if (c.state === 'awaiting_verdict') {
+          // No answer is no verdict: the order stays locked until WDT can no longer accept the request.
+          expect(held.map((call) => call.record.state)).toEqual(['awaiting_verdict']);
+          const verdictAfter = Date.parse(held[0]!.record.verdictAfter ?? '');
+          expect(verdictAfter).toBeGreaterThanOrEqual(windowClosesAt(cancelsOf(s.wdt, ORDER)[0]!));
+        } else {
+          expect(held).toEqual([]);
+        }
       } finally {
         await store.close();
       }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sharedClock } from '../../src/audit/sqlite/shared-clock.js';
 import type { LocalStack, Person } from '../../src/local/demo/local-stack.js';
 import { DEFAULT_ACTOR, DEFAULT_CHANNEL } from '../../src/local/slack-standin/payloads.js';
 import type { FunctionCompletion } from '../../src/local/slack-standin/workspace.js';
@@ -52,8 +53,11 @@ describe('Workflow Builder step "Cancel a stock-in order"', () => {
     const post = await s.slack.waitFor('chat.postMessage', { timeoutMs: 5_000 });
     expect(post.args.channel).toBe(DEFAULT_CHANNEL.id);
     expect(cancelCalls(s)).toHaveLength(1);
-    // Slack learns of the completion first; the record of it follows.
-    const entries = await completionRecorded(s);
+    // Slack learns of the completion and of the post first; the records of them follow, in either order.
+    const entries = await eventually(async () => {
+      const all = await completionRecorded(s);
+      return all.filter((e) => e.event === 'notified').length === 2 && all;
+    });
     // Every WDT call had its durable record first, and the completion is recorded too.
     expect(entries.map((e) => e.event)).toEqual([
       'requested',
@@ -147,18 +151,18 @@ describe('Workflow Builder step "Cancel a stock-in order"', () => {
   });
 
   it('in peer mode completes with an error when the request expires', async () => {
-    let now = Date.now();
+    const clock = sharedClock(new Date());
     const s = await start({
       env: {
         APPROVAL_MODE: 'peer',
         CANCEL_ALLOWED_USERS: `${OPERATOR.id},${BOB.id}`,
         APPROVAL_TTL_MINUTES: '5',
       },
-      clock: { now: () => new Date(now) },
+      clock,
     });
     const { functionExecutionId } = await s.driver.runStep(inputs());
     await s.slack.waitFor('chat.postMessage', { timeoutMs: 5_000 });
-    now += 6 * 60_000;
+    clock.advance(6 * 60_000);
     // Once the request is recorded as posted, the sweep finds it past its time.
     await eventually(async () => (await s.bot.expireApprovals()) === 1);
     const done = await eventually(() => s.slack.functionCompletions.get(functionExecutionId));

@@ -71,8 +71,15 @@ async function verify(...args: string[]) {
   return { code, out: out.text(), err: err.text() };
 }
 
-const append = (store: AuditStore) =>
-  store.append('requested', buildRecord(), new Date('2024-05-01T04:00:00Z'));
+/** A new attempt's `requested` entry. */
+async function append(store: AuditStore) {
+  const written = await store.write(
+    [{ from: null, record: buildRecord() }],
+    new Date('2024-05-01T04:00:00Z'),
+  );
+  if (!written.ok) throw new Error(`a new attempt was refused: ${written.conflict.kind}`);
+  return written.entries[0]!;
+}
 
 describe('the chain-head witness posted to AUDIT_CHANNEL_ID', () => {
   beforeEach(() => slack.messages.clear());

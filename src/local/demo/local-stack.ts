@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DestinationStream } from 'pino';
 import { type Bot, createBot } from '../../app.js';
+import type { SharedClock } from '../../audit/sqlite/shared-clock.js';
 import { type Config, loadConfig } from '../../config/config.js';
 import type { Clock } from '../../core/ports/clock.js';
 import { createLogger } from '../../logger.js';
@@ -25,8 +26,11 @@ export interface LocalStackOptions {
   userLocales?: Record<string, string>;
   logDestination?: DestinationStream;
   logLevel?: string;
-  /** The bot's clock (e.g. to move past an approval's expiry); the sandbox and Slack keep real time. */
-  clock?: Clock;
+  /**
+   * The bot's clock, and its SQLite store's (e.g. to move past an approval's expiry); the sandbox and Slack
+   * keep real time.
+   */
+  clock?: SharedClock;
   /** See BotOverrides.requestClock. */
   requestClock?: Clock;
   /** See BotOverrides.triggerBudgetMs. */
@@ -84,7 +88,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
   const bot = await createBot(config, {
     logger,
-    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.clock ? { clock: options.clock, storeClock: options.clock } : {}),
     ...(options.requestClock ? { requestClock: options.requestClock } : {}),
     ...(options.triggerBudgetMs === undefined ? {} : { triggerBudgetMs: options.triggerBudgetMs }),
   });

@@ -156,12 +156,13 @@ export function buildButtonAction(
   };
 }
 
-/** The message a message shortcut was used on, as Slack sends it: someone's text, maybe blocks. */
+/** The message a message shortcut was used on, as Slack sends it: text, maybe blocks or legacy attachments. */
 export interface ShortcutMessage {
   ts: string;
   text: string;
   user?: string;
   blocks?: unknown[];
+  attachments?: unknown[];
   thread_ts?: string;
 }
 

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ViewOutput } from '@slack/bolt';
+import { MANIFEST_BOT_SCOPES } from '../../doctor/manifest-scopes.js';
 import type { Logger } from '../../logger.js';
 import {
   bearerToken,
@@ -12,6 +13,7 @@ import {
   sendJson,
   tokenTypeOf,
 } from './api-request.js';
+import { type ChannelPostLimit, channelPostLimiter } from './channel-post-limit.js';
 import { attachSocketModeStandin, type SocketModeStandin } from './socket-mode.js';
 import {
   type CallArgs,
@@ -24,6 +26,16 @@ import type { WorkspaceMembership } from './workspace-membership.js';
 
 /** The `method` under which posts to a response URL are recorded (and faulted). */
 export const RESPONSE_URL_METHOD = 'response_url';
+/** A fault set for this `method` answers every Web API method (Slack down as a whole); not response URLs. */
+export const ANY_METHOD = '*';
+/** The methods that act in one channel: a channel the app was removed from refuses each of them. */
+const CHANNEL_METHODS = new Set([
+  'chat.postMessage',
+  'chat.update',
+  'chat.postEphemeral',
+  'conversations.history',
+  'conversations.replies',
+]);
 
 export interface RecordedCall {
   /** 1, 2, 3… in arrival order, across Web API calls and response URL posts. */
@@ -51,7 +63,8 @@ type MutableCall = { -readonly [K in keyof RecordedCall]: RecordedCall[K] };
 /**
  * One injected failure. `error` answers HTTP 200 `{ ok: false, error }` (Slack's platform errors);
  * `httpStatus` answers that status (429 with `Retry-After: retryAfterSec`); `delayMs` holds the answer back
- * first and alone just slows the call. `times` applies it that many calls, then it clears itself.
+ * first and alone just slows the call. `times` applies it that many calls, `forMs` for that long after it is
+ * set; then it clears itself.
  */
 export interface SlackFault {
   error?: string;
@@ -59,6 +72,7 @@ export interface SlackFault {
   retryAfterSec?: number;
   delayMs?: number;
   times?: number;
+  forMs?: number;
 }
 
 export type CallMatcher = string | ((call: RecordedCall) => boolean);
@@ -72,6 +86,13 @@ export interface SlackStandinOptions {
   userLocales?: Readonly<Record<string, string>>;
   /** When given, calls with any other token of that kind fail with `invalid_auth`. */
   tokens?: { bot?: string; app?: string };
+  /**
+   * The scopes a bot token holds, sent as Slack does in the `x-oauth-scopes` header of every answer to a
+   * bot-token call. Default: what manifest.yml asks for.
+   */
+  scopes?: readonly string[];
+  /** Slack's per-channel limit on chat.postMessage (default: none); also set live with `postLimit`. */
+  postsPerChannel?: ChannelPostLimit;
   logger?: Logger;
 }
 
@@ -88,9 +109,17 @@ export interface SlackStandin {
    */
   waitFor(match: CallMatcher, options?: { timeoutMs?: number; fromIndex?: number }): Promise<RecordedCall>;
   readonly faults: {
+    /** `method` ANY_METHOD faults every Web API method that has no fault of its own. */
     set(method: string, fault: SlackFault): void;
     clear(method?: string): void;
   };
+  /**
+   * Channels the app can no longer use, with the error Slack gives (`not_in_channel`, `channel_not_found`,
+   * `is_archived`): every call in that channel (posts, edits, ephemerals, history) is refused with it.
+   */
+  readonly channelErrors: Map<string, string>;
+  /** Slack's per-channel limit on chat.postMessage: answered 429 with Retry-After when exceeded; null lifts it. */
+  readonly postLimit: { set(limit: ChannelPostLimit | null): void };
   /** Every open or published view by id, as last stored (with its current hash). */
   readonly views: Map<string, ViewOutput>;
   /** App Home views by user id. */
@@ -123,8 +152,13 @@ interface Waiter {
 export async function startSlackStandin(options: SlackStandinOptions = {}): Promise<SlackStandin> {
   const host = options.host ?? '127.0.0.1';
   const { logger } = options;
+  const scopes = (options.scopes ?? MANIFEST_BOT_SCOPES).join(',');
   const calls: MutableCall[] = [];
-  const faults = new Map<string, SlackFault>();
+  /** Each fault with the performance.now() after which it no longer applies. */
+  const faults = new Map<string, { fault: SlackFault; until: number }>();
+  const channelErrors = new Map<string, string>();
+  const postLimit = channelPostLimiter();
+  if (options.postsPerChannel) postLimit.set(options.postsPerChannel);
   const waiters = new Set<Waiter>();
   const closing = new AbortController();
   let socketMode: SocketModeStandin | undefined;
@@ -140,13 +174,31 @@ export async function startSlackStandin(options: SlackStandinOptions = {}): Prom
   });
 
   function takeFault(method: string): SlackFault | undefined {
-    const fault = faults.get(method);
-    if (fault === undefined) return undefined;
+    const key = faults.has(method) || method === RESPONSE_URL_METHOD ? method : ANY_METHOD;
+    const set = faults.get(key);
+    if (set === undefined) return undefined;
+    const { fault, until } = set;
+    if (performance.now() >= until) {
+      faults.delete(key);
+      return undefined;
+    }
     if (fault.times !== undefined) {
-      if (fault.times <= 1) faults.delete(method);
-      else faults.set(method, { ...fault, times: fault.times - 1 });
+      if (fault.times <= 1) faults.delete(key);
+      else faults.set(key, { fault: { ...fault, times: fault.times - 1 }, until });
     }
     return fault;
+  }
+
+  /** What Slack itself refuses in a channel before doing anything: a channel gone, or over its post limit. */
+  function channelRefusal(method: string, args: CallArgs): SlackFault | undefined {
+    if (!CHANNEL_METHODS.has(method)) return undefined;
+    const channel = typeof args.channel === 'string' ? args.channel : undefined;
+    if (channel === undefined) return undefined;
+    const error = channelErrors.get(channel);
+    if (error !== undefined) return { error };
+    if (method !== 'chat.postMessage') return undefined;
+    const retryAfterSec = postLimit.take(channel);
+    return retryAfterSec === null ? undefined : { httpStatus: 429, retryAfterSec };
   }
 
   function record(call: Omit<RecordedCall, 'seq' | 'at' | 'atMs'>): MutableCall {
@@ -216,7 +268,7 @@ export async function startSlackStandin(options: SlackStandinOptions = {}): Prom
       return;
     }
     const token = bearerToken(request) ?? parsed.bodyToken;
-    const fault = takeFault(method);
+    const fault = takeFault(method) ?? channelRefusal(method, parsed.args);
     const call = record({
       method,
       args: parsed.args,
@@ -228,7 +280,9 @@ export async function startSlackStandin(options: SlackStandinOptions = {}): Prom
     const refused = authError(method, token);
     const answer: SlackAnswer =
       refused === undefined ? workspace.call(method, parsed.args) : { ok: false, error: refused };
-    sendJson(response, 200, answer);
+    const granted: Record<string, string> =
+      refused === undefined && call.tokenType === 'bot' ? { 'x-oauth-scopes': scopes } : {};
+    sendJson(response, 200, answer, granted);
     answered(call, 200, answer);
   }
 
@@ -349,13 +403,16 @@ export async function startSlackStandin(options: SlackStandinOptions = {}): Prom
         if (fault.error !== undefined && fault.httpStatus !== undefined) {
           throw new Error('a fault answers with either an error or an HTTP status, not both');
         }
-        faults.set(method, fault);
+        const until = fault.forMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + fault.forMs;
+        faults.set(method, { fault, until });
       },
       clear(method) {
         if (method === undefined) faults.clear();
         else faults.delete(method);
       },
     },
+    channelErrors,
+    postLimit,
     views: workspace.views,
     homeViews: workspace.homeViews,
     membership: workspace.membership,

@@ -1,22 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { ViewOutput } from '@slack/bolt';
 import { type CallArgs, fail, missing, type SlackAnswer, stringArg } from './answers.js';
+import { conversationsHistory, conversationsReplies, type StoredMessage, tsOf } from './message-history.js';
 import { parseViewInput, type ViewInput } from './view-input.js';
 import { STANDIN_WORKSPACE } from './workspace-identity.js';
 import { WorkspaceMembership } from './workspace-membership.js';
 
 export type { CallArgs, SlackAnswer } from './answers.js';
-
-/** A message the app posted (or edited) through chat.postMessage / chat.update. */
-export interface StoredMessage {
-  channel: string;
-  ts: string;
-  text: string | undefined;
-  blocks: unknown;
-  threadTs: string | undefined;
-  /** How many times chat.update rewrote it. */
-  edits: number;
-}
+export type { StoredMessage } from './message-history.js';
 
 /** How a custom step's execution was completed through functions.completeSuccess / completeError. */
 export type FunctionCompletion =
@@ -29,12 +20,14 @@ export interface SlackWorkspaceOptions {
   userLocales?: Readonly<Record<string, string>>;
   /** Issues the WebSocket URL that apps.connections.open hands out. */
   issueSocketUrl: () => string;
+  /** Wall-clock milliseconds, which message ts values follow (default Date.now). */
+  now?: () => number;
 }
 
 type Handler = (args: CallArgs) => SlackAnswer;
 
-/** Slack's first message ts in these tests; later ones count up by 100 µs, as ts values in one channel do. */
-const TS_BASE_SECONDS = 1_700_000_000;
+/** Two messages posted in the same instant still get distinct, increasing ts values, 100 µs apart. */
+const TS_STEP_MICROS = 100;
 const MESSAGE_MAX_BLOCKS = 50;
 
 /** Form posts carry JSON-encoded fields as strings; a JSON post may carry them either way. */
@@ -80,13 +73,15 @@ export class SlackWorkspace {
   private readonly exchangedTriggers = new Set<string>();
   private readonly dmChannels = new Map<string, string>();
   private viewSeq = 0;
-  private tsSeq = 0;
+  private lastTsMicros = 0;
+  private readonly now: () => number;
   private readonly handlers: ReadonlyMap<string, Handler>;
 
   constructor(options: SlackWorkspaceOptions) {
     this.membership = new WorkspaceMembership(options.usergroups ?? {});
     this.userLocales = new Map(Object.entries(options.userLocales ?? {}));
     this.issueSocketUrl = options.issueSocketUrl;
+    this.now = options.now ?? Date.now;
     this.handlers = new Map<string, Handler>([
       ['auth.test', () => this.authTest()],
       ['apps.connections.open', () => ({ ok: true, url: this.issueSocketUrl() })],
@@ -98,9 +93,12 @@ export class SlackWorkspace {
       ['chat.postEphemeral', (args) => this.chatPostEphemeral(args)],
       ['chat.getPermalink', (args) => this.chatGetPermalink(args)],
       ['conversations.open', (args) => this.conversationsOpen(args)],
+      ['conversations.history', (args) => this.conversationsHistory(args)],
+      ['conversations.replies', (args) => this.conversationsReplies(args)],
       ['usergroups.users.list', (args) => this.membership.usergroupsUsersList(args)],
       ['users.conversations', (args) => this.membership.usersConversations(args)],
       ['users.info', (args) => this.usersInfo(args)],
+      ['bots.info', (args) => this.botsInfo(args)],
       ['functions.completeSuccess', (args) => this.completeFunction(args, 'success')],
       ['functions.completeError', (args) => this.completeFunction(args, 'error')],
     ]);
@@ -129,11 +127,10 @@ export class SlackWorkspace {
     return `V${this.viewSeq.toString(36).toUpperCase().padStart(10, '0')}`;
   }
 
+  /** Slack's ts is the time of posting: a search of history by time (`oldest`) finds what was posted since. */
   private nextTs(): string {
-    this.tsSeq += 1;
-    const seconds = TS_BASE_SECONDS + Math.floor(this.tsSeq / 10_000);
-    const micros = (this.tsSeq % 10_000) * 100;
-    return `${seconds}.${String(micros).padStart(6, '0')}`;
+    this.lastTsMicros = Math.max(this.now() * 1_000, this.lastTsMicros + TS_STEP_MICROS);
+    return tsOf(this.lastTsMicros);
   }
 
   private materialise(input: ViewInput, id: string, rootViewId: string, previous?: ViewOutput): ViewOutput {
@@ -246,7 +243,7 @@ export class SlackWorkspace {
     return { text, blocks };
   }
 
-  private messageView(message: StoredMessage): Record<string, unknown> {
+  private messageView(message: StoredMessage, withMetadata = false): Record<string, unknown> {
     return {
       type: 'message',
       text: message.text ?? '',
@@ -257,7 +254,18 @@ export class SlackWorkspace {
       ts: message.ts,
       ...(message.blocks === undefined ? {} : { blocks: message.blocks }),
       ...(message.threadTs === undefined ? {} : { thread_ts: message.threadTs }),
+      ...(withMetadata && message.metadata !== undefined ? { metadata: message.metadata } : {}),
     };
+  }
+
+  private conversationsHistory(args: CallArgs): SlackAnswer {
+    const channel = stringArg(args, 'channel');
+    const resolved = channel === undefined ? args : { ...args, channel: this.resolveChannel(channel) };
+    return conversationsHistory(this.messages.values(), resolved, (m, meta) => this.messageView(m, meta));
+  }
+
+  private conversationsReplies(args: CallArgs): SlackAnswer {
+    return conversationsReplies(this.messages.values(), args, (m, meta) => this.messageView(m, meta));
   }
 
   private chatPostMessage(args: CallArgs): SlackAnswer {
@@ -271,6 +279,7 @@ export class SlackWorkspace {
       text: content.text,
       blocks: content.blocks,
       threadTs: stringArg(args, 'thread_ts'),
+      metadata: jsonArg(args, 'metadata'),
       edits: 0,
     };
     this.messages.set(message.ts, message);
@@ -335,6 +344,21 @@ export class SlackWorkspace {
       channel: { id: this.dmChannelFor(users) },
     };
   }
+  /** The app a bot belongs to: the doctor reads it when auth.test does not say. */
+  private botsInfo(args: CallArgs): SlackAnswer {
+    if (stringArg(args, 'bot') !== STANDIN_WORKSPACE.botId) return fail('bot_not_found');
+    return {
+      ok: true,
+      bot: {
+        id: STANDIN_WORKSPACE.botId,
+        app_id: STANDIN_WORKSPACE.appId,
+        name: STANDIN_WORKSPACE.botUserName,
+        deleted: false,
+        user_id: STANDIN_WORKSPACE.botUserId,
+      },
+    };
+  }
+
   private usersInfo(args: CallArgs): SlackAnswer {
     const user = stringArg(args, 'user');
     if (user === undefined) return missing('user');

@@ -23,6 +23,8 @@ const sandboxFaultsSchema = z
     rateLimitNext: z.number().int().min(0).max(1_000_000),
     /** Destroy the socket once the request has been read: the client cannot know what happened. */
     resetAfterRequest: z.boolean(),
+    /** Every call is refused with status 6, as WDT refuses a caller whose IP is not on the appkey's whitelist. */
+    ipNotWhitelisted: z.boolean(),
     /** Shifts the sandbox's clock: its timestamp check and `system.Core.now`. */
     clockOffsetSec: z.number().int().min(-10_000_000).max(10_000_000),
   })

@@ -37,6 +37,7 @@ export const SANDBOX_MESSAGES = {
   badPager: '分页参数错误',
   rateLimited: '超过每分钟最大调用频率限制,请稍后重试',
   codeOnly: '参数错误',
+  ipNotWhitelisted: 'ip限制',
 } as const;
 
 const REQUIRED_PARAMS = ['sid', 'key', 'salt', 'method', 'v', 'timestamp', 'sign'] as const;

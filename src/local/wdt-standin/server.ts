@@ -154,6 +154,8 @@ export async function startWdtSandbox(options: WdtSandboxOptions = {}): Promise<
     if (active.emptyBody && fault('emptyBody')) return send(200, 'application/json', '', null);
     if (active.missingStatus && fault('missingStatus')) return answer({ message: '服务繁忙', data: null });
 
+    if (active.ipNotWhitelisted && fault('ipNotWhitelisted'))
+      return answer({ status: 6, message: SANDBOX_MESSAGES.ipNotWhitelisted });
     const now = new Date(clock.now().getTime() + (active.clockOffsetSec ?? 0) * 1000);
     const refused = authenticate(url.searchParams, rawBody, credentials, now);
     if (refused) return answer(refused);

@@ -112,13 +112,10 @@ export function makeConfirmSubmissionHandler(deps: ConfirmSubmissionDeps) {
         return;
       }
       case 'batch_finished':
-        await showStatus(context, texts.batchRunning(where(outcome.records[0]!.channelId, outcome.delivery)));
+        await showStatus(context, texts.batchRunning(mentionChannel(outcome.records[0]!.channelId)));
         return;
       case 'awaiting_approval':
-        await showStatus(
-          context,
-          texts.awaitingApproval(where(outcome.records[0]!.channelId, outcome.delivery)),
-        );
+        await showStatus(context, texts.awaitingApproval(mentionChannel(outcome.records[0]!.channelId)));
         return;
       case 'nothing_to_cancel':
         await showStatus(context, texts.nothingToCancel);
@@ -149,10 +146,6 @@ export function makeConfirmSubmissionHandler(deps: ConfirmSubmissionDeps) {
         await showStatus(context, texts.unknownRequest);
         return;
     }
-  }
-
-  function where(channelId: string, delivery: { channelId: string | null }): string {
-    return mentionChannel(delivery.channelId ?? channelId);
   }
 
   function showStatus(context: ReportContext, mrkdwn: string): Promise<void> {

@@ -23,7 +23,7 @@ export interface MessageShortcutDeps {
 type MessageShortcutArgs = Pick<SlackShortcutMiddlewareArgs<MessageShortcut>, 'shortcut' | 'ack' | 'respond'>;
 
 /**
- * "Cancel stock-in order…" on a message: the order numbers written in it (text and blocks) go through the
+ * "Cancel stock-in order…" on a message: the order numbers written in it (text, blocks, legacy attachments) go through the
  * same dialog as the command's, and the outcome is posted in the message's thread. A message with no number,
  * or with hidden characters or too many numbers, gets a dialog that says so; nothing is recorded for it,
  * as for a mistyped command.

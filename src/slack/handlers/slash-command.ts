@@ -71,6 +71,7 @@ export function makeSlashCommandHandler(deps: SlashCommandDeps) {
       return;
     }
     if (parsed.kind !== 'orders') {
+      countCommand('operator');
       await ack();
       if (deps.operatorCommand) await deps.operatorCommand({ parsed, command, respond, texts });
       else await respond(await helpFor(texts, command.user_id, command.channel_id));

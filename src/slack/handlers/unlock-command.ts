@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { OperatorCommand } from '../../core/order-number.js';
 import type { UnlockOrder, UnlockResult } from '../../core/unlock-order.js';
+import { formatUtcAndShanghai } from '../format-time.js';
 import { mentionChannel, mentionUser } from '../mrkdwn.js';
 import type { Texts } from '../texts/index.js';
 import type { OperatorCommandArgs } from './slash-command.js';
@@ -45,6 +46,8 @@ function answerFor(texts: Texts, orderNo: string, result: UnlockResult): string 
       return texts.unlock.reasonRequired(orderNo);
     case 'already_released':
       return texts.unlock.alreadyReleased(orderNo);
+    case 'held_until':
+      return texts.unlock.heldUntil(orderNo, formatUtcAndShanghai(result.until));
     case 'released':
       return texts.unlock.released(
         orderNo,

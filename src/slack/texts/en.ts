@@ -1,4 +1,5 @@
 import { operatorEn } from './operator.js';
+import { outboxEn } from './outbox.js';
 import type { Texts } from './texts.js';
 import { unlockEn } from './unlock.js';
 
@@ -65,6 +66,7 @@ export const en: Texts = {
     confirmed: 'Confirmed',
     approved: 'Approved',
     calling: 'In progress',
+    awaiting_verdict: 'Outcome not known yet',
     cancelled: 'Cancelled',
     refused: 'Refused by WDT',
     failed: 'Failed before reaching WDT',
@@ -72,8 +74,8 @@ export const en: Texts = {
     denied: 'Not allowed',
     rejected: 'Rejected',
     expired: 'Expired',
-    reconciled_cancelled: 'Cancelled (confirmed after restart)',
-    reconciled_not_cancelled: 'Not cancelled (confirmed after restart)',
+    reconciled_cancelled: 'Cancelled (checked with WDT)',
+    reconciled_not_cancelled: 'Not cancelled (checked with WDT)',
     released_unverified: 'Lock released by an operator (outcome not verified)',
   },
   labelRequester: 'Requested by',
@@ -92,12 +94,17 @@ export const en: Texts = {
     failed: 'The request never reached WDT; nothing was changed.',
     unknown:
       'WDT did not answer in time. The order may or may not be cancelled: do NOT retry blindly. Check the order in WDT; the bot will not retry on its own.',
-    reconciled_cancelled: 'After a restart the bot asked WDT: the order is cancelled.',
-    reconciled_not_cancelled: 'After a restart the bot asked WDT: the order is NOT cancelled.',
+    awaiting_verdict:
+      'The outcome of this call is not known yet: WDT gave no readable answer, or the bot process making the call stopped answering. The order stays locked, so nobody can cancel it twice meanwhile.',
+    reconciled_cancelled: 'The bot lost track of the call and asked WDT: the order is cancelled.',
+    reconciled_not_cancelled:
+      'The bot lost track of the call and asked WDT once no request it had signed could still be accepted: the order is NOT cancelled.',
     released_unverified:
       'An operator released the order: WDT could not say whether the call went through. Check the order in WDT before cancelling it again.',
   },
   rateLimitedAdvice: 'WDT is rate limiting calls; try again in a minute.',
+  verdictPending: (statusNow, at) =>
+    `${statusNow ? `WDT shows the order in status ${statusNow} now. ` : ''}A cancel the bot signed could still reach WDT until ${at}; the bot asks WDT again then and posts the verdict here.`,
   operatorProblem:
     'This looks like a configuration problem (credentials, environment or IP whitelist): tell the bot operator.',
   fallbackNotice: (channel, error) =>
@@ -222,4 +229,5 @@ export const en: Texts = {
   stepOutcome: (cancelled, total, lines) => `Cancelled ${cancelled} of ${total}.\n${lines}`,
   stepNothingCancelled: (lines) => `No order was cancelled.\n${lines}`,
   unlock: unlockEn,
+  outbox: outboxEn,
 };

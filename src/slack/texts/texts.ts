@@ -2,6 +2,7 @@ import type { InvalidInputProblem } from '../../core/order-number.js';
 import type { AccessDecision } from '../../core/policy.js';
 import type { AttemptState } from '../../core/ports/audit.js';
 import type { OperatorTexts } from './operator.js';
+import type { OutboxTexts } from './outbox.js';
 import type { UnlockTexts } from './unlock.js';
 
 type DenialReason = Extract<AccessDecision, { allowed: false }>['reason'];
@@ -50,6 +51,11 @@ export interface Texts {
   labelApprovers: string;
   outcomeDetail: Partial<Record<AttemptState, string>>;
   rateLimitedAdvice: string;
+  /**
+   * While an attempt awaits its verdict: what WDT shows now (a status label, when known) and when the verdict
+   * comes (a time, already formatted).
+   */
+  verdictPending: (statusNow: string | null, at: string) => string;
   operatorProblem: string;
   fallbackNotice: (channel: string, error: string) => string;
   duplicateSubmission: string;
@@ -147,4 +153,6 @@ export interface Texts {
   stepNothingCancelled: (lines: string) => string;
   /** `unlock` (issue 18). */
   unlock: UnlockTexts;
+  /** A message the bot owed, given up (told to the audit channel). */
+  outbox: OutboxTexts;
 }

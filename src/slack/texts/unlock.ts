@@ -5,6 +5,8 @@ export interface UnlockTexts {
   cannotTell: (orderNo: string) => string;
   reasonRequired: (orderNo: string) => string;
   alreadyReleased: (orderNo: string) => string;
+  /** The lock stays until `at` (formatted): WDT may still accept what the call signed. */
+  heldUntil: (orderNo: string, at: string) => string;
   released: (orderNo: string, outcome: string, channel: string) => string;
   failed: (orderNo: string) => string;
   /** A line in the follow-up: who released the lock, and why (already escaped). */
@@ -22,6 +24,8 @@ export const unlockEn: UnlockTexts = {
     `WDT could not confirm what became of the call on ${orderNo}. To release it anyway, say why: \`/cancel-stockin unlock ${orderNo} <reason>\`. Nothing was changed.`,
   alreadyReleased: (orderNo) =>
     `${orderNo} was released by another process just now. Nothing else was changed.`,
+  heldUntil: (orderNo, at) =>
+    `${orderNo} stays locked until ${at}: a cancel the bot signed could still reach WDT until then. Nothing more is signed for that call; the bot asks WDT then, posts the verdict in the channel and releases the lock with it.`,
   released: (orderNo, outcome, channel) =>
     `Released ${orderNo}: ${outcome}. The follow-up is posted in ${channel} and recorded in the audit trail.`,
   failed: (orderNo) =>
@@ -38,6 +42,8 @@ export const unlockZhCN: UnlockTexts = {
   reasonRequired: (orderNo) =>
     `旺店通无法确认 ${orderNo} 之前的调用结果。如仍要解锁，请写明原因：\`/cancel-stockin unlock ${orderNo} <原因>\`。未做任何更改。`,
   alreadyReleased: (orderNo) => `${orderNo} 刚刚已由其他进程解锁。未做其他更改。`,
+  heldUntil: (orderNo, at) =>
+    `${orderNo} 将保持锁定至 ${at}：机器人已签名的取消请求在此之前仍可能被旺店通受理。该调用不会再签名新的请求；届时机器人会向旺店通核实，在频道公布结论并解锁。`,
   released: (orderNo, outcome, channel) =>
     `已解锁 ${orderNo}：${outcome}。后续消息已发到 ${channel}，并记入审计记录。`,
   failed: (orderNo) => `无法解锁 ${orderNo}（审计存储或旺店通未响应）。未记录任何更改，请重试。`,

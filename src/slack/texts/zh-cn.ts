@@ -1,4 +1,5 @@
 import { operatorZhCN } from './operator.js';
+import { outboxZhCN } from './outbox.js';
 import type { Texts } from './texts.js';
 import { unlockZhCN } from './unlock.js';
 
@@ -58,6 +59,7 @@ export const zhCN: Texts = {
     confirmed: '已确认',
     approved: '已批准',
     calling: '处理中',
+    awaiting_verdict: '结果待定',
     cancelled: '已取消',
     refused: '旺店通拒绝',
     failed: '未能送达旺店通',
@@ -65,8 +67,8 @@ export const zhCN: Texts = {
     denied: '无权限',
     rejected: '已驳回',
     expired: '已过期',
-    reconciled_cancelled: '已取消（重启后核实）',
-    reconciled_not_cancelled: '未取消（重启后核实）',
+    reconciled_cancelled: '已取消（已向旺店通核实）',
+    reconciled_not_cancelled: '未取消（已向旺店通核实）',
     released_unverified: '已由管理员解锁（结果未核实）',
   },
   labelRequester: '申请人',
@@ -85,12 +87,17 @@ export const zhCN: Texts = {
     failed: '请求未送达旺店通，单据未改变。',
     unknown:
       '旺店通未及时响应，单据可能已取消也可能没有：请勿盲目重试，请在旺店通中核对。机器人不会自动重试。',
-    reconciled_cancelled: '重启后向旺店通核实：该单据已取消。',
-    reconciled_not_cancelled: '重启后向旺店通核实：该单据未取消。',
+    awaiting_verdict:
+      '这次调用的结果暂时未知：旺店通没有给出可读的答复，或者发起调用的机器人进程失去响应。单据保持锁定，期间不会被重复取消。',
+    reconciled_cancelled: '机器人失去了这次调用的结果，已向旺店通核实：该单据已取消。',
+    reconciled_not_cancelled:
+      '机器人失去了这次调用的结果，在其签名的请求都已不可能被受理之后向旺店通核实：该单据未取消。',
     released_unverified:
       '管理员已解锁该单据：旺店通无法确认之前的调用是否生效。再次取消前请先在旺店通中核对。',
   },
   rateLimitedAdvice: '旺店通正在限流，请一分钟后再试。',
+  verdictPending: (statusNow, at) =>
+    `${statusNow ? `旺店通目前显示单据状态为 ${statusNow}。` : ''}机器人已签名的取消请求在 ${at} 之前仍可能被旺店通受理；届时机器人会再次查询，并在此公布结论。`,
   operatorProblem: '这像是配置问题（凭据、环境或 IP 白名单），请联系机器人管理员。',
   fallbackNotice: (channel, error) =>
     `无法在 ${channel} 发布结果（${error}），因此发送给你。审计记录已保存。`,
@@ -197,4 +204,5 @@ export const zhCN: Texts = {
   stepOutcome: (cancelled, total, lines) => `${total} 张单据中已取消 ${cancelled} 张。\n${lines}`,
   stepNothingCancelled: (lines) => `没有取消任何单据。\n${lines}`,
   unlock: unlockZhCN,
+  outbox: outboxZhCN,
 };

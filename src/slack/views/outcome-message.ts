@@ -16,6 +16,7 @@ export const STATE_EMOJI: Partial<Record<AttemptState, string>> = {
   failed: ':x:',
   unknown: ':warning:',
   reconciled_not_cancelled: ':information_source:',
+  awaiting_verdict: ':hourglass_flowing_sand:',
   released_unverified: ':unlock:',
   denied: ':lock:',
   rejected: ':x:',
@@ -52,6 +53,12 @@ export function buildOutcomeMessage(args: {
     explanation.push(`*${t.labelWdtAnswer}:* ${parts.join(' · ')}`);
   }
   if (record.wdtOutcome === 'rate_limited') explanation.push(t.rateLimitedAdvice);
+  if (record.state === 'awaiting_verdict' && record.verdictAfter) {
+    const statusNow = record.statusAfter === null ? null : statusLabelIn(t.locale, record.statusAfter);
+    explanation.push(
+      t.verdictPending(statusNow && escapeMrkdwn(statusNow), formatUtcAndShanghai(record.verdictAfter)),
+    );
+  }
   if (record.releasedBy) {
     const reason = record.releaseReason ? quoteUserText(record.releaseReason) : null;
     explanation.push(t.unlock.releasedBy(mentionUser(record.releasedBy), reason));

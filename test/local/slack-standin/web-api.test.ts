@@ -174,12 +174,15 @@ describe('Slack Web API stand-in driven by a real WebClient', () => {
     expect(standin.homeViews.has('U0LEAD2')).toBe(false);
   });
 
-  it('numbers message ts values upwards and edits posted messages with chat.update', async () => {
+  it('gives messages the time of posting as ts, upwards, and edits them with chat.update', async () => {
     const client = webClient();
+    const before = Date.now() / 1000;
     const first = await client.chat.postMessage({ channel: 'C0STOCKOPS', text: 'one' });
     const second = await client.chat.postMessage({ channel: 'C0STOCKOPS', text: 'two' });
-    expect(first.ts).toBe('1700000000.000100');
-    expect(second.ts).toBe('1700000000.000200');
+    expect(first.ts).toMatch(/^\d{10}\.\d{6}$/);
+    expect(Number(first.ts)).toBeGreaterThanOrEqual(Math.floor(before));
+    expect(Number(first.ts)).toBeLessThanOrEqual(Date.now() / 1000 + 1);
+    expect(second.ts! > first.ts!).toBe(true);
     expect(first.channel).toBe('C0STOCKOPS');
 
     await client.chat.update({ channel: 'C0STOCKOPS', ts: first.ts ?? '', text: 'one (cancelled)' });

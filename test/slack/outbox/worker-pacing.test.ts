@@ -1,0 +1,96 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AttemptRecord } from '../../../src/core/ports/audit.js';
+import { buildRecord, moved } from '../../support/audit-fixtures.js';
+import { AUDIT_CHANNEL, CHANNEL, type OutboxHarness, outboxHarness } from './outbox-harness.js';
+
+let h: OutboxHarness;
+afterEach(async () => {
+  await h.stopAll();
+});
+
+/** `count` attempts in `channelId`, each finished: each owes its outcome and a copy in the audit channel. */
+async function oweFinished(count: number, channelId = CHANNEL): Promise<AttemptRecord[]> {
+  const records: AttemptRecord[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const calling = await h.oweThrough(buildRecord({ channelId }), ['confirmed', 'calling'], false);
+    records.push(await h.owe(moved(calling, 'cancelled'), 'calling'));
+  }
+  return records;
+}
+
+const gapsOf = (times: number[]) => times.slice(1).map((at, i) => at - times[i]!);
+
+describe('pacing: each channel at most one post a second, channels side by side', () => {
+  it('posts 20 outcomes in one channel under Slack’s per-channel limit without a single 429', async () => {
+    h = outboxHarness();
+    h.slack.postLimit.set({ perSecond: 1, burst: 3 });
+    const records = await oweFinished(20);
+    h.worker().start();
+    await h.time.advance(30_000);
+
+    for (const record of records)
+      expect(h.slack.postsWithKey(`outcome:${record.attemptId}:cancelled`), record.orderNo!).toHaveLength(1);
+    expect(h.slack.calls.filter((call) => 'limited' in Object(call.outcome))).toEqual([]);
+    const inChannel = h.slack.callsTo('chat.postMessage').filter((call) => call.args.channel === CHANNEL);
+    expect(Math.min(...gapsOf(inChannel.map((call) => call.at)))).toBeGreaterThanOrEqual(1_000);
+    // The audit channel's copies went out alongside, not after: its own lane.
+    const copies = h.slack.callsTo('chat.postMessage').filter((call) => call.args.channel === AUDIT_CHANNEL);
+    expect(copies).toHaveLength(20);
+    expect(copies.at(-1)!.at).toBeLessThan(21_000);
+  });
+
+  it('holds no more of one channel than it can post within its lease: the rest is handed back, none expires', async () => {
+    h = outboxHarness();
+    const records = await oweFinished(60);
+    h.worker({ auditChannelId: undefined }).start();
+    await h.time.advance(5_000);
+    const claimed = h.db.outbox.filter((row) => row.claimedBy !== null && row.item.channelId === CHANNEL);
+    expect(claimed.length).toBeGreaterThan(10);
+    expect(claimed.length).toBeLessThanOrEqual(22);
+
+    await h.time.advance(85_000);
+    for (const record of records)
+      expect(h.slack.postsWithKey(`outcome:${record.attemptId}:cancelled`)).toHaveLength(1);
+    // A claim that lapsed would have been looked for in the history before its post: none did.
+    expect(h.slack.callsTo('conversations.history')).toHaveLength(0);
+    expect(h.log.text()).not.toContain('claim lost');
+  });
+
+  it('holds a channel after a 429 for as long as Slack asked, and only that channel', async () => {
+    h = outboxHarness();
+    h.slack.script('chat.postMessage', { http: 429, retryAfterSec: 10 });
+    const [busy] = await oweFinished(1, 'C0BUSY');
+    const quiet = await oweFinished(3, 'C0QUIET');
+    h.worker({ auditChannelId: undefined }).start();
+    await h.time.advance(5_000);
+    expect(h.slack.postsWithKey(`outcome:${busy!.attemptId}:cancelled`)).toHaveLength(0);
+    for (const record of quiet)
+      expect(h.slack.postsWithKey(`outcome:${record.attemptId}:cancelled`)).toHaveLength(1);
+    await h.time.advance(6_000);
+    expect(h.slack.postsWithKey(`outcome:${busy!.attemptId}:cancelled`)).toHaveLength(1);
+  });
+
+  it('hands back what it holds at shutdown; the next process looks for earlier posts and delivers each once', async () => {
+    h = outboxHarness();
+    const records = await oweFinished(8);
+    const first = h.worker({ auditChannelId: undefined, instanceId: 'I0FIRST' });
+    first.start();
+    await h.time.advance(2_500);
+    const postedBefore = h.slack.callsTo('chat.postMessage').length;
+    expect(postedBefore).toBeGreaterThan(1);
+    expect(postedBefore).toBeLessThan(8);
+    const stopping = first.stop();
+    await h.time.advance(100);
+    await stopping;
+    const handedBack = h.db.outbox.filter((row) => row.state === 'pending');
+    expect(handedBack.length).toBe(8 - postedBefore);
+    expect(handedBack.filter((row) => row.claimedBy !== null)).toEqual([]);
+
+    h.worker({ auditChannelId: undefined, instanceId: 'I0NEXT' }).start();
+    await h.time.advance(15_000);
+    for (const record of records)
+      expect(h.slack.postsWithKey(`outcome:${record.attemptId}:cancelled`)).toHaveLength(1);
+    // What another process tried may have reached Slack, as far as this one knows: it looks first.
+    expect(h.slack.callsTo('conversations.history')).toHaveLength(handedBack.length);
+  });
+});
