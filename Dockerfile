@@ -32,7 +32,10 @@ WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
-RUN mkdir -p /data && chown node:node /data
+# The audit file lives on the /data volume, whatever .env says: AUDIT_DB_PATH=/data/audit.db below, and the
+# default ./data/audit.db (an empty or copied AUDIT_DB_PATH in .env) reaches the same folder through this link,
+# since /app itself is not writable by the node user.
+RUN mkdir -p /data && chown node:node /data && ln -s /data /app/data
 VOLUME ["/data"]
 USER node
 EXPOSE 3000

@@ -20,7 +20,7 @@ const positiveInt = (fallback: number, max: number) =>
   z.coerce.number().int().min(1).max(max).default(fallback);
 
 const flag = z
-  .enum(['true', 'false', ''], { message: 'must be true or false' })
+  .enum(['true', 'false'], { message: 'must be true or false' })
   .default('false')
   .transform((value) => value === 'true');
 
@@ -30,18 +30,13 @@ export const configSchema = z.object({
   SLACK_APP_TOKEN: z
     .string()
     .regex(/^xapp-/, 'must be an app-level token starting with xapp-')
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
+    .optional(),
   SLACK_APP_ID: z
     .string()
     .regex(/^A[A-Z0-9]{2,}$/, 'must be a Slack app id like A0123456')
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
+    .optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  SLACK_API_URL: z
-    .url()
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
+  SLACK_API_URL: z.url().optional(),
   WDT_SID: z.string().min(1, 'is required (the WDT seller account)'),
   WDT_APP_KEY: z.string().min(1, 'is required (the WDT appkey)'),
   WDT_APP_SECRET: z.string().regex(/^[^:]+:.+$/, 'must be the WDT appsecret in the form secret:salt'),
@@ -53,13 +48,11 @@ export const configSchema = z.object({
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
+    .optional(),
   AUDIT_CHANNEL_ID: z
     .string()
     .regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel id like C0123456')
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
+    .optional(),
   CANCEL_ALLOWED_USERS: csvIds(/^[UW][A-Z0-9]{2,}$/, 'Slack user ids like U0123456'),
   CANCEL_ALLOWED_USERGROUPS: csvIds(/^S[A-Z0-9]{2,}$/, 'Slack user group ids like S0123456'),
   CANCEL_ALLOWED_CHANNELS: csvIds(/^[CGD][A-Z0-9]{2,}$/, 'Slack channel ids like C0123456'),
@@ -81,11 +74,7 @@ export const configSchema = z.object({
   BOT_LOCALE: z.enum(['zh-CN', 'en']).default('zh-CN'),
   // Metrics and the listen address (issue 16).
   HOST: z.string().min(1).default('0.0.0.0'),
-  METRICS_TOKEN: z
-    .string()
-    .min(16, 'must be at least 16 characters (it guards /metrics)')
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (it guards /metrics)').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -101,8 +90,19 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * `NAME=` (or only spaces) in `.env`, a compose file or the environment means "not set": the default applies,
+ * and a required variable is reported missing. `.env.example` leaves optional values empty on purpose.
+ */
+function withoutEmptyValues(env: NodeJS.ProcessEnv): Record<string, string> {
+  const set: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env))
+    if (value !== undefined && value.trim() !== '') set[name] = value;
+  return set;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const result = configSchema.safeParse(env);
+  const result = configSchema.safeParse(withoutEmptyValues(env));
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const name = issue.path.join('.') || '(environment)';
