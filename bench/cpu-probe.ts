@@ -1,10 +1,9 @@
 // Diagnostic, not part of `npm run bench`: CPU time per request of built bots (this checkout and others, e.g.
 // a worktree of an older commit, each built with `npm run build`) on the bench's harness, interleaved, read
-// from /proc (10 ms ticks). Holds up better than latency on a shared machine. See BENCHMARKS.md.
+// from /proc (10 ms ticks) as `npm run bench` reads it. For comparing builds; the bench judges one.
 //   npx tsx bench/cpu-probe.ts --root /path/a --root /path/b [--floor] [--rounds 3] [--secs 5] [--c 200]
 //     [--rate R: paced to R req/s] [--only command|confirm] [--confirm 300] [--confirm-c 50]
 //     [--no-warmup] [--prof dir: --cpu-prof profiles of each bot]
-import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ViewOutput } from '@slack/bolt';
 import { ConfirmModal } from '../src/slack/ids.js';
 import { CommandLoadThread } from './lib/command-load-thread.js';
+import { readCpuTime } from './lib/cpu-time.js';
 import { runClosedLoop } from './lib/load-generator.js';
 import { type ServerProcess, startServerProcess } from './lib/node-process.js';
 import { BENCH_SIGNING_SECRET, benchOrders, COMMAND_ORDER_NO, startBenchServices } from './lib/services.js';
@@ -28,18 +28,6 @@ const confirmN = Number(one('--confirm', '300'));
 const confirmC = Number(one('--confirm-c', '50'));
 const prof = all('--prof')[0];
 const only = one('--only', 'both');
-
-const TICK = 100;
-function cpuMs(pid: number, tid = pid): number {
-  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / TICK;
-}
-function procCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / TICK;
-}
 
 const services = await startBenchServices();
 const work = await mkdtemp(join(tmpdir(), 'cpu-probe-'));
@@ -70,8 +58,7 @@ async function drain(fromCalls: number, admitted: number) {
 
 async function commandRun(bot: ServerProcess, c: number, ms: number) {
   const from = services.slack.calls.length;
-  const p0 = procCpuMs(bot.pid);
-  const m0 = cpuMs(bot.pid);
+  const before = readCpuTime(bot.pid);
   const { result, answers } = await load.run({
     origin: bot.origin,
     concurrency: c,
@@ -84,18 +71,25 @@ async function commandRun(bot: ServerProcess, c: number, ms: number) {
   const admitted = answers.filter((a) => a?.admitted).length;
   if (bot !== bots.find((b) => b.root === 'floor')?.proc) await drain(from, admitted);
   else await sleep(300);
-  const proc = procCpuMs(bot.pid) - p0;
-  const main = cpuMs(bot.pid) - m0;
+  const after = readCpuTime(bot.pid);
+  const proc = after.allMs - before.allMs;
+  const main = after.mainMs - before.mainMs;
   const sorted = [...result.latenciesMs].sort((a, b) => a - b);
   const lat = answers.map((a) => a?.latencyMs ?? 0);
   const p99of = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.99)] ?? Number.NaN;
   const head = Math.floor(lat.length * 0.05);
   // Where the slowest 1 % sit: share of them in each tenth of the run (by send order).
   const cut = sorted[Math.floor(sorted.length * 0.99)]!;
-  const tenths = Array.from({ length: 10 }, (_, t) =>
-    lat.slice(Math.floor((t * lat.length) / 10), Math.floor(((t + 1) * lat.length) / 10)).filter((x) => x >= cut).length,
+  const tenths = Array.from(
+    { length: 10 },
+    (_, t) =>
+      lat
+        .slice(Math.floor((t * lat.length) / 10), Math.floor(((t + 1) * lat.length) / 10))
+        .filter((x) => x >= cut).length,
   );
-  console.log(`   slow-1% by tenth: ${tenths.join(' ')}  p99 first5%=${p99of(lat.slice(0, head)).toFixed(1)} rest=${p99of(lat.slice(head)).toFixed(1)} max=${sorted.at(-1)!.toFixed(1)}`);
+  console.log(
+    `   slow-1% by tenth: ${tenths.join(' ')}  p99 first5%=${p99of(lat.slice(0, head)).toFixed(1)} rest=${p99of(lat.slice(head)).toFixed(1)} max=${sorted.at(-1)!.toFixed(1)}`,
+  );
   return {
     n: result.completed,
     admitted,
@@ -110,8 +104,7 @@ const rate = Number(one('--rate', '0'));
 /** Open loop-ish: `c` workers paced so the total offered rate is `rate` req/s (CPU per request then compares). */
 async function pacedRun(bot: ServerProcess, c: number, ms: number) {
   const from = services.slack.calls.length;
-  const p0 = procCpuMs(bot.pid);
-  const m0 = cpuMs(bot.pid);
+  const before = readCpuTime(bot.pid);
   const start = performance.now();
   let admitted = 0;
   const result = await runClosedLoop({
@@ -134,8 +127,9 @@ async function pacedRun(bot: ServerProcess, c: number, ms: number) {
   });
   if (bot !== bots.find((b) => b.root === 'floor')?.proc) await drain(from, admitted);
   else await sleep(300);
-  const proc = procCpuMs(bot.pid) - p0;
-  const main = cpuMs(bot.pid) - m0;
+  const after = readCpuTime(bot.pid);
+  const proc = after.allMs - before.allMs;
+  const main = after.mainMs - before.mainMs;
   return {
     n: result.completed,
     admitted,
@@ -199,8 +193,7 @@ async function confirmRun(bot: ServerProcess, n: number, c: number) {
   await sleep(500);
   const orderNos = [...views.keys()];
   const from = services.slack.calls.length;
-  const p0 = procCpuMs(bot.pid);
-  const m0 = cpuMs(bot.pid);
+  const before = readCpuTime(bot.pid);
   const result = await runClosedLoop({
     origin: bot.origin,
     path: '/slack/events',
@@ -215,8 +208,9 @@ async function confirmRun(bot: ServerProcess, n: number, c: number) {
     },
   });
   await sleep(500);
-  const proc = procCpuMs(bot.pid) - p0;
-  const main = cpuMs(bot.pid) - m0;
+  const after = readCpuTime(bot.pid);
+  const proc = after.allMs - before.allMs;
+  const main = after.mainMs - before.mainMs;
   return {
     n: result.completed,
     errors: result.errors,
@@ -235,7 +229,8 @@ try {
     const order = r % 2 === 0 ? bots : [...bots].reverse();
     for (const b of order) {
       if (only !== 'confirm') {
-        const res = rate > 0 ? await pacedRun(b.proc, conc, secs * 1000) : await commandRun(b.proc, conc, secs * 1000);
+        const res =
+          rate > 0 ? await pacedRun(b.proc, conc, secs * 1000) : await commandRun(b.proc, conc, secs * 1000);
         console.log(`round ${r + 1} ${b.root} command c=${conc}: ${fmt(res)}`);
         await sleep(300);
       }

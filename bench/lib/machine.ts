@@ -20,6 +20,8 @@ export interface SourceInfo {
   commit: string;
   /** Files under src/ that differ from the commit when the bench ran. */
   srcChanges: number;
+  /** Files under bench/ (kept results aside) that differ from it: the judging itself may have changed. */
+  benchChanges: number;
 }
 
 /** CPU pressure (share of the last 10 s some task waited for a CPU), from Linux PSI; null elsewhere. */
@@ -46,10 +48,14 @@ export function sourceInfo(): SourceInfo {
       return '';
     }
   };
-  const changes = git('status', '--porcelain', '--', 'src');
+  const changed = (...paths: string[]) => {
+    const lines = git('status', '--porcelain', '--', ...paths);
+    return lines === '' ? 0 : lines.split('\n').length;
+  };
   return {
     commit: git('rev-parse', 'HEAD') || 'unknown',
-    srcChanges: changes === '' ? 0 : changes.split('\n').length,
+    srcChanges: changed('src'),
+    benchChanges: changed('bench', ':!bench/results'),
   };
 }
 

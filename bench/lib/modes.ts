@@ -1,11 +1,21 @@
 export type BenchMode = 'full' | 'quick' | 'smoke';
 
+/** Only a full run is judged: it alone has the rounds (`MIN_ROUNDS`) that a verdict needs. */
+export const JUDGED_MODE: BenchMode = 'full';
+
 export interface BenchPlan {
   mode: BenchMode;
   concurrencies: number[];
+  /** Interleaved rounds of the command path and of the confirm path. */
   rounds: number;
   durationMs: number;
   warmupMs: number;
+  /**
+   * Idle time before every command run, bot's and floor's alike: long enough for the bot's admission bucket
+   * to refill (40 commands at 20/s by default), so that every bot run starts with the burst a quiet spell
+   * lets in, whichever side ran before it.
+   */
+  quietSpellMs: number;
   confirmLevels: { concurrency: number; submissions: number }[];
   startupSamples: number;
   buildForStartup: boolean;
@@ -19,7 +29,9 @@ const PLANS: Record<BenchMode, BenchPlan> = {
     rounds: 3,
     durationMs: 6_000,
     warmupMs: 1_500,
-    // At least 200 at c = 1: with fewer, the p99 is simply the slowest one.
+    quietSpellMs: 2_000,
+    // At least 200 at c = 1 per round: with fewer, the p99 is simply the slowest one. At c = 50 the steady
+    // window of a round is its confirmations less the first and last 50 (`steadyRatePerSec`).
     confirmLevels: [
       { concurrency: 1, submissions: 200 },
       { concurrency: 50, submissions: 300 },
@@ -34,6 +46,7 @@ const PLANS: Record<BenchMode, BenchPlan> = {
     rounds: 1,
     durationMs: 2_000,
     warmupMs: 1_000,
+    quietSpellMs: 2_000,
     confirmLevels: [
       { concurrency: 1, submissions: 15 },
       { concurrency: 50, submissions: 100 },
@@ -44,13 +57,14 @@ const PLANS: Record<BenchMode, BenchPlan> = {
   },
   smoke: {
     mode: 'smoke',
-    concurrencies: [1, 50],
+    concurrencies: [1, 50, 200],
     rounds: 1,
     durationMs: 600,
     warmupMs: 300,
+    quietSpellMs: 200,
     confirmLevels: [
       { concurrency: 1, submissions: 5 },
-      { concurrency: 50, submissions: 50 },
+      { concurrency: 50, submissions: 60 },
     ],
     startupSamples: 1,
     buildForStartup: false,

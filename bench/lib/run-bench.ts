@@ -13,6 +13,7 @@ import {
 } from '../scenarios/micro-audit.js';
 import { benchSigning } from '../scenarios/micro-sign.js';
 import { benchStartup, type StartupResult } from '../scenarios/startup.js';
+import { figureParts } from './figures.js';
 import {
   cpuPressureAvg10,
   loadAverage,
@@ -21,16 +22,21 @@ import {
   type SourceInfo,
   sourceInfo,
 } from './machine.js';
-import type { BenchPlan } from './modes.js';
+import { type BenchPlan, JUDGED_MODE } from './modes.js';
 import { readRss, sampleRss } from './rss.js';
 import { startBenchServices } from './services.js';
 import { startScriptArgs } from './start-script.js';
-import { round } from './stats.js';
-import type { Headline } from './targets.js';
+import { type Figure, type FigureKey, judgeAll, misses } from './targets.js';
 import { startBot, startFloor } from './targets-process.js';
 
-export interface BenchResults extends Headline {
+export interface BenchResults {
   mode: BenchPlan['mode'];
+  /** Whether this run's figures are judged (full mode only). */
+  judged: boolean;
+  /** Every target met; null when the run is not judged. */
+  pass: boolean | null;
+  /** Each figure with its parts, their values round by round, the median judged and the verdict. */
+  figures: Record<FigureKey, Figure>;
   startupEntry: string;
   finishedAt: string;
   machine: MachineInfo;
@@ -44,15 +50,17 @@ export interface BenchResults extends Headline {
     signing: { signsPerSec: number; signs: number; perRepeat: number[] };
     audit: {
       sqlite: { appendsPerSec: number; appends: number };
-      sqliteAsTheBotRunsIt: { appendsPerSec: number; appends: number; concurrency: number };
+      sqliteAsTheBotRunsIt: {
+        appendsPerSec: number;
+        appends: number;
+        concurrency: number;
+        perSlice: number[];
+      };
       sqliteSyncModesInsertsPerSec: Record<string, number>;
       postgres: PostgresAppendResult;
     };
   };
 }
-
-const worst = (values: number[], pick: 'max' | 'min') =>
-  values.length === 0 ? Number.NaN : pick === 'max' ? Math.max(...values) : Math.min(...values);
 
 /** Every scenario of the plan, in order; the servers and the work directory are always cleaned up. */
 export async function runBench(plan: BenchPlan, log: (line: string) => void): Promise<BenchResults> {
@@ -74,7 +82,7 @@ export async function runBench(plan: BenchPlan, log: (line: string) => void): Pr
       build: plan.buildForStartup,
     });
 
-    log('command and confirm paths: bot and floor each in a child process…');
+    log('command and confirm paths: bot and floors each in a child process…');
     const bot = await startBot(services.botEnv, workDir, 'dist');
     const floor = await startFloor(services.botEnv, workDir);
     let commandPath: CommandPathLevel[];
@@ -91,15 +99,16 @@ export async function runBench(plan: BenchPlan, log: (line: string) => void): Pr
         rounds: plan.rounds,
         durationMs: plan.durationMs,
         warmupMs: plan.warmupMs,
+        quietSpellMs: plan.quietSpellMs,
         log,
       });
       const confirmFloor = await startFloor(services.botEnv, workDir, 'confirm-floor');
       try {
-        confirmPath = await benchConfirmPath(services, bot, {
-          levels: plan.confirmLevels,
-          floor: confirmFloor,
-          log,
-        });
+        confirmPath = await benchConfirmPath(
+          services,
+          { bot, floor: confirmFloor },
+          { levels: plan.confirmLevels, rounds: plan.rounds, log },
+        );
       } finally {
         await confirmFloor.stop();
       }
@@ -113,68 +122,41 @@ export async function runBench(plan: BenchPlan, log: (line: string) => void): Pr
     }
 
     const startCommand = `node ${(await startScriptArgs()).join(' ')}`;
-    const c50 = commandPath.find((level) => level.concurrency === 50) ?? commandPath.at(-1);
-    const c1 = commandPath.find((level) => level.concurrency === 1);
-    const confirmC1 = confirmPath.find((level) => level.concurrency === 1);
-    const confirmC50 = confirmPath.find((level) => level.concurrency === 50);
+    const figures = judgeAll(
+      figureParts({
+        commandPath,
+        confirmPath,
+        startup,
+        rssPeakMb: rss.botPeakMb,
+        signsPerSecSlices: signing.perRepeat,
+        appendsPerSecSlices: sqliteAsTheBotRunsIt.perSlice,
+      }),
+    );
+    const judged = plan.mode === JUDGED_MODE;
     return {
-      ackP99RatioVsFloor: round(
-        worst(
-          commandPath.filter((l) => l.concurrency >= 50).map((l) => l.ackP99Ratio),
-          'max',
-        ),
-        3,
-      ),
-      ackP99AtC1Ms: round(c1?.bot.median.ack.p99 ?? Number.NaN),
-      throughputRatioVsFloor: round(
-        worst(
-          commandPath.map((l) => l.throughputRatio),
-          'min',
-        ),
-        3,
-      ),
-      commandToViewsOpenP99Ms: round(c50?.bot.viewsOpen.p99 ?? Number.NaN),
-      confirmToWdtP99Ms: round(
-        worst(
-          confirmPath.map((l) => l.toWdt.p99),
-          'max',
-        ),
-      ),
-      confirmToWdtP99AtC1Ms: round(confirmC1?.toWdt.p99 ?? Number.NaN),
-      confirmToWdtP99RatioVsFloorAtC50: round(confirmC50?.toWdtP99RatioVsFloor ?? Number.NaN, 3),
-      confirmToOutcomeP99Ms: round(
-        worst(
-          confirmPath.map((l) => l.toOutcome.p99),
-          'max',
-        ),
-      ),
-      confirmFloorToWdtP99Ms: round(
-        worst(
-          confirmPath.map((l) => l.floor?.toWdt.p99 ?? Number.NaN),
-          'max',
-        ),
-      ),
-      startupMs: round(startup.distMs ?? startup.tsxMs, 0),
-      startupEntry: startup.distMs === null ? 'node --import tsx src/main.ts' : startCommand,
-      rssPeakMb: round(rss.botPeakMb, 1),
-      signsPerSec: round(signing.signsPerSec, 0),
-      auditAppendsPerSec: round(sqliteAsTheBotRunsIt.appendsPerSec, 0),
       mode: plan.mode,
+      judged,
+      pass: judged ? misses(figures).length === 0 : null,
+      figures,
+      startupEntry: startup.distMs === null ? 'node --import tsx src/main.ts' : startCommand,
       finishedAt: new Date().toISOString(),
       machine: { ...machine, loadAverageAtEnd: loadAverage(), cpuPressureAvg10AtEnd: cpuPressureAvg10() },
       source: sourceInfo(),
       method: {
-        layout: `bench process: Slack Web API stand-in + WDT sandbox on the main thread, the command path's undici closed-loop load generator on a thread of its own (the confirm path's on the main thread); bot (${startCommand}, as npm start runs it) and floor (compiled to dist/bench/floor/main.js) each in their own child process under plain node, alive side by side, loaded one at a time`,
-        commandPath: `${plan.rounds} round(s) × concurrency ${plan.concurrencies.join('/')} × ${plan.durationMs} ms each, bot and floor alternating (order flips every pair); ratios are medians of per-round bot/floor ratios; the ack p99 ratio headline is the worst at c ≥ 50, c = 1 is judged by its absolute ack p99`,
+        layout: `bench process: Slack Web API stand-in + WDT sandbox on the main thread, the command path's undici closed-loop load generator on a thread of its own (the confirm path's on the main thread); bot (${startCommand}, as npm start runs it) and floors (compiled to dist/bench/floor/*.js) each in their own child process under plain node, alive side by side, loaded one at a time`,
+        rounds: `${plan.rounds} interleaved round(s); in each, at every level, bot and floor run back to back, which goes first flipping from round to round and level to level; a judged figure is the median of its per-round values (ratios: of the per-round bot/floor ratios), the worst part (concurrency) when it has several`,
+        commandPath: `concurrency ${plan.concurrencies.join('/')} × ${plan.durationMs} ms per run; the work a run started drains (no stand-in call for 250 ms), then ${plan.quietSpellMs} ms idle before the next, so every bot run starts with a full admission bucket`,
         ackLatency: 'request handed to undici → whole HTTP response read, 2xx only',
         viewsOpen:
-          'request handed to undici (load thread) → views.open arriving at the stand-in (main thread), both on the monotonic clock',
+          'request handed to undici (load thread) → views.open arriving at the stand-in (main thread), both on the monotonic clock; burst = commands sent in a run’s first 500 ms, steady = the rest',
         confirmPath:
-          'views opened first, then submissions with `c` confirmations in flight end to end; →WDT uses the sandbox arrival Date (1 ms resolution); worst p99 over concurrencies. The confirm floor (bench/floor/confirm-floor.ts: ack, the signed cancel, one post; no audit, no re-check) gets as many fresh orders at each concurrency right after the bot',
-        startupMs: `spawn → first GET /readyz 200 (5 ms polls), median; the built entry (npm run build; ${startCommand}) in full mode, node --import tsx src/main.ts otherwise; both in details`,
-        rssPeakMb: 'bot process VmRSS/VmHWM sampled every 100 ms over the command and confirm runs',
+          'per round and level: the bot’s dialogs opened at 18 commands/s, then the bot and the confirm floor (ack, the signed cancel, one post; no audit, no re-check) each confirm as many fresh orders with `c` in flight end to end; →WDT uses the sandbox arrival Date (1 ms resolution); confirmations/s counts outcome messages between the first and the last `c` of a run',
+        cpu: 'utime + stime from /proc/<pid>/stat (all threads) and /proc/<pid>/task/<pid>/stat (main thread), 10 ms ticks, read before a run and after the stand-ins have been quiet for 250 ms',
+        startupMs: `spawn → first GET /readyz 200 (5 ms polls), median of the samples; the built entry (npm run build; ${startCommand}) in full mode, node --import tsx src/main.ts otherwise`,
+        rssPeakMb:
+          'bot process VmRSS/VmHWM sampled every 100 ms over the command and confirm runs; the peak, not a median',
         auditAppendsPerSec:
-          'SQLite store as the bot runs it (own thread, WAL, synchronous=FULL, group commit), 8 appenders in flight; sequential appends on the store in-process are in details.audit.sqlite',
+          'SQLite store as the bot runs it (own thread, WAL, synchronous=FULL, group commit), 8 appenders in flight, median of three slices; sequential appends on the store in-process are in details.audit.sqlite',
       },
       details: {
         commandPath,

@@ -1,11 +1,11 @@
+import { DEFAULT_ACTOR } from '../../src/local/slack-standin/payloads.js';
+import { type SlackStandin, startSlackStandin } from '../../src/local/slack-standin/web-api.js';
 import {
   SANDBOX_CREDENTIALS,
   type SandboxOrder,
   startWdtSandbox,
   type WdtSandbox,
 } from '../../src/local/wdt-standin/server.js';
-import { DEFAULT_ACTOR } from '../../src/local/slack-standin/payloads.js';
-import { type SlackStandin, startSlackStandin } from '../../src/local/slack-standin/web-api.js';
 
 /** Fake credentials for the benchmark only, like the local stack's. */
 export const BENCH_SIGNING_SECRET = 'bench-signing-secret';

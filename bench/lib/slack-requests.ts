@@ -1,5 +1,4 @@
 import type { ViewOutput } from '@slack/bolt';
-import { ConfirmModal } from '../../src/slack/ids.js';
 import {
   buildSlashCommandBody,
   buildViewSubmissionPayload,
@@ -8,6 +7,7 @@ import {
 } from '../../src/local/slack-standin/payloads.js';
 import { signSlackRequest } from '../../src/local/slack-standin/request-signer.js';
 import { STANDIN_WORKSPACE } from '../../src/local/slack-standin/workspace-identity.js';
+import { ConfirmModal } from '../../src/slack/ids.js';
 import type { PreparedRequest } from './load-generator.js';
 
 /** Signed exactly as Slack signs, with a timestamp taken at build time (never reused across seconds). */

@@ -51,3 +51,18 @@ export function round(value: number, digits = 2): number {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
 }
+
+/**
+ * Completions per second in a closed loop's steady state. The first `concurrency` completions are the
+ * ramp (every worker started at once) and the last `concurrency` the drain (fewer and fewer in flight), so
+ * the rate is taken between them; at most a quarter of the sample is cut at each end. NaN when too few.
+ */
+export function steadyRatePerSec(completedAtMs: readonly number[], concurrency: number): number {
+  const sorted = [...completedAtMs].sort((a, b) => a - b);
+  const skip = Math.min(concurrency, Math.floor(sorted.length / 4));
+  const first = skip;
+  const last = sorted.length - 1 - skip;
+  if (last <= first) return Number.NaN;
+  const spanMs = sorted[last]! - sorted[first]!;
+  return spanMs > 0 ? ((last - first) / spanMs) * 1000 : Number.NaN;
+}

@@ -2,11 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type AckNeighbours, ackNeighbours } from '../lib/ack-neighbours.js';
 import { monotonicMs } from '../lib/clock.js';
 import { CommandLoadThread } from '../lib/command-load-thread.js';
+import { type CpuTime, cpuPerOperation, readCpuTime } from '../lib/cpu-time.js';
+import { pairOrder, type Side } from '../lib/interleave.js';
 import type { ServerProcess } from '../lib/node-process.js';
 import type { BenchServices } from '../lib/services.js';
 import { BENCH_SIGNING_SECRET, COMMAND_ORDER_NO } from '../lib/services.js';
+import { settleStandins } from '../lib/settle.js';
 import { type LatencySummary, median, medianSummary, summarize } from '../lib/stats.js';
-import { viewsOpenDelays } from '../lib/views-open-delays.js';
+import { summarizeViewsOpen, type ViewsOpenRun, viewsOpenDelays } from '../lib/views-open-delays.js';
 
 export interface CommandRun {
   ack: LatencySummary;
@@ -16,39 +19,30 @@ export interface CommandRun {
   /** Share of acks that turned the command away. */
   shedShare: number;
   errors: number;
+  /**
+   * CPU per acked request in ms, from `/proc`, over the run and the work it started (the admitted commands'
+   * dialogs included): what the whole path costs, charged to every ack.
+   */
+  cpuPerRequest: CpuTime;
   /** At c = 1 only: the bot's acks split by how soon after an admitted command they came. */
   neighbours?: AckNeighbours;
+  /** The bot's only: its admitted commands' views.open delays, all, burst and steady. */
+  viewsOpen?: ViewsOpenRun;
 }
 
 export interface CommandPathLevel {
   concurrency: number;
+  /** Each side's runs in round order (round i's pair ran back to back), and field-by-field medians. */
   floor: { median: CommandRun; rounds: CommandRun[] };
-  bot: {
-    median: CommandRun;
-    rounds: CommandRun[];
-    viewsOpen: LatencySummary;
-    viewsOpenRounds: LatencySummary[];
-    viewsOpenMissing: number;
-    viewsOpenFailed: number;
-    /**
-     * views.open of the commands sent in a run's first `RUN_START_MS` (after a quiet spell the bot's token
-     * bucket admits its whole burst there) and of the rest: medians over rounds.
-     */
-    viewsOpenAtRunStart: LatencySummary;
-    viewsOpenAfterRunStart: LatencySummary;
-  };
-  /** Median over rounds of bot/floor, each round's pair measured back to back. */
-  ackP99Ratio: number;
-  throughputRatio: number;
+  bot: { median: CommandRun; rounds: CommandRun[] };
 }
-
-export const RUN_START_MS = 500;
 
 export interface CommandPathOptions {
   concurrencies: readonly number[];
   rounds: number;
   durationMs: number;
   warmupMs: number;
+  quietSpellMs: number;
   log: (line: string) => void;
 }
 
@@ -59,8 +53,9 @@ async function runCommands(
   concurrency: number,
   durationMs: number,
   isBot: boolean,
-) {
+): Promise<CommandRun> {
   const fromCallIndex = services.slack.calls.length;
+  const cpuBefore = readCpuTime(target.pid);
   const { result, answers, triggerIds, sentAtMs } = await load.run({
     origin: target.origin,
     concurrency,
@@ -70,29 +65,34 @@ async function runCommands(
     responseUrlPrefix: services.slack.responseUrl(''),
     recordSends: isBot,
   });
+  if (result.errors > 0)
+    throw new Error(`command run had ${result.errors} errors: ${result.errorSamples.join(' | ')}`);
   const shed = answers.filter((answer) => answer !== undefined && !answer.admitted).length;
   const admitted = result.completed - shed;
-  const run: CommandRun = {
+  let viewsOpen: ViewsOpenRun | undefined;
+  if (isBot) {
+    // The stand-in stamps arrivals with this thread's performance.now(); the sends came from another thread.
+    const offsetMs = monotonicMs() - performance.now();
+    const sentAt = new Map(triggerIds.map((id, index) => [id, sentAtMs[index]! - offsetMs]));
+    const views = await viewsOpenDelays(services.slack, fromCallIndex, sentAt, admitted);
+    viewsOpen = summarizeViewsOpen(views, (sentAtMs[0] ?? Number.NaN) - offsetMs);
+  }
+  await settleStandins(services);
+  return {
     ack: summarize(result.latenciesMs),
     requestsPerSec: result.requestsPerSec,
     admittedPerSec: (admitted / result.elapsedMs) * 1000,
     shedShare: result.completed === 0 ? 0 : shed / result.completed,
     errors: result.errors,
+    cpuPerRequest: cpuPerOperation(cpuBefore, readCpuTime(target.pid), result.completed),
     ...(isBot && concurrency === 1 ? { neighbours: ackNeighbours(answers) } : {}),
+    ...(viewsOpen ? { viewsOpen } : {}),
   };
-  if (result.errors > 0)
-    throw new Error(`command run had ${result.errors} errors: ${result.errorSamples.join(' | ')}`);
-  if (!isBot) return { run, views: { delaysMs: [], sentAtMs: [], missing: 0, failed: 0, runStartMs: 0 } };
-  // The stand-in stamps arrivals with this thread's performance.now(); the sends came from another thread.
-  const offsetMs = monotonicMs() - performance.now();
-  const sentAt = new Map(triggerIds.map((id, index) => [id, sentAtMs[index]! - offsetMs]));
-  const views = await viewsOpenDelays(services.slack, fromCallIndex, sentAt, admitted);
-  return { run, views: { ...views, runStartMs: (sentAtMs[0] ?? Number.NaN) - offsetMs } };
 }
 
 /**
- * The slash command at each concurrency, bot and floor alternating (which goes first flips every pair), for
- * a fixed time each, repeated `rounds` times; the bot's post-ack work drains before the next run starts.
+ * The slash command at each concurrency, bot and floor alternating (`pairOrder`), for a fixed time each,
+ * repeated `rounds` times; the work a run started drains before the next run starts.
  */
 export async function benchCommandPath(
   services: BenchServices,
@@ -102,7 +102,7 @@ export async function benchCommandPath(
 ): Promise<CommandPathLevel[]> {
   const load = new CommandLoadThread();
   try {
-    return await measureCommandPath(services, load, bot, floor, options);
+    return await measureCommandPath(services, load, { bot, floor }, options);
   } finally {
     await load.close();
   }
@@ -111,104 +111,74 @@ export async function benchCommandPath(
 async function measureCommandPath(
   services: BenchServices,
   load: CommandLoadThread,
-  bot: ServerProcess,
-  floor: ServerProcess,
+  targets: Record<Side, ServerProcess>,
   options: CommandPathOptions,
 ): Promise<CommandPathLevel[]> {
-  for (const target of [floor, bot]) {
-    await runCommands(services, load, target, 50, options.warmupMs, target === bot);
+  for (const side of ['floor', 'bot'] as const) {
+    await runCommands(services, load, targets[side], 50, options.warmupMs, side === 'bot');
   }
-  const levels: CommandPathLevel[] = [];
-  let pair = 0;
-  const perLevel = options.concurrencies.map(() => ({
-    floor: [] as CommandRun[],
-    bot: [] as CommandRun[],
-    views: [] as LatencySummary[],
-    viewsAtStart: [] as LatencySummary[],
-    viewsAfterStart: [] as LatencySummary[],
-    missing: 0,
-    failed: 0,
-  }));
-  for (let roundNo = 0; roundNo < options.rounds; roundNo++) {
+  const runs = options.concurrencies.map(() => ({ floor: [] as CommandRun[], bot: [] as CommandRun[] }));
+  for (let round = 0; round < options.rounds; round++) {
     for (const [index, concurrency] of options.concurrencies.entries()) {
-      const slot = perLevel[index]!;
-      const order = pair++ % 2 === 0 ? (['floor', 'bot'] as const) : (['bot', 'floor'] as const);
-      for (const which of order) {
-        const { run, views } = await runCommands(
+      for (const side of pairOrder(round, index)) {
+        await sleep(options.quietSpellMs);
+        const run = await runCommands(
           services,
           load,
-          which === 'bot' ? bot : floor,
+          targets[side],
           concurrency,
           options.durationMs,
-          which === 'bot',
+          side === 'bot',
         );
-        slot[which].push(run);
-        if (which === 'bot') {
-          slot.views.push(summarize(views.delaysMs));
-          const [atStart, afterStart] = splitAtRunStart(views);
-          slot.viewsAtStart.push(summarize(atStart));
-          slot.viewsAfterStart.push(summarize(afterStart));
-          slot.missing += views.missing;
-          slot.failed += views.failed;
-        }
-        options.log(
-          `  round ${roundNo + 1} c=${concurrency} ${which.padEnd(5)} ack p50 ${run.ack.p50.toFixed(2)} ms, p99 ${run.ack.p99.toFixed(2)} ms, ${run.requestsPerSec.toFixed(0)} req/s${which === 'bot' ? `, ${run.admittedPerSec.toFixed(0)}/s admitted (${(run.shedShare * 100).toFixed(1)} % shed)` : ''}`,
-        );
-        await sleep(200);
+        runs[index]![side].push(run);
+        options.log(`  round ${round + 1} c=${concurrency} ${side.padEnd(5)} ${describeRun(run)}`);
       }
     }
   }
-  for (const [index, concurrency] of options.concurrencies.entries()) {
-    const slot = perLevel[index]!;
-    const medianRun = (runs: CommandRun[]): CommandRun => ({
-      ack: medianSummary(runs.map((r) => r.ack)),
-      requestsPerSec: median(runs.map((r) => r.requestsPerSec)),
-      admittedPerSec: median(runs.map((r) => r.admittedPerSec)),
-      shedShare: median(runs.map((r) => r.shedShare)),
-      errors: runs.reduce((sum, r) => sum + r.errors, 0),
-      ...medianNeighbours(runs),
-    });
-    levels.push({
+  return options.concurrencies.map((concurrency, index) => {
+    const { bot, floor } = runs[index]!;
+    return {
       concurrency,
-      floor: { median: medianRun(slot.floor), rounds: slot.floor },
-      bot: {
-        median: medianRun(slot.bot),
-        rounds: slot.bot,
-        viewsOpen: medianSummary(slot.views),
-        viewsOpenRounds: slot.views,
-        viewsOpenMissing: slot.missing,
-        viewsOpenFailed: slot.failed,
-        viewsOpenAtRunStart: medianSummary(slot.viewsAtStart),
-        viewsOpenAfterRunStart: medianSummary(slot.viewsAfterStart),
-      },
-      ackP99Ratio: median(slot.bot.map((b, i) => b.ack.p99 / slot.floor[i]!.ack.p99)),
-      throughputRatio: median(slot.bot.map((b, i) => b.requestsPerSec / slot.floor[i]!.requestsPerSec)),
-    });
-  }
-  return levels;
-}
-
-function splitAtRunStart(views: {
-  delaysMs: number[];
-  sentAtMs: number[];
-  runStartMs: number;
-}): [number[], number[]] {
-  const atStart: number[] = [];
-  const afterStart: number[] = [];
-  views.delaysMs.forEach((delay, index) => {
-    (views.sentAtMs[index]! - views.runStartMs < RUN_START_MS ? atStart : afterStart).push(delay);
+      floor: { median: medianRun(floor), rounds: floor },
+      bot: { median: medianRun(bot), rounds: bot },
+    };
   });
-  return [atStart, afterStart];
 }
 
-function medianNeighbours(runs: readonly CommandRun[]): { neighbours?: AckNeighbours } {
-  const all = runs.flatMap((run) => (run.neighbours ? [run.neighbours] : []));
-  if (all.length === 0) return {};
+const describeRun = (run: CommandRun) =>
+  `ack p50 ${run.ack.p50.toFixed(2)} ms, p99 ${run.ack.p99.toFixed(2)} ms, ${run.requestsPerSec.toFixed(0)} req/s, main-thread CPU ${(run.cpuPerRequest.mainMs * 1000).toFixed(0)} µs/request${run.viewsOpen ? `, ${run.admittedPerSec.toFixed(0)}/s admitted (${(run.shedShare * 100).toFixed(1)} % shed), views.open p99 burst ${run.viewsOpen.burst.p99.toFixed(1)} steady ${run.viewsOpen.steady.p99.toFixed(1)} ms` : ''}`;
+
+/** Field-by-field medians over rounds, for the tables; the judged figures take their rounds from the runs. */
+function medianRun(runs: readonly CommandRun[]): CommandRun {
+  const of = (value: (run: CommandRun) => number) => median(runs.map(value));
+  const views = runs.flatMap((run) => (run.viewsOpen ? [run.viewsOpen] : []));
+  const neighbours = runs.flatMap((run) => (run.neighbours ? [run.neighbours] : []));
   return {
-    neighbours: {
-      afterAdmittedP50: median(all.map((n) => n.afterAdmittedP50)),
-      undisturbedP99: median(all.map((n) => n.undisturbedP99)),
-      nearAdmittedShare: median(all.map((n) => n.nearAdmittedShare)),
-    },
+    ack: medianSummary(runs.map((r) => r.ack)),
+    requestsPerSec: of((r) => r.requestsPerSec),
+    admittedPerSec: of((r) => r.admittedPerSec),
+    shedShare: of((r) => r.shedShare),
+    errors: runs.reduce((sum, r) => sum + r.errors, 0),
+    cpuPerRequest: { allMs: of((r) => r.cpuPerRequest.allMs), mainMs: of((r) => r.cpuPerRequest.mainMs) },
+    ...(neighbours.length > 0
+      ? {
+          neighbours: {
+            afterAdmittedP50: median(neighbours.map((n) => n.afterAdmittedP50)),
+            undisturbedP99: median(neighbours.map((n) => n.undisturbedP99)),
+            nearAdmittedShare: median(neighbours.map((n) => n.nearAdmittedShare)),
+          },
+        }
+      : {}),
+    ...(views.length > 0
+      ? {
+          viewsOpen: {
+            all: medianSummary(views.map((v) => v.all)),
+            burst: medianSummary(views.map((v) => v.burst)),
+            steady: medianSummary(views.map((v) => v.steady)),
+            missing: views.reduce((sum, v) => sum + v.missing, 0),
+            failed: views.reduce((sum, v) => sum + v.failed, 0),
+          },
+        }
+      : {}),
   };
 }

@@ -9,6 +9,7 @@ import { openThreadedSqliteAuditStore } from '../../src/audit/sqlite/threaded-st
 import type { AuditStore } from '../../src/core/ports/audit.js';
 import { createLogger } from '../../src/logger.js';
 import { requestedAttempt } from '../lib/attempt-records.js';
+import { median } from '../lib/stats.js';
 
 export interface AppendRate {
   appendsPerSec: number;
@@ -16,15 +17,19 @@ export interface AppendRate {
   concurrency: number;
 }
 
-/** Appends `requested` entries for `durationMs` with `concurrency` callers in flight. */
+/** Attempt numbers across runs: each write is a new attempt, whichever run (warm-up or measured) writes it. */
+let attempts = 0;
+
+/** Writes new `requested` attempts for `durationMs` with `concurrency` callers in flight. */
 async function appendFor(store: AuditStore, durationMs: number, concurrency: number): Promise<AppendRate> {
   let next = 0;
   const started = performance.now();
   const worker = async () => {
     while (performance.now() - started < durationMs) {
-      const index = next++;
+      next++;
       const at = new Date();
-      await store.append('requested', requestedAttempt(index, at), at);
+      const written = await store.write([{ from: null, record: requestedAttempt(attempts++, at) }], at);
+      if (!written.ok) throw new Error(`micro-audit: a new attempt was refused (${written.conflict.kind})`);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -52,21 +57,33 @@ export async function benchSqliteAppends(workDir: string, durationMs: number): P
   }
 }
 
+const SLICES = 3;
+
 /**
  * The SQLite store exactly as the bot runs it: on its own thread, where writes that queue up while an fsync
  * runs share the next commit (group commit), with `concurrency` appenders in flight, as confirmations are.
+ * After a warm-up, three equal slices of `durationMs`; the rate is their median.
  */
 export async function benchThreadedSqliteAppends(
   workDir: string,
   durationMs: number,
   concurrency: number,
-): Promise<AppendRate> {
+): Promise<AppendRate & { perSlice: number[] }> {
   const store = await openThreadedSqliteAuditStore({
     path: join(workDir, `micro-audit-thread-${Date.now()}.db`),
     logger: createLogger({ level: 'silent' }),
   });
   try {
-    return await warmedAppendRate(store, durationMs, concurrency);
+    await appendFor(store, Math.min(200, durationMs / 4), concurrency);
+    const slices: AppendRate[] = [];
+    for (let i = 0; i < SLICES; i++) slices.push(await appendFor(store, durationMs / SLICES, concurrency));
+    const perSlice = slices.map((slice) => Math.round(slice.appendsPerSec));
+    return {
+      appendsPerSec: median(perSlice),
+      appends: slices.reduce((sum, slice) => sum + slice.appends, 0),
+      concurrency,
+      perSlice,
+    };
   } finally {
     await store.close();
   }
