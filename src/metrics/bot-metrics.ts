@@ -120,7 +120,7 @@ export function createBotMetrics(options: { storeGauges: StoreGaugeOptions }): B
 
   const auditWrites = new Histogram({
     name: `${PREFIX}audit_append_seconds`,
-    help: 'Durable audit writes (append, begin call, confirm and begin call, finish call) that succeeded',
+    help: 'Durable audit writes (chain entries and send fences) that succeeded',
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers,
   });

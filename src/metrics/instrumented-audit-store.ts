@@ -1,7 +1,11 @@
 import type { AuditStore } from '../core/ports/audit.js';
 import type { BotMetrics } from './bot-metrics.js';
 
-/** Times the store's durable writes (successful ones: a failed write shows in `audit_store_up`). */
+/**
+ * Times the store's writes to the chain and its fences (successful ones: a failed write shows in
+ * `audit_store_up`). The outbox's claims run on a timer whether or not anything waits: the outbox metrics
+ * show it.
+ */
 export function instrumentAuditStore(store: AuditStore, metrics: BotMetrics): AuditStore {
   async function timed<R>(write: () => Promise<R>): Promise<R> {
     const started = performance.now();
@@ -28,9 +32,9 @@ export function instrumentAuditStore(store: AuditStore, metrics: BotMetrics): Au
     renewLease: (instanceId, ttlMs) => store.renewLease(instanceId, ttlMs),
     dropLease: (instanceId) => store.dropLease(instanceId),
     leases: () => store.leases(),
-    claimDeliveries: (claim) => timed(() => store.claimDeliveries(claim)),
-    confirmClaim: (id, by, leaseMs) => timed(() => store.confirmClaim(id, by, leaseMs)),
-    settleDelivery: (id, by, outcome) => timed(() => store.settleDelivery(id, by, outcome)),
+    claimDeliveries: (claim) => store.claimDeliveries(claim),
+    confirmClaim: (id, by, leaseMs) => store.confirmClaim(id, by, leaseMs),
+    settleDelivery: (id, by, outcome) => store.settleDelivery(id, by, outcome),
     outboxSummary: () => store.outboxSummary(),
     outboxRows: (filter) => store.outboxRows(filter),
     head: () => store.head(),
