@@ -22,3 +22,28 @@ export function boundMemory(): void {
     }
   }
 }
+
+/**
+ * The audit store's thread allocates a little for every request it serves and keeps almost nothing: its young
+ * generation need not grow like the main thread's. V8 sizes a heap when it is created, from the flag (which
+ * wins over a worker's `resourceLimits`): the flag is lowered until the thread's heap exists, then given back
+ * its value, so threads started later are not affected. Returns that restore.
+ */
+export function boundThreadMemory(): () => void {
+  const SEMI = '--max-semi-space-size=';
+  const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].findLast((arg) =>
+    arg.startsWith(SEMI),
+  );
+  try {
+    setFlagsFromString(`${SEMI}1`);
+  } catch {
+    return () => undefined;
+  }
+  return () => {
+    try {
+      setFlagsFromString(given ?? `${SEMI}0`);
+    } catch {
+      // not fatal: later threads get the small young generation too
+    }
+  };
+}

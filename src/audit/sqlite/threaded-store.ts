@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { Logger } from 'pino';
 import type { AuditEntry, AuditStore } from '../../core/ports/audit.js';
+import { boundThreadMemory } from '../../memory-flags.js';
 import { startModuleWorker } from '../../module-worker.js';
 import type { SharedClock } from './shared-clock.js';
 import {
@@ -33,7 +34,10 @@ export async function openThreadedSqliteAuditStore(options: {
     logLevel: options.logger.level,
     ...(options.clock ? { clock: options.clock.buffer, clockKind: options.clock.kind } : {}),
   };
+  const restoreThreadFlags = boundThreadMemory();
   const worker = startModuleWorker(import.meta.url, 'thread-worker', { workerData: init });
+  worker.once('online', restoreThreadFlags);
+  worker.once('exit', restoreThreadFlags);
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 0;
   let failure: Error | null = null;
