@@ -46,4 +46,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 # (`docker stop -t 30`, compose `stop_grace_period: 30s`), or a cancel may be cut off mid-call.
 STOPSIGNAL SIGTERM
 # As `npm start` runs it (package.json), without npm in between so SIGTERM reaches node itself.
-CMD ["node", "--max-semi-space-size=6", "dist/src/main.js"]
+CMD ["node", "--max-semi-space-size=4", "dist/src/main.js"]

@@ -33,7 +33,7 @@ const services = await startBenchServices();
 const work = await mkdtemp(join(tmpdir(), 'cpu-probe-'));
 const bots: { root: string; proc: ServerProcess }[] = [];
 for (const [i, root] of roots.entries()) {
-  const args = ['--max-semi-space-size=6'];
+  const args = ['--max-semi-space-size=4'];
   if (prof) args.push('--cpu-prof', `--cpu-prof-dir=${prof}/${i}`);
   args.push(join(root, 'dist/src/main.js'));
   const proc = await startServerProcess({

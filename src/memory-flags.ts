@@ -10,7 +10,7 @@ import { setFlagsFromString } from 'node:v8';
  *   4×. A burst of acks promotes short-lived request objects; they are collected sooner, not hoarded.
  * Both are read when used (the parser is compiled on undici's first connection), so setting them before the
  * bot makes its first call is enough. Best effort: a runtime that refuses a flag runs as before.
- * The young generation's cap (`--max-semi-space-size=6`) cannot be set here: V8 sizes it when the heap is
+ * The young generation's cap (`--max-semi-space-size=4`) cannot be set here: V8 sizes it when the heap is
  * created, so it is on the command line that `npm start` runs.
  */
 export function boundMemory(): void {
