@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,17 @@ import { createTestDatabase, postgresUnavailableReason, type TestDatabase } from
  * opened by this one: the schema migrates in place and what the old release left in flight can be settled.
  */
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+
+/** The SQLite file as that release left it, rebuilt from its `.dump` (a text fixture: no database in git). */
+function restoreSqliteFixture(path: string): void {
+  const db = new Database(path);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.exec(readFileSync(fixture('audit-493085b.sqlite.sql'), 'utf8'));
+  } finally {
+    db.close();
+  }
+}
 
 const DONE = '01JD8XA0000000000000000001';
 const WAITING = '01JD8XA0000000000000000002';
@@ -192,7 +203,7 @@ describe('a SQLite file of the previous release, opened by this one', () => {
   it('migrates once, to version 5, keeping the claims table it no longer writes', async () => {
     const path = join(dir, 'migrate', 'audit.db');
     mkdirSync(join(dir, 'migrate'));
-    copyFileSync(fixture('audit-493085b.sqlite'), path);
+    restoreSqliteFixture(path);
     await openSqliteAuditStore({ path }).close();
     await openSqliteAuditStore({ path }).close();
     const raw = new Database(path, { readonly: true });
@@ -218,7 +229,7 @@ describe('a SQLite file of the previous release, opened by this one', () => {
     n += 1;
     const path = join(dir, `case-${n}`, 'audit.db');
     mkdirSync(join(dir, `case-${n}`));
-    copyFileSync(fixture('audit-493085b.sqlite'), path);
+    restoreSqliteFixture(path);
     const time = manualClock(new Date('2026-12-10T00:00:00.000Z'));
     return { open: async () => openSqliteAuditStore({ path, now: time.now }), clock: virtualClock(time) };
   });
