@@ -5,9 +5,7 @@ import type { SharedClock } from './audit/sqlite/shared-clock.js';
 import { callTimings } from './call-timing.js';
 import type { Config } from './config/config.js';
 import { transportWarnings } from './config/transport.js';
-import { createApprovalService } from './core/approval-service.js';
-import { createCancelExecution } from './core/cancel-execution.js';
-import { createCancelService } from './core/cancel-service.js';
+import { createCancelCore } from './core/cancel-core.js';
 import { withDeadline } from './core/deadline.js';
 import { InFlight } from './core/in-flight.js';
 import { createCancelPolicy } from './core/policy.js';
@@ -199,40 +197,20 @@ export async function createBot(config: Config, overrides: BotOverrides): Promis
     concurrency: BATCH_CONCURRENCY,
     callBudget: { checkMs: timings.checkMs, sendMs: timings.sendMs },
   };
-  const execution = createCancelExecution({
+  const { execution, cancel, approvals } = createCancelCore({
     wdt,
     audit,
+    policy,
     clock,
     timers: systemTimers,
     logger,
     settings,
     pause,
     instanceId,
-  });
-  const cancel = createCancelService({
-    wdt,
-    audit,
-    policy,
-    execution,
-    clock,
     newId,
     inFlight,
-    pause,
-    logger,
-    settings,
   });
   const steps = createWorkflowStepCompleter({ api: slackApi, audit, texts, clock, logger });
-  const approvals = createApprovalService({
-    execution,
-    audit,
-    policy,
-    clock,
-    newId,
-    inFlight,
-    pause,
-    logger,
-    approvalTtlMs: settings.approvalTtlMs,
-  });
   const witness = createChainHeadWitness({
     audit,
     chat,

@@ -1,8 +1,6 @@
 import { Writable } from 'node:stream';
 import { callTimings } from '../../src/call-timing.js';
-import { createApprovalService } from '../../src/core/approval-service.js';
-import { createCancelExecution } from '../../src/core/cancel-execution.js';
-import { createCancelService } from '../../src/core/cancel-service.js';
+import { createCancelCore } from '../../src/core/cancel-core.js';
 import { InFlight } from '../../src/core/in-flight.js';
 import { createOperatorControl } from '../../src/core/operator-control.js';
 import { createPauseState } from '../../src/core/pause-state.js';
@@ -105,39 +103,19 @@ export function startReplica(deps: {
   };
   let idSeq = 0;
   const newId = () => `01${id.toUpperCase()}${String(++idSeq).padStart(20 - id.length, '0')}`;
-  const execution = createCancelExecution({
+  const inFlight = new InFlight();
+  const { execution, cancel, approvals } = createCancelCore({
     wdt,
     audit,
+    policy,
     clock,
     timers,
     logger,
     settings,
     pause,
     instanceId: id,
-  });
-  const inFlight = new InFlight();
-  const cancel = createCancelService({
-    wdt,
-    audit,
-    policy,
-    execution,
-    clock,
     newId,
     inFlight,
-    pause,
-    logger,
-    settings,
-  });
-  const approvals = createApprovalService({
-    execution,
-    audit,
-    policy,
-    clock,
-    newId,
-    inFlight,
-    pause,
-    logger,
-    approvalTtlMs: APPROVAL_TTL_MS,
   });
   const control = createOperatorControl({ audit, pauseState: pause, clock, newId, wdtHost: 'wdt.sim' });
   // The real delivery worker, on the simulated Slack: what the writes owed must reach it, once.

@@ -1,6 +1,5 @@
-import { createApprovalService } from '../../src/core/approval-service.js';
-import { createCancelExecution } from '../../src/core/cancel-execution.js';
-import { type CancelSettings, createCancelService } from '../../src/core/cancel-service.js';
+import { createCancelCore } from '../../src/core/cancel-core.js';
+import type { CancelSettings } from '../../src/core/cancel-service.js';
 import { InFlight } from '../../src/core/in-flight.js';
 import type { PauseGate, PauseView } from '../../src/core/pause-state.js';
 import { type Allowlist, createCancelPolicy } from '../../src/core/policy.js';
@@ -145,38 +144,22 @@ export function coreHarness(options: CoreOptions = {}) {
       return this.view;
     },
   };
-  const execution = createCancelExecution({
+  const {
+    execution,
+    cancel,
+    approvals: approval,
+  } = createCancelCore({
     wdt,
     audit,
+    policy,
     clock,
     timers: systemTimers,
     logger,
     settings,
     pause,
     instanceId,
-  });
-  const cancel = createCancelService({
-    wdt,
-    audit,
-    policy,
-    execution,
-    clock,
     newId,
     inFlight,
-    pause,
-    logger,
-    settings,
-  });
-  const approval = createApprovalService({
-    execution,
-    audit,
-    policy,
-    clock,
-    newId,
-    inFlight,
-    pause,
-    logger,
-    approvalTtlMs: settings.approvalTtlMs,
   });
 
   /** `/cancel-stockin` by `userId` and the dialog's preview: the attempts a dialog would carry. */

@@ -1,0 +1,37 @@
+import { createApprovalService } from './approval-service.js';
+import { type CancelExecutionDeps, createCancelExecution } from './cancel-execution.js';
+import { type CancelServiceDeps, createCancelService } from './cancel-service.js';
+
+/**
+ * The cancel use case assembled from its ports: the execution that makes the fenced calls, the service that
+ * takes requests and confirmations, and the four-eyes approvals, sharing one execution. The bot, the
+ * simulation's replicas and the core tests all build it here, so they run the same wiring.
+ */
+export function createCancelCore(deps: CancelExecutionDeps & Omit<CancelServiceDeps, 'execution'>) {
+  const { wdt, audit, policy, clock, timers, logger, settings, pause, instanceId, newId, inFlight } = deps;
+  const execution = createCancelExecution({ wdt, audit, clock, timers, logger, settings, pause, instanceId });
+  const cancel = createCancelService({
+    wdt,
+    audit,
+    policy,
+    execution,
+    clock,
+    newId,
+    inFlight,
+    pause,
+    logger,
+    settings,
+  });
+  const approvals = createApprovalService({
+    execution,
+    audit,
+    policy,
+    clock,
+    newId,
+    inFlight,
+    pause,
+    logger,
+    approvalTtlMs: settings.approvalTtlMs,
+  });
+  return { execution, cancel, approvals };
+}
