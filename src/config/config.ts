@@ -69,7 +69,7 @@ export const configSchema = z.object({
   MAX_BATCH: positiveInt(20, 20),
   SHUTDOWN_GRACE_MS: positiveInt(15_000, 600_000),
   COMMANDS_PER_SECOND: positiveInt(20, 1_000),
-  COMMAND_BURST: positiveInt(40, 1_000),
+  COMMAND_BURST: positiveInt(10, 1_000),
   COMMANDS_IN_FLIGHT: positiveInt(64, 1_000),
   BOT_LOCALE: z.enum(['zh-CN', 'en']).default('zh-CN'),
   // Metrics and the listen address (issue 16).
