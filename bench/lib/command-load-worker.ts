@@ -1,11 +1,13 @@
 import { parentPort } from 'node:worker_threads';
 import { monotonicMs } from './clock.js';
+import { collectGarbage } from './collect-garbage.js';
 import type { CommandLoadRequest, CommandLoadResult } from './command-load-protocol.js';
 import { runClosedLoop } from './load-generator.js';
 import { slashCommandRequest, turnedAway } from './slack-requests.js';
 
 /** The command path's load generator, on its own thread: see `command-load-thread.ts` for why. */
 parentPort!.on('message', async (request: CommandLoadRequest) => {
+  collectGarbage(); // the last run's answers, before this run's clock starts
   const triggerIds: string[] = [];
   const sentAtMs: number[] = [];
   const answers: CommandLoadResult['answers'] = [];

@@ -11,8 +11,14 @@ export interface BenchPlan {
   durationMs: number;
   warmupMs: number;
   /**
+   * Unmeasured load at the run's own concurrency on the side about to run, just before its quiet spell.
+   * Interleaved, the second of a pair had been idle for two runs and the first for none, and a process's
+   * first run after a long idle has the worse tail: without it, the c = 200 median carried that for the bot.
+   */
+  primeMs: number;
+  /**
    * Idle time before every command run, bot's and floor's alike: long enough for the bot's admission bucket
-   * to refill (40 commands at 20/s by default), so that every bot run starts with the burst a quiet spell
+   * to refill (10 commands at 20/s by default), so that every bot run starts with the burst a quiet spell
    * lets in, whichever side ran before it.
    */
   quietSpellMs: number;
@@ -29,6 +35,7 @@ const PLANS: Record<BenchMode, BenchPlan> = {
     rounds: 3,
     durationMs: 6_000,
     warmupMs: 1_500,
+    primeMs: 1_000,
     quietSpellMs: 2_000,
     // At least 200 at c = 1 per round: with fewer, the p99 is simply the slowest one. At c = 50 the steady
     // window of a round is its confirmations less the first and last 50 (`steadyRatePerSec`).
@@ -46,6 +53,7 @@ const PLANS: Record<BenchMode, BenchPlan> = {
     rounds: 1,
     durationMs: 2_000,
     warmupMs: 1_000,
+    primeMs: 500,
     quietSpellMs: 2_000,
     confirmLevels: [
       { concurrency: 1, submissions: 15 },
@@ -61,6 +69,7 @@ const PLANS: Record<BenchMode, BenchPlan> = {
     rounds: 1,
     durationMs: 600,
     warmupMs: 300,
+    primeMs: 100,
     quietSpellMs: 200,
     confirmLevels: [
       { concurrency: 1, submissions: 5 },

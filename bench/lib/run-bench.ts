@@ -99,6 +99,7 @@ export async function runBench(plan: BenchPlan, log: (line: string) => void): Pr
         rounds: plan.rounds,
         durationMs: plan.durationMs,
         warmupMs: plan.warmupMs,
+        primeMs: plan.primeMs,
         quietSpellMs: plan.quietSpellMs,
         log,
       });
@@ -145,7 +146,7 @@ export async function runBench(plan: BenchPlan, log: (line: string) => void): Pr
       method: {
         layout: `bench process: Slack Web API stand-in + WDT sandbox on the main thread, the command path's undici closed-loop load generator on a thread of its own (the confirm path's on the main thread); bot (${startCommand}, as npm start runs it) and floors (compiled to dist/bench/floor/*.js) each in their own child process under plain node, alive side by side, loaded one at a time`,
         rounds: `${plan.rounds} interleaved round(s); in each, at every level, bot and floor run back to back, which goes first flipping from round to round and level to level; a judged figure is the median of its per-round values (ratios: of the per-round bot/floor ratios), the worst part (concurrency) when it has several`,
-        commandPath: `concurrency ${plan.concurrencies.join('/')} × ${plan.durationMs} ms per run; the work a run started drains (no stand-in call for 250 ms), then ${plan.quietSpellMs} ms idle before the next, so every bot run starts with a full admission bucket`,
+        commandPath: `concurrency ${plan.concurrencies.join('/')} × ${plan.durationMs} ms per run; before each run its side takes ${plan.primeMs} ms of unmeasured load at the same concurrency, so both sides start from the same recent history; the work a run (or that load) started drains (no stand-in call for 250 ms), then ${plan.quietSpellMs} ms idle, so every bot run starts with a full admission bucket`,
         ackLatency: 'request handed to undici → whole HTTP response read, 2xx only',
         viewsOpen:
           'request handed to undici (load thread) → views.open arriving at the stand-in (main thread), both on the monotonic clock; burst = commands sent in a run’s first 500 ms, steady = the rest',

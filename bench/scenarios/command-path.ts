@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type AckNeighbours, ackNeighbours } from '../lib/ack-neighbours.js';
 import { monotonicMs } from '../lib/clock.js';
+import { collectGarbage } from '../lib/collect-garbage.js';
 import { CommandLoadThread } from '../lib/command-load-thread.js';
 import { type CpuTime, cpuPerOperation, readCpuTime } from '../lib/cpu-time.js';
 import { pairOrder, type Side } from '../lib/interleave.js';
@@ -42,6 +43,7 @@ export interface CommandPathOptions {
   rounds: number;
   durationMs: number;
   warmupMs: number;
+  primeMs: number;
   quietSpellMs: number;
   log: (line: string) => void;
 }
@@ -56,17 +58,11 @@ async function runCommands(
 ): Promise<CommandRun> {
   const fromCallIndex = services.slack.calls.length;
   const cpuBefore = readCpuTime(target.pid);
-  const { result, answers, triggerIds, sentAtMs } = await load.run({
-    origin: target.origin,
+  const { result, answers, triggerIds, sentAtMs } = await sendCommands(services, load, target, {
     concurrency,
     durationMs,
-    signingSecret: BENCH_SIGNING_SECRET,
-    orderNo: COMMAND_ORDER_NO,
-    responseUrlPrefix: services.slack.responseUrl(''),
     recordSends: isBot,
   });
-  if (result.errors > 0)
-    throw new Error(`command run had ${result.errors} errors: ${result.errorSamples.join(' | ')}`);
   const shed = answers.filter((answer) => answer !== undefined && !answer.admitted).length;
   const admitted = result.completed - shed;
   let viewsOpen: ViewsOpenRun | undefined;
@@ -88,6 +84,37 @@ async function runCommands(
     ...(isBot && concurrency === 1 ? { neighbours: ackNeighbours(answers) } : {}),
     ...(viewsOpen ? { viewsOpen } : {}),
   };
+}
+
+/** Unmeasured load on `target` (see `BenchPlan.primeMs`), and the work it started drained. */
+async function prime(
+  services: BenchServices,
+  load: CommandLoadThread,
+  target: ServerProcess,
+  concurrency: number,
+  durationMs: number,
+): Promise<void> {
+  await sendCommands(services, load, target, { concurrency, durationMs, recordSends: false });
+  await settleStandins(services);
+}
+
+/** The signed command from the allowed user, `concurrency` in flight for `durationMs`; any error fails it. */
+async function sendCommands(
+  services: BenchServices,
+  load: CommandLoadThread,
+  target: ServerProcess,
+  options: { concurrency: number; durationMs: number; recordSends: boolean },
+) {
+  const reply = await load.run({
+    ...options,
+    origin: target.origin,
+    signingSecret: BENCH_SIGNING_SECRET,
+    orderNo: COMMAND_ORDER_NO,
+    responseUrlPrefix: services.slack.responseUrl(''),
+  });
+  const { errors, errorSamples } = reply.result;
+  if (errors > 0) throw new Error(`command run had ${errors} errors: ${errorSamples.join(' | ')}`);
+  return reply;
 }
 
 /**
@@ -121,6 +148,8 @@ async function measureCommandPath(
   for (let round = 0; round < options.rounds; round++) {
     for (const [index, concurrency] of options.concurrencies.entries()) {
       for (const side of pairOrder(round, index)) {
+        await prime(services, load, targets[side], concurrency, options.primeMs);
+        collectGarbage();
         await sleep(options.quietSpellMs);
         const run = await runCommands(
           services,

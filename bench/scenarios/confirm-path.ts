@@ -4,6 +4,7 @@ import type { RecordedCall } from '../../src/local/slack-standin/web-api.js';
 import { ConfirmModal, StatusModal } from '../../src/slack/ids.js';
 import { WDT_METHOD } from '../../src/wdt/methods.js';
 import { epochMsOf } from '../lib/clock.js';
+import { collectGarbage } from '../lib/collect-garbage.js';
 import { type CpuTime, cpuPerOperation, readCpuTime } from '../lib/cpu-time.js';
 import { pairOrder, type Side } from '../lib/interleave.js';
 import { runClosedLoop } from '../lib/load-generator.js';
@@ -302,6 +303,7 @@ export async function benchConfirmPath(
         floor: floorViews(freshOrders(level.submissions)),
       };
       for (const side of pairOrder(round, index)) {
+        collectGarbage();
         const run = await runSubmissions(services, targets[side], viewsOf[side], level.concurrency);
         level[side].push(run);
         options.log(
