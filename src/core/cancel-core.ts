@@ -8,30 +8,12 @@ import { type CancelServiceDeps, createCancelService } from './cancel-service.js
  * simulation's replicas and the core tests all build it here, so they run the same wiring.
  */
 export function createCancelCore(deps: CancelExecutionDeps & Omit<CancelServiceDeps, 'execution'>) {
-  const { wdt, audit, policy, clock, timers, logger, settings, pause, instanceId, newId, inFlight } = deps;
-  const execution = createCancelExecution({ wdt, audit, clock, timers, logger, settings, pause, instanceId });
-  const cancel = createCancelService({
-    wdt,
-    audit,
-    policy,
-    execution,
-    clock,
-    newId,
-    inFlight,
-    pause,
-    logger,
-    settings,
-  });
+  const execution = createCancelExecution(deps);
+  const cancel = createCancelService({ ...deps, execution });
   const approvals = createApprovalService({
+    ...deps,
     execution,
-    audit,
-    policy,
-    clock,
-    newId,
-    inFlight,
-    pause,
-    logger,
-    approvalTtlMs: settings.approvalTtlMs,
+    approvalTtlMs: deps.settings.approvalTtlMs,
   });
   return { execution, cancel, approvals };
 }
