@@ -35,9 +35,11 @@ describe('kill -9 during a Workflow Builder step', () => {
     const done = await eventually(() => s.slack.functionCompletions.get(functionExecutionId), 40_000);
     expect(done).toMatchObject({ kind: 'success', outputs: { cancelled: [ORDER], not_cancelled: [] } });
     expect(s.wdt.calls.filter((c) => c.method === CANCEL)).toHaveLength(1);
+    // The step's completion and the channel post are recorded independently, in either order.
     const entries = await eventually(async () => {
       const all = await auditEntriesAt(s.auditDbPath);
-      return all.some((e) => e.record.stepCompletedAt) && all;
+      const notified = all.filter((e) => e.event === 'notified');
+      return notified.length >= 2 && notified.some((e) => e.record.stepCompletedAt) && all;
     });
     expect(entries.map((e) => e.event)).toEqual([
       'requested',
