@@ -91,6 +91,8 @@ describe('/cancel-stockin unlock (two processes on one SQLite file)', () => {
     );
 
     await s.slack.waitFor(postedTo(DEFAULT_CHANNEL.id, 'Cancelled'), { timeoutMs: 20_000 });
+    // The post's record is written once Slack has answered, by whichever process delivered it.
+    await eventually(async () => (await historyOf(s, order)).at(-1)?.event === 'notified');
     expect(await say(s, one, `unlock ${order}`)).toBe(
       `${order} is not locked: no cancel of it is in flight. Nothing was changed.`,
     );
