@@ -115,7 +115,10 @@ export interface OutboxWorker {
   pass(): Promise<void>;
   /** Resolves when every delivery taken so far has ended. */
   idle(): Promise<void>;
-  /** No more claims; queued deliveries are handed back, those under way finish (bounded). */
+  /**
+   * One last claim, then no more: a delivery whose channel turn is free finishes, one still waiting for its turn
+   * is handed back (bounded).
+   */
   stop(): Promise<void>;
 }
 
@@ -128,6 +131,8 @@ interface Claim {
    * saw do nothing, or one looked for in its channel and not found.
    */
   clean: boolean;
+  /** Shutdown came while it waited for its channel's turn: it is handed back unsent. */
+  handBack?: boolean;
 }
 
 /**
@@ -157,7 +162,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
    */
   const unsent = new Map<number, number>();
   let passes = 0;
-  let passing = false;
+  let passing: Promise<void> | null = null;
   let passAgain = false;
   let stopping = false;
   let stopTicker: (() => void) | null = null;
@@ -234,7 +239,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
 
   /** Right before a send: the claim is still this pass's, confirmed fast enough to trust. */
   async function confirmed(claim: Claim): Promise<boolean> {
-    if (stopping) {
+    if (claim.handBack) {
       await retry(claim, 0, 'handed back at shutdown', true);
       return false;
     }
@@ -529,16 +534,34 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
       await retry(claim, backlogMs, `waiting for its turn in ${channelId}`, true);
       return;
     }
-    track(lane.run((turn) => deliver(claim, () => Promise.race([turn(), stopped]), lane)));
+    track(lane.run((turn) => deliver(claim, () => turnOrStop(claim, turn), lane)));
   }
 
-  async function pass(): Promise<void> {
+  /** A claim's turn in its channel; a turn not free when shutdown comes is not waited for. */
+  async function turnOrStop(claim: Claim, turn: () => Promise<void>): Promise<void> {
+    const came = await Promise.race([turn().then(() => true), stopped.then(() => false)]);
+    if (!came) claim.handBack = true;
+  }
+
+  function pass(): Promise<void> {
     // Asked while a pass runs (a write just owed a message): one more pass once it ends.
-    if (passing) passAgain = true;
-    if (stopping || passing) return;
+    if (passing) {
+      passAgain = true;
+      return passing;
+    }
     const room = settings.maxHeld - held.size;
-    if (room <= 0) return;
-    passing = true;
+    if (stopping || room <= 0) return Promise.resolve();
+    passing = claimPass(room).finally(() => {
+      passing = null;
+      if (passAgain) {
+        passAgain = false;
+        void pass();
+      }
+    });
+    return passing;
+  }
+
+  async function claimPass(room: number): Promise<void> {
     try {
       passes += 1;
       const by = `${deps.instanceId}/${passes}`;
@@ -556,13 +579,13 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
         lastClaimErrorLogAt = timers.now();
         logger.warn({ err: error }, 'could not claim owed Slack messages; trying again');
       }
-    } finally {
-      passing = false;
-      if (passAgain) {
-        passAgain = false;
-        void pass();
-      }
     }
+  }
+
+  /** A pass under way (and any it chains) ends, then one more claims what is owed now. */
+  async function lastPass(): Promise<void> {
+    while (passing) await passing;
+    await pass();
   }
 
   return {
@@ -576,11 +599,20 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
       while (held.size > 0) await Promise.allSettled([...held]);
     },
     async stop() {
-      stopping = true;
+      const started = stopTicker !== null && !stopping;
       stopTicker?.();
-      wakeOnStop();
-      const drained = Promise.allSettled([...held]).then(() => undefined);
-      await withDeadline(drained, settings.callTimeoutMs + 1_000, () => {
+      const halt = () => {
+        stopping = true;
+        wakeOnStop();
+      };
+      const finished = (async () => {
+        // What was owed while the app drained (the outcomes of its last cancels) goes out now where it can.
+        if (started) await lastPass();
+        halt();
+        await Promise.allSettled([...held]);
+      })();
+      await withDeadline(finished, settings.callTimeoutMs + 1_000, () => {
+        halt();
         logger.warn(
           { held: held.size },
           'outbox deliveries still under way at shutdown; their claims will lapse',

@@ -94,3 +94,51 @@ describe('pacing: each channel at most one post a second, channels side by side'
     expect(h.slack.callsTo('conversations.history')).toHaveLength(handedBack.length);
   });
 });
+
+describe('shutdown', () => {
+  it('claims once more: what was owed since the last pass goes out where its channel is free', async () => {
+    h = outboxHarness();
+    const worker = h.worker({ auditChannelId: undefined });
+    worker.start();
+    await h.time.advance(100);
+    // Owed between two ticks (the last cancels' outcomes, recorded while the app drained).
+    const [first, ...later] = await oweFinished(3);
+    const stopping = worker.stop();
+    await h.time.advance(100);
+    await stopping;
+    expect(h.slack.postsWithKey(`outcome:${first!.attemptId}:cancelled`)).toHaveLength(1);
+    for (const record of later)
+      expect(h.slack.postsWithKey(`outcome:${record.attemptId}:cancelled`)).toHaveLength(0);
+    const handedBack = h.db.outbox.filter((row) => row.state === 'pending');
+    expect(handedBack).toHaveLength(later.length);
+    expect(handedBack.filter((row) => row.claimedBy !== null)).toEqual([]);
+  });
+
+  it('lets a delivery whose turn is free finish, even while it still reads the store', async () => {
+    h = outboxHarness();
+    let release: () => void = () => undefined;
+    const reading = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const record = buildRecord({ channelId: CHANNEL, functionExecutionId: 'Fx0STOP' });
+    await h.oweThrough(record, ['confirmed', 'calling', 'cancelled'], false);
+    const worker = h.worker({
+      audit: (store) => ({
+        ...store,
+        async batchAttempts(batchId) {
+          await reading;
+          return store.batchAttempts(batchId);
+        },
+      }),
+    });
+    worker.start();
+    await h.time.advance(10);
+    const stopping = worker.stop();
+    await h.time.advance(10);
+    release();
+    await h.time.advance(100);
+    await stopping;
+    expect(h.slack.callsTo('functions.completeSuccess')).toHaveLength(1);
+    expect((await h.store.findAttempt(record.attemptId))?.stepCompletedAt).toBeDefined();
+  });
+});
