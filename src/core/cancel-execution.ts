@@ -56,8 +56,6 @@ interface Unrecorded {
   finished: AttemptRecord;
   at: Date;
 }
-/** How long a final message waits for the chain's head before it goes out without it. */
-const CHAIN_HEAD_WAIT_MS = 2_000;
 
 /** The states a batch runs an order from: its confirmation (self mode) or its approval (four-eyes). */
 export type RunnableState = 'confirmed' | 'approved';

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { AttemptRecord } from '../../src/core/ports/audit.js';
 import type { StockinOrder, WdtOutcome } from '../../src/core/ports/wdt.js';
 import { STOCKIN_STATUS } from '../../src/core/purchase-stockin.js';
 import { reconcileHeldCalls } from '../../src/core/reconcile.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AttemptRecord, AuditStore } from '../../src/core/ports/audit.js';
+import type { AuditStore } from '../../src/core/ports/audit.js';
 import { STOCKIN_STATUS } from '../../src/core/purchase-stockin.js';
 import type { RefusedRequest } from '../../src/core/refused-request.js';
 import { ACCEPT_FOR_MS } from '../../src/core/send-fence.js';

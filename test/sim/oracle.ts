@@ -53,7 +53,7 @@ export class Oracle {
   }
 
   /** The database ran a fence (nothing else has run since): was a pause already recorded? */
-  async fenceRan(request: FenceRequest, result: FenceResult): Promise<{ pausedBefore: boolean } | null> {
+  async fenceRan(result: FenceResult): Promise<{ pausedBefore: boolean } | null> {
     if (!result.ok) return null;
     const control = await this.store.controlState();
     return { pausedBefore: control?.event === 'paused' };

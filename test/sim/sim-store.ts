@@ -67,7 +67,7 @@ export function simStore(
         'fence',
         () => database.fence(request),
         async (result) => {
-          const ran = await oracle.fenceRan(request, result);
+          const ran = await oracle.fenceRan(result);
           return () => {
             if (ran) oracle.fenceAnswered(owner, request, ran);
           };

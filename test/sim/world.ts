@@ -139,7 +139,7 @@ export class World {
       sleep: (ms) => new Promise<void>((resolve) => world.schedule(owner, ms, 'sleep', resolve)),
       after: (ms, work) => world.schedule(owner, ms, 'timer', work),
       every(ms, work) {
-        let cancel = () => undefined as void;
+        let cancel: () => void = () => undefined;
         const arm = () => {
           cancel = world.schedule(owner, ms, 'interval', () => {
             arm();

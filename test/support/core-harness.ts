@@ -3,7 +3,7 @@ import type { CancelSettings } from '../../src/core/cancel-service.js';
 import { InFlight } from '../../src/core/in-flight.js';
 import type { PauseGate, PauseView } from '../../src/core/pause-state.js';
 import { type Allowlist, createCancelPolicy } from '../../src/core/policy.js';
-import type { AttemptRecord, AuditStore, ChainHead } from '../../src/core/ports/audit.js';
+import type { AuditStore } from '../../src/core/ports/audit.js';
 import type { Clock } from '../../src/core/ports/clock.js';
 import { systemTimers } from '../../src/core/ports/timers.js';
 import type { StockinOrder } from '../../src/core/ports/wdt.js';
