@@ -7,6 +7,8 @@ import type { Timers } from '../../core/ports/timers.js';
 export interface ChannelLane {
   /** How long a delivery queued now would wait for its turn, at the least. */
   backlogMs(): number;
+  /** Whether a call could take its turn at once. */
+  turnFree(): boolean;
   run<T>(work: (turn: () => Promise<void>) => Promise<T>): Promise<T>;
   /** Slack asked to wait this long before the next call in this channel. */
   hold(ms: number): void;
@@ -51,6 +53,7 @@ export function createChannelPacer(timers: Timers, intervalMs: number) {
       };
       return {
         backlogMs: () => state.queued * intervalMs + Math.max(0, state.nextTurnAt - timers.now()),
+        turnFree: () => state.nextTurnAt <= timers.now(),
         run(work) {
           state.queued += 1;
           const result = state.tail.then(() => work(turn));

@@ -166,10 +166,12 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   let passAgain = false;
   let stopping = false;
   let stopTicker: (() => void) | null = null;
-  let wakeOnStop: () => void = () => undefined;
-  const stopped = new Promise<void>((resolve) => {
-    wakeOnStop = resolve;
-  });
+  /**
+   * Waits for a channel's turn that shutdown cuts short. Each leaves the set when its wait ends: racing every
+   * wait against one promise that settles only at shutdown would keep a reaction per delivery for the life of
+   * the process.
+   */
+  const turnWaits = new Set<() => void>();
   let lastClaimErrorLogAt = Number.NEGATIVE_INFINITY;
   let authCheck: { at: number; bad: Promise<string | null> } | null = null;
 
@@ -371,9 +373,10 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   function tellAuditChannel(text: string): void {
     const channel = deps.auditChannelId;
     if (!channel) return;
+    const lane = pacer.lane(channel);
     track(
-      pacer.lane(channel).run(async (turn) => {
-        await Promise.race([turn(), stopped]);
+      lane.run(async (turn) => {
+        await turnUnlessStopping(lane, turn);
         try {
           await api.post(
             'chat.postMessage',
@@ -534,13 +537,32 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
       await retry(claim, backlogMs, `waiting for its turn in ${channelId}`, true);
       return;
     }
-    track(lane.run((turn) => deliver(claim, () => turnOrStop(claim, turn), lane)));
+    track(
+      lane.run((turn) =>
+        deliver(
+          claim,
+          async () => {
+            if (!(await turnUnlessStopping(lane, turn))) claim.handBack = true;
+          },
+          lane,
+        ),
+      ),
+    );
   }
 
-  /** A claim's turn in its channel; a turn not free when shutdown comes is not waited for. */
-  async function turnOrStop(claim: Claim, turn: () => Promise<void>): Promise<void> {
-    const came = await Promise.race([turn().then(() => true), stopped.then(() => false)]);
-    if (!came) claim.handBack = true;
+  /** Takes the channel's turn: true once it came, false when shutdown came first and the turn was not free. */
+  async function turnUnlessStopping(lane: ChannelLane, turn: () => Promise<void>): Promise<boolean> {
+    if (stopping && !lane.turnFree()) return false;
+    let cut: () => void = () => undefined;
+    const cutShort = new Promise<false>((resolve) => {
+      cut = () => resolve(false);
+    });
+    turnWaits.add(cut);
+    try {
+      return await Promise.race([turn().then(() => true), cutShort]);
+    } finally {
+      turnWaits.delete(cut);
+    }
   }
 
   function pass(): Promise<void> {
@@ -603,7 +625,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
       stopTicker?.();
       const halt = () => {
         stopping = true;
-        wakeOnStop();
+        for (const cut of turnWaits) cut();
       };
       const finished = (async () => {
         // What was owed while the app drained (the outcomes of its last cancels) goes out now where it can.

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AttemptRecord } from '../../../src/core/ports/audit.js';
 import { buildRecord, moved } from '../../support/audit-fixtures.js';
-import { AUDIT_CHANNEL, CHANNEL, type OutboxHarness, outboxHarness } from './outbox-harness.js';
+import { AUDIT_CHANNEL, batchOf, CHANNEL, type OutboxHarness, outboxHarness } from './outbox-harness.js';
 
 let h: OutboxHarness;
 afterEach(async () => {
@@ -112,6 +112,49 @@ describe('shutdown', () => {
     const handedBack = h.db.outbox.filter((row) => row.state === 'pending');
     expect(handedBack).toHaveLength(later.length);
     expect(handedBack.filter((row) => row.claimedBy !== null)).toEqual([]);
+  });
+
+  it('a lookup under way at shutdown: the post goes out if its channel is free', async () => {
+    h = outboxHarness();
+    // A batch's first message is looked for by its slot before it is posted; the lookup takes 200 ms.
+    h.slack.script('conversations.history', { delayMs: 200 });
+    const [first] = await h.oweAll(batchOf(2).map((record) => ({ from: null, record })));
+    const worker = h.worker({ auditChannelId: undefined });
+    worker.start();
+    await h.time.advance(10);
+    const stopping = worker.stop();
+    await h.time.advance(300);
+    await stopping;
+    expect(h.slack.callsTo('chat.postMessage')).toHaveLength(1);
+    expect(h.slack.callsTo('chat.postMessage')[0]?.args.metadata).toMatchObject({
+      event_payload: { key: expect.stringContaining(first!.batchId!) },
+    });
+    expect(h.db.outbox.filter((row) => row.state === 'pending')).toEqual([]);
+  });
+
+  it('a lookup under way at shutdown: handed back at once if its channel must wait for its turn', async () => {
+    h = outboxHarness();
+    h.slack.script('conversations.history', { delayMs: 200 });
+    // One post takes the channel's turn; the batch's lookup ends a second before its next turn.
+    const [posted] = await oweFinished(1);
+    await h.oweAll(batchOf(2).map((record) => ({ from: null, record })));
+    const worker = h.worker({ auditChannelId: undefined });
+    worker.start();
+    await h.time.advance(10);
+    expect(h.slack.callsTo('conversations.history')).toHaveLength(1);
+    let stopped = false;
+    const stopping = worker.stop().then(() => {
+      stopped = true;
+    });
+    await h.time.advance(300);
+    // Stopped without waiting for the turn (the lookup's end was the last thing it waited for).
+    expect(stopped).toBe(true);
+    await stopping;
+    expect(h.slack.callsTo('chat.postMessage')).toHaveLength(1);
+    expect(h.slack.postsWithKey(`outcome:${posted!.attemptId}:cancelled`)).toHaveLength(1);
+    const handedBack = h.db.outbox.filter((row) => row.state === 'pending');
+    expect(handedBack).toHaveLength(1);
+    expect(handedBack[0]?.claimedBy).toBeNull();
   });
 
   it('lets a delivery whose turn is free finish, even while it still reads the store', async () => {
