@@ -157,7 +157,7 @@ describe('shutdown', () => {
     expect(handedBack[0]?.claimedBy).toBeNull();
   });
 
-  it('lets a delivery whose turn is free finish, even while it still reads the store', async () => {
+  it('completes a Workflow step whose completion is still reading the store when shutdown comes', async () => {
     h = outboxHarness();
     let release: () => void = () => undefined;
     const reading = new Promise<void>((resolve) => {
